@@ -1,0 +1,38 @@
+# relucheck: every target builds and uses a local virtual environment (.venv), so `make test` and
+# `make figures` work on a fresh machine with only python3 (3.10+) installed.
+# Override the interpreter with `make PYTHON=python3.12 ...`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= figures
+
+.DEFAULT_GOAL := help
+.PHONY: help install test figures bench lint clean
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)  ## Create .venv and install relucheck with its test tools (editable)
+
+test: $(STAMP)  ## Run the test suite (budget: 2 minutes)
+	$(BIN)/python -m pytest -q
+
+figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
+	$(BIN)/relucheck verify-formula --out $(OUT) --quiet
+
+bench: $(STAMP)  ## Time each command against its budget in DESIGN.md (medians)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)  ## ruff over the package, tests and benchmarks
+	$(BIN)/ruff check relucheck tests benchmarks
+
+clean:  ## Remove the virtual environment and caches (keeps figures/)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,133 @@
+"""What every subcommand shares: the common options, list parsing, and the run-write-report
+sequence. Commands stay thin: parse, build Params, call :func:`execute`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from relucheck.progress import Progress, tqdm_progress
+from relucheck.result import Result
+
+DEFAULT_OUT = Path("figures")
+
+
+class CommaList(click.ParamType):
+    """A comma-separated list of numbers; with ``multiple=True`` repeated options add up."""
+
+    def __init__(self, kind: type = int) -> None:
+        self.kind = kind
+        self.name = f"{kind.__name__}[,{kind.__name__}...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, (list, tuple)):
+            return tuple(value)
+        try:
+            return tuple(self.kind(v) for v in str(value).split(",") if v.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of {self.kind.__name__}s",
+                      param, ctx)
+
+
+def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
+    """Join repeated list options (``--K 2 --K 5,10`` -> (2, 5, 10)); None when not given."""
+    if not values:
+        return None
+    return tuple(v for group in values for v in group)
+
+
+def common_options(f: Callable) -> Callable:
+    """--out, --seed, --quick, --quiet: defined once, used by every command (DESIGN.md)."""
+    f = click.option("--quiet", is_flag=True, help="No progress bar and no list of files written.")(f)
+    f = click.option("--quick", is_flag=True,
+                     help="Small documented sizes for smoke tests (same code path); options "
+                          "given explicitly still win.")(f)
+    f = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Root of the numpy SeedSequence; every run/cell gets its own child.")(f)
+    f = click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
+                     show_default=True, help="Output folder (created if missing).")(f)
+    return f
+
+
+def check_writable(out: Path) -> None:
+    """Reject an --out that cannot be written, before any work and without creating it."""
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise click.BadParameter(f"{str(probe)!r} is a file, not a folder", param_hint="'--out'")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"folder {str(probe)!r} is not writable", param_hint="'--out'")
+
+
+def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str, Any]) -> Any:
+    """Defaults, then the --quick sizes, then every option the user gave explicitly."""
+    params = base
+    if quick_sizes is not None:
+        params = dataclasses.replace(params, **quick_sizes)
+    params = dataclasses.replace(params, **{k: v for k, v in given.items() if v is not None})
+    try:
+        params.validate()
+    except ValueError as exc:
+        name, _, why = str(exc).partition(":")
+        raise click.UsageError(f"Invalid value for '--{name.strip().replace('_', '-')}':{why}")
+    return params
+
+
+def execute(
+    run: Callable[[Any, np.random.Generator, Progress], Result],
+    params: Any,
+    *,
+    out: Path,
+    seed: int,
+    quiet: bool,
+    plot: Callable | None = None,
+) -> None:
+    """Run an experiment and write its CSV, JSON, PNG and PDF; print the claims; exit 0 or 1."""
+    check_writable(out)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    result = run(params, rng, tqdm_progress(quiet))
+    wall = time.perf_counter() - t0
+
+    from relucheck.output.report import claim_table
+    from relucheck.output.writers import provenance, read_csv, write_json, write_tables
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = write_tables(result, out)
+    if plot is not None:
+        from relucheck.output.style import save_figure
+
+        # Draw from the CSV just written, so the figure is exactly what `relucheck plot` redraws.
+        paths += save_figure(plot(read_csv(paths[0])), out, result.stem)
+    json_path = out / f"{result.stem}.json"
+    context = {
+        "command": " ".join(["relucheck", *sys.argv[1:]]),
+        "seed": seed,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 3),
+        "outputs": [p.name for p in [*paths, json_path]],
+    }
+    write_json(json_path, provenance(result, context))
+    paths.append(json_path)
+
+    click.echo(claim_table(result.claims))
+    verdict = "all theorem-level claims hold" if not result.failed else (
+        f"{len(result.failed)} theorem-level claim(s) FAILED")
+    click.echo(f"\n{result.stem}: {verdict} ({wall:.1f} s)")
+    if not quiet:
+        for p in paths:
+            click.echo(f"  wrote {p}", err=True)
+    sys.exit(result.exit_code)

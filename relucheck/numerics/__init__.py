@@ -1,0 +1,1 @@
+"""Numerics layer: Monte Carlo estimators, statistics, integrators (seeded, chunked, batched)."""

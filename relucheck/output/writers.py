@@ -1,0 +1,152 @@
+"""Atomic writers for tables, provenance and figures.
+
+Every file is written to a temporary file in the target folder and moved into place with
+os.replace, so an interrupted run leaves the old output or none, never half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from relucheck.result import Result, Table
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary path next to ``path``, then move it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _cell(x: Any) -> str:
+    """Full-precision, locale-free text for one value: floats round-trip exactly (repr)."""
+    if isinstance(x, (bool, np.bool_)):
+        return "true" if x else "false"
+    if isinstance(x, (float, np.floating)):
+        return "" if np.isnan(x) else repr(float(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return str(x)
+
+
+def table_to_csv(table: Table) -> str:
+    """A table (column -> equal-length 1-D array) as CSV text with a header row."""
+    cols = list(table)
+    arrays = [np.asarray(table[c]) for c in cols]
+    lengths = {a.shape[0] for a in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"table columns differ in length: {dict(zip(cols, lengths))}")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    for row in zip(*arrays):
+        writer.writerow([_cell(x) for x in row])
+    return buf.getvalue()
+
+
+def read_csv(path: Path) -> Table:
+    """Read a table written by :func:`table_to_csv`: numeric columns as float arrays (empty
+    cells as NaN), the others as string arrays."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise ValueError(f"{path} is empty")
+    header, body = rows[0], rows[1:]
+    table: Table = {}
+    for i, name in enumerate(header):
+        col = [r[i] for r in body]
+        try:
+            table[name] = np.array([float(v) if v != "" else np.nan for v in col])
+        except ValueError:
+            table[name] = np.array(col, dtype=str)
+    return table
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("relucheck", "numpy", "scipy", "matplotlib", "click", "tqdm", "mpmath"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def git_revision() -> str | None:
+    """The git commit of the relucheck source tree, with '-dirty' if it has local changes."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here.parent,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("-dirty" if dirty else "")
+
+
+def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
+    """The JSON record beside every output: what was run, how, and what it showed."""
+    return {
+        "stem": result.stem,
+        **context,
+        "parameters": result.params,
+        "versions": _versions(),
+        "git_revision": git_revision(),
+        "platform": platform.platform(),
+        "exit_code": result.exit_code,
+        "claims": [c.as_dict() for c in result.claims],
+    }
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        return None if not np.isfinite(x) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, Path):
+        return str(x)
+    return x
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(_jsonable(data), indent=2, sort_keys=False) + "\n")
+
+
+def write_tables(result: Result, out: Path) -> list[Path]:
+    """Write every table of ``result``: main as <stem>.csv, others as <stem>_<name>.csv."""
+    paths = []
+    for name, table in result.tables.items():
+        path = out / (f"{result.stem}.csv" if name == "main" else f"{result.stem}_{name}.csv")
+        atomic_write_text(path, table_to_csv(table))
+        paths.append(path)
+    return paths

@@ -1,0 +1,27 @@
+"""Theory layer: closed forms of the paper as pure functions of numpy arrays.
+
+No I/O, no printing, no randomness. Every function broadcasts over leading batch axes.
+"""
+
+from relucheck.theory.angles import angle, cos_sin_angle, h, unit
+from relucheck.theory.gating import expected_F
+from relucheck.theory.gradient import (
+    gradient_K,
+    gradient_a,
+    gradient_one_relu,
+    population_loss,
+)
+from relucheck.theory.kernel import arccos_kernel
+
+__all__ = [
+    "angle",
+    "arccos_kernel",
+    "cos_sin_angle",
+    "expected_F",
+    "gradient_K",
+    "gradient_a",
+    "gradient_one_relu",
+    "h",
+    "population_loss",
+    "unit",
+]
