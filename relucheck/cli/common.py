@@ -47,7 +47,8 @@ def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
 
 def common_options(f: Callable) -> Callable:
     """--out, --seed, --quick, --quiet: defined once, used by every command (DESIGN.md)."""
-    f = click.option("--quiet", is_flag=True, help="No progress bar and no list of files written.")(f)
+    f = click.option("--quiet", is_flag=True,
+                     help="No progress bar and no list of files written.")(f)
     f = click.option("--quick", is_flag=True,
                      help="Small documented sizes for smoke tests (same code path); options "
                           "given explicitly still win.")(f)
@@ -81,7 +82,8 @@ def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str,
         params.validate()
     except ValueError as exc:
         name, _, why = str(exc).partition(":")
-        raise click.UsageError(f"Invalid value for '--{name.strip().replace('_', '-')}':{why}")
+        option = name.strip().replace("_", "-")
+        raise click.UsageError(f"Invalid value for '--{option}':{why}") from None
     return params
 
 

@@ -14,7 +14,7 @@ from relucheck.result import Table
 def _tex_int(n: float) -> str:
     """10^5 for powers of ten, 24{,}000 otherwise (TeX for a title)."""
     n = int(n)
-    k = int(round(np.log10(n)))
+    k = round(np.log10(n))
     return f"10^{{{k}}}" if 10**k == n else f"{n:,}".replace(",", "{,}")
 
 
@@ -79,7 +79,8 @@ def plot(table: Table, level: float = 0.99) -> plt.Figure:
             # and its 2-SE upper bound (a downward triangle) where it is not.
             resolved = b2 > 2 * se
             ax_d.loglog(dd[resolved], np.sqrt(b2[resolved]), marker, mfc="none",
-                        color=COLORS[dist], ms=5, label=f"{dist.capitalize()}: relative bias after scale")
+                        color=COLORS[dist], ms=5,
+                        label=f"{dist.capitalize()}: relative bias after scale")
             upper = np.sqrt(np.maximum(b2, 0) + 2 * se)
             ax_d.loglog(dd[~resolved], upper[~resolved], "v", mfc="none", color=COLORS[dist],
                         ms=4, alpha=0.7)
@@ -89,6 +90,7 @@ def plot(table: Table, level: float = 0.99) -> plt.Figure:
         ax_d.yaxis.set_minor_formatter(NullFormatter())
         ax_d.set_xlabel("input dimension $d$")
         ax_d.set_ylabel("relative error")
-        ax_d.plot([], [], "v", mfc="none", color="k", ms=4, label="bias not resolved: 2 SE bound")
+        ax_d.plot([], [], "v", mfc="none", color="k", ms=4,
+                  label="bias not resolved: 2 SE bound")
         ax_d.legend(loc="upper left", ncol=1)
         return fig

@@ -15,7 +15,7 @@ def claim_table(claims: list[Claim], width: int = 100) -> str:
     sep = " | "
 
     def fmt(cells: list[str]) -> list[str]:
-        wrapped = [textwrap.wrap(c, w) or [""] for c, w in zip(cells, widths)]
+        wrapped = [textwrap.wrap(c, w) or [""] for c, w in zip(cells, widths, strict=True)]
         height = max(len(w) for w in wrapped)
         return [
             sep.join((wrapped[i][k] if k < len(wrapped[i]) else "").ljust(widths[i])

@@ -14,9 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from relucheck.output.writers import atomic_write  # noqa: E402
+from relucheck.output.writers import atomic_write
 
 #: Full text width of a two-column paper (ICML), in inches.
 TEXT_WIDTH = 6.75

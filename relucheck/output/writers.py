@@ -58,11 +58,11 @@ def table_to_csv(table: Table) -> str:
     arrays = [np.asarray(table[c]) for c in cols]
     lengths = {a.shape[0] for a in arrays}
     if len(lengths) > 1:
-        raise ValueError(f"table columns differ in length: {dict(zip(cols, lengths))}")
+        raise ValueError(f"table columns differ in length: {sorted(lengths)}")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols)
-    for row in zip(*arrays):
+    for row in zip(*arrays, strict=True):
         writer.writerow([_cell(x) for x in row])
     return buf.getvalue()
 

@@ -6,8 +6,8 @@ No I/O, no printing, no randomness. Every function broadcasts over leading batch
 from relucheck.theory.angles import angle, cos_sin_angle, h, unit
 from relucheck.theory.gating import expected_F
 from relucheck.theory.gradient import (
-    gradient_K,
     gradient_a,
+    gradient_K,
     gradient_one_relu,
     population_loss,
 )

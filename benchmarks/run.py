@@ -1,0 +1,77 @@
+"""Time every command against its budget in DESIGN.md: `make bench` (or python benchmarks/run.py).
+
+Each case runs the installed ``relucheck`` in a fresh process ``--repeat`` times (default 3) into
+a temporary folder; we report the median wall time and the largest peak resident memory (from the
+kernel's rusage of the child, so it includes numpy's buffers). Not a test: budgets are reported,
+and the exit code is 1 only when a median is over its budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RELUCHECK = [str(Path(sys.executable).with_name("relucheck"))]
+
+#: (name, arguments, budget seconds or None, budget MB or None)
+CASES = [
+    ("verify-formula --d 20 (defaults)", ["verify-formula", "--d", "20"], 20.0, None),
+    ("verify-formula, N = 10^7 (memory)",
+     ["verify-formula", "--quick", "--n-angle", "10000000", "--pairs-angle", "64"], None, None),
+]
+
+
+def run_once(args: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one run in a fresh process."""
+    out = tempfile.mkdtemp(prefix="relucheck-bench-")
+    try:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*RELUCHECK, *args, "--out", out, "--quiet"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            sys.stderr.write(proc.stderr.read().decode())
+        return wall, usage.ru_maxrss / 1024, code
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", default="", help="run the cases whose name contains this text")
+    ns = ap.parse_args()
+    rows, over = [], False
+    for name, args, budget_s, budget_mb in CASES:
+        if ns.only not in name:
+            continue
+        runs = [run_once(args) for _ in range(ns.repeat)]
+        med = statistics.median(r[0] for r in runs)
+        peak = max(r[1] for r in runs)
+        codes = sorted({r[2] for r in runs})
+        ok_t = budget_s is None or med <= budget_s
+        ok_m = budget_mb is None or peak <= budget_mb
+        over |= not (ok_t and ok_m)
+        rows.append((name, f"{med:.2f}", "-" if budget_s is None else f"{budget_s:g}",
+                     f"{peak:.0f}", "-" if budget_mb is None else f"{budget_mb:g}",
+                     ",".join(map(str, codes)), "ok" if ok_t and ok_m else "OVER"))
+        print(f"  {name}: median {med:.2f} s over {ns.repeat}, peak {peak:.0f} MB", file=sys.stderr)
+    head = ("case", "median s", "budget s", "peak MB", "budget MB", "exit", "verdict")
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print(f"\n{os.cpu_count()} cores; medians of {ns.repeat} runs in fresh processes")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
