@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def row_norm(x: np.ndarray) -> np.ndarray:
+    """Euclidean norm along the last axis (as np.linalg.norm, without its per-call overhead)."""
+    return np.sqrt(np.einsum("...i,...i->...", x, x))
+
+
 def unit(w: np.ndarray, *, name: str = "w") -> np.ndarray:
     """Return w / |w| along the last axis.
 
@@ -20,7 +25,7 @@ def unit(w: np.ndarray, *, name: str = "w") -> np.ndarray:
         the population gradient (Eqn 6), is undefined there.
     """
     w = np.asarray(w, dtype=float)
-    norm = np.linalg.norm(w, axis=-1, keepdims=True)
+    norm = row_norm(w)[..., None]
     bad = ~(norm > 0) | ~np.isfinite(norm)
     if np.any(bad):
         idx = np.argwhere(bad[..., 0])[0]
@@ -38,10 +43,13 @@ def cos_sin_angle(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     cos t and sin t come from the half-angle norms, so sin t >= 0 is never lost to rounding:
     sin t = |u - v| |u + v| / 2 and cos t = (|u + v|^2 - |u - v|^2) / 4 for unit u, v.
     """
-    uu = unit(u, name="u")
-    vv = unit(v, name="v")
-    s = np.linalg.norm(uu - vv, axis=-1)  # 2 sin(t/2)
-    c = np.linalg.norm(uu + vv, axis=-1)  # 2 cos(t/2)
+    return cos_sin_units(unit(u, name="u"), unit(v, name="v"))
+
+
+def cos_sin_units(uu: np.ndarray, vv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cos_sin_angle` for vectors already of unit length (no normalisation, no checks)."""
+    s = row_norm(uu - vv)  # 2 sin(t/2)
+    c = row_norm(uu + vv)  # 2 cos(t/2)
     t = 2.0 * np.arctan2(s, c)
     return t, (c * c - s * s) / 4.0, s * c / 2.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from relucheck.theory.angles import cos_sin_angle, unit
+from relucheck.theory.angles import cos_sin_angle, cos_sin_units, row_norm, unit
 from relucheck.theory.kernel import arccos_kernel
 
 
@@ -53,11 +53,12 @@ def _gated_sum(E: np.ndarray, V: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     Equal to (1/2pi) [sum_k b_k (pi - t_jk) v_k + (sum_k b_k |v_k| sin t_jk) e_j].
     """
-    nv = np.linalg.norm(V, axis=-1)  # (..., M)
-    safe_V = np.where((nv > 0)[..., None], V, 1.0)  # a zero v_k contributes 0 whatever its angle
-    t, _, sin_t = cos_sin_angle(E[..., :, None, :], safe_V[..., None, :, :])  # (..., K, M)
-    mass = np.einsum("...jk,...kd->...jd", (np.pi - t) * b[..., None, :], V)
-    asym = np.einsum("...jk,...k->...j", sin_t, b * nv)[..., None] * E
+    nv = row_norm(V)  # (..., M)
+    # a zero v_k contributes 0 whatever its angle: give it any unit direction
+    Vu = np.where((nv > 0)[..., None], V / np.where(nv > 0, nv, 1.0)[..., None], E[..., :1, :])
+    t, _, sin_t = cos_sin_units(E[..., :, None, :], Vu[..., None, :, :])  # (..., K, M)
+    mass = ((np.pi - t) * b[..., None, :]) @ V
+    asym = (sin_t @ (b * nv)[..., None]) * E
     return (mass + asym) / (2.0 * np.pi)
 
 
