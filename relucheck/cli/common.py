@@ -96,7 +96,11 @@ def execute(
     quiet: bool,
     plot: Callable | None = None,
 ) -> None:
-    """Run an experiment and write its CSV, JSON, PNG and PDF; print the claims; exit 0 or 1."""
+    """Run an experiment and write its CSV, JSON, PNG and PDF; print the claims; exit 0 or 1.
+
+    The figure is the one registered for the result's stem in ``relucheck.output.plots``
+    (``plot``, a function of the main table, overrides it).
+    """
     check_writable(out)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
@@ -104,16 +108,18 @@ def execute(
     result = run(params, rng, tqdm_progress(quiet))
     wall = time.perf_counter() - t0
 
+    from relucheck.output.plots import FIGURES, draw
     from relucheck.output.report import claim_table
+    from relucheck.output.style import save_figure
     from relucheck.output.writers import provenance, read_csv, write_json, write_tables
 
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(result, out)
+    # Draw from the CSVs just written, so the figure is exactly what `relucheck plot` redraws.
     if plot is not None:
-        from relucheck.output.style import save_figure
-
-        # Draw from the CSV just written, so the figure is exactly what `relucheck plot` redraws.
         paths += save_figure(plot(read_csv(paths[0])), out, result.stem)
+    elif result.stem in FIGURES:
+        paths += save_figure(draw(paths[0])[1], out, result.stem)
     json_path = out / f"{result.stem}.json"
     context = {
         "command": " ".join(["relucheck", *sys.argv[1:]]),

@@ -14,20 +14,18 @@ import click
 def command(csv: Path, out: Path | None):
     """Redraw <stem>.png and <stem>.pdf from <stem>.csv written by a relucheck command."""
     from relucheck.cli.common import check_writable
-    from relucheck.output.plots import plotter_for
+    from relucheck.output.plots import draw, figure_for
     from relucheck.output.style import save_figure
-    from relucheck.output.writers import read_csv
 
     try:
-        stem, plot = plotter_for(csv)
+        stem, _ = figure_for(csv)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="'CSV'") from None
     out = out if out is not None else csv.parent
     check_writable(out)
     try:
-        table = read_csv(csv)
-        fig = plot(table)
-    except (KeyError, ValueError, IndexError) as exc:
+        stem, fig = draw(csv)
+    except (KeyError, ValueError, IndexError, FileNotFoundError) as exc:
         raise click.ClickException(f"{csv} is not a {stem} table: {exc}") from None
     out.mkdir(parents=True, exist_ok=True)
     for p in save_figure(fig, out, stem):

@@ -47,8 +47,6 @@ def command(out, seed, quick, quiet, dims, distributions, **sizes):
     (c) the same for uniform input, up to a global scale; (d) error versus dimension.
     Writes fig7_verify_formula.{csv,json,png,pdf} and fig7_verify_formula_unbiased.csv.
     """
-    from relucheck.output.fig7 import plot
-
     given = dict(sizes, dims=flatten(dims), distributions=tuple(distributions) or None)
     params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet, plot=plot)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet)

@@ -1,28 +1,59 @@
-"""Which plotting function draws which table: ``relucheck plot CSV`` looks the figure up here
-by the CSV's stem (its file name without extension)."""
+"""Which plotting function draws which figure. A figure is drawn from the tables its command
+wrote, read back from CSV, so ``relucheck plot <stem>.csv`` redraws it without recomputing.
+
+Each entry maps a stem to ``draw(tables) -> Figure`` where ``tables['main']`` is <stem>.csv and
+``tables[name]`` is <stem>_<name>.csv for the sibling tables listed with it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from relucheck.output import fig7
+from relucheck.output import fig7, fig9
+from relucheck.output.writers import read_csv
 from relucheck.result import Table
 
-PLOTTERS: dict[str, Callable[[Table], plt.Figure]] = {
-    "fig7_verify_formula": fig7.plot,
+
+@dataclass(frozen=True)
+class Figure:
+    draw: Callable[[dict[str, Table]], plt.Figure]
+    siblings: tuple[str, ...] = ()
+
+
+FIGURES: dict[str, Figure] = {
+    "fig7_verify_formula": Figure(lambda t: fig7.plot(t["main"])),
+    "fig9_noise_sweep": Figure(fig9.plot, siblings=("curves",)),
 }
 
 
-def plotter_for(csv_path: Path) -> tuple[str, Callable[[Table], plt.Figure]]:
-    """The figure stem and plotting function for a table written by relucheck."""
+def read_tables(csv_path: Path, siblings: tuple[str, ...] = ()) -> dict[str, Table]:
+    """The main table and the named sibling tables (<stem>_<name>.csv beside it)."""
+    csv_path = Path(csv_path)
+    tables = {"main": read_csv(csv_path)}
+    for name in siblings:
+        sib = csv_path.with_name(f"{csv_path.stem}_{name}.csv")
+        if not sib.exists():
+            raise FileNotFoundError(f"{sib.name} is needed beside {csv_path.name} to draw it")
+        tables[name] = read_csv(sib)
+    return tables
+
+
+def figure_for(csv_path: Path) -> tuple[str, Figure]:
+    """The figure stem and entry for a table written by relucheck (found by its file name)."""
     stem = Path(csv_path).stem
-    for key, fn in PLOTTERS.items():
-        if stem == key:
-            return key, fn
+    if stem in FIGURES:
+        return stem, FIGURES[stem]
     raise KeyError(
         f"no figure is drawn from {Path(csv_path).name!r}; relucheck draws figures from "
-        + ", ".join(f"{k}.csv" for k in PLOTTERS)
+        + ", ".join(f"{k}.csv" for k in FIGURES)
     )
+
+
+def draw(csv_path: Path) -> tuple[str, plt.Figure]:
+    """Read a figure's tables from CSV and draw it."""
+    stem, fig = figure_for(csv_path)
+    return stem, fig.draw(read_tables(csv_path, fig.siblings))

@@ -1,0 +1,173 @@
+"""noise-sweep (Figure 9): matching, Hessians, endpoint classes, batching, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from relucheck.cli import main
+from relucheck.experiments import noise_sweep as ns
+from relucheck.numerics.dynamics import gradient_descent
+from relucheck.numerics.endpoints import (
+    DEGENERATE,
+    MINIMUM,
+    SADDLE,
+    SINGULAR,
+    TEACHER,
+    classify,
+    near_singularity,
+)
+from relucheck.numerics.hessian import fd_hessian
+from relucheck.numerics.matching import match_rows, relative_error
+from relucheck.numerics.network import Network
+from relucheck.result import PASS, THEOREM
+
+
+def symmetric_saddle(K: int) -> np.ndarray:
+    """Theorem 7's saddle x = y = (sqrt(K-1) - arccos(1/sqrt K) + pi) / (pi K), as W (K, K)."""
+    x = (np.sqrt(K - 1) - np.arccos(1 / np.sqrt(K)) + np.pi) / (np.pi * K)
+    return np.full((K, K), x)
+
+
+def test_matching_recovers_permutations(rng):
+    Ws = np.linalg.qr(rng.standard_normal((6, 6)))[0][:4]
+    for _ in range(10):
+        perm = rng.permutation(4)
+        np.testing.assert_array_equal(match_rows(Ws[perm], Ws), perm)
+        assert relative_error(Ws[perm], Ws) == 0.0
+    # batched, with noise: error is the noise's relative size
+    noise = 1e-3 * rng.standard_normal((5, 4, 6))
+    W = Ws[rng.permutation(4)] + noise
+    err = relative_error(W, Ws)
+    assert err.shape == (5,)
+    assert np.all(err <= np.sqrt(np.sum(noise**2, axis=(1, 2)) / 4) + 1e-15)
+
+
+def test_matching_respects_fixed_top_weights():
+    """With a = a* = (1, -1), units may only be paired with a teacher unit of the same a."""
+    Ws = np.eye(2)
+    W = np.array([[0.0, 1.0], [1.0, 0.0]])  # the teacher swapped: no longer the same function
+    a = np.array([1.0, -1.0])
+    assert relative_error(W, Ws) == 0.0
+    assert relative_error(W, Ws, a, a) == pytest.approx(np.sqrt(2))  # sqrt((1 + 1 + 1 + 1)/2)
+
+
+def test_fd_hessian_of_a_known_quadratic(rng):
+    A = rng.standard_normal((5, 5))
+    A = A + A.T
+    H, err = fd_hessian(lambda x: x @ A.T, rng.standard_normal((3, 5)))
+    np.testing.assert_allclose(H, np.broadcast_to(A, (3, 5, 5)), atol=1e-9)
+    assert np.all(err < 1e-8)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5])
+def test_symmetric_saddle_is_classified_as_saddle(K):
+    net = Network(np.eye(K), np.ones(K), np.ones(K))
+    theta = symmetric_saddle(K)[None]
+    g = np.linalg.norm(net.grad(theta))
+    assert g < 1e-14  # Theorem 7: a fixed point, to rounding
+    ends = classify(net, theta, np.array([g]), gtol=1e-10, teacher_tol=1e-3, lr=0.1)
+    assert ends.cls[0] == SADDLE
+    assert ends.lam_min[0] < -100 * ends.lam_err[0]
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_teacher_is_classified_as_teacher_and_is_a_strict_minimum(trained):
+    K = 3
+    net = Network(np.eye(K), np.ones(K), None if trained else np.ones(K))
+    theta = net.pack(np.eye(K)[None], np.ones((1, K)) if trained else None)
+    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=1e-3, lr=0.1)
+    assert ends.cls[0] == TEACHER and ends.loss[0] < 1e-15
+    # Pretending it is not the teacher, its Hessian (rescaling symmetry projected out when a is
+    # trained) is positive definite: the classifier would call it a minimum.
+    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=-1.0, lr=0.1)
+    assert ends.cls[0] == MINIMUM
+
+
+def test_rescaling_symmetry_is_a_zero_mode_of_the_trained_hessian():
+    K = 2
+    net = Network(np.eye(K), np.ones(K), None)
+    theta = net.pack(np.eye(K)[None], np.ones((1, K)))
+    H, _ = fd_hessian(lambda x: net.grad(x.reshape(-1, K, K + 1)).reshape(x.shape[0], -1),
+                      theta.reshape(1, -1))
+    V = net.symmetry_directions(theta)[0]  # (K, P)
+    np.testing.assert_allclose(H[0] @ V.T, 0.0, atol=1e-7)
+
+
+def test_near_singularity_flags_a_collapsing_unit_only():
+    net = Network(np.eye(3), np.ones(3), np.array([1.0, -1.0, 1.0]))
+    teacher = np.eye(3)[None]
+    collapsing = teacher.copy()
+    collapsing[0, 1] *= 1e-3
+    assert not near_singularity(net, teacher, 0.1)[0]
+    assert near_singularity(net, collapsing, 0.1)[0]
+
+
+def test_batched_runs_equal_runs_one_at_a_time(rng):
+    net = Network(np.eye(3), np.ones(3), np.ones(3))
+    W0 = 1e-3 * np.eye(3) + 1e-2 * rng.standard_normal((4, 3, 3))
+    batch = gradient_descent(lambda th, _i: net.grad(th), W0, 0.1, 300, gtol=1e-9)
+    for b in range(4):
+        one = gradient_descent(lambda th, _i: net.grad(th), W0[b:b + 1], 0.1, 300, gtol=1e-9)
+        np.testing.assert_allclose(batch.final[b], one.final[0], rtol=1e-12, atol=1e-15)
+        assert batch.steps[b] == one.steps[0]
+
+
+def test_loss_decreases_along_a_run(rng):
+    net = Network(np.eye(4), np.ones(4), np.ones(4))
+    W0 = 0.3 * np.eye(4) + 0.1 * rng.standard_normal((2, 4, 4))
+    res = gradient_descent(lambda th, _i: net.grad(th), W0, 0.1, 400, record_every=1)
+    J = net.loss(res.trajectory.reshape(-1, 4, 4)).reshape(res.trajectory.shape[:2])
+    assert np.all(np.diff(J, axis=0) <= 1e-15) and np.all(J[-1] < 0.1 * J[0])
+
+
+@pytest.fixture(scope="module")
+def quick_result():
+    return ns.run(ns.quick(ns.Params()), np.random.default_rng(np.random.SeedSequence(0)))
+
+
+def test_quick_run_claims_and_tables(quick_result):
+    theorem = [c for c in quick_result.claims if c.level == THEOREM]
+    assert len(theorem) == 2 and all(c.verdict == PASS for c in theorem)
+    runs = quick_result.tables["main"]
+    p = ns.quick(ns.Params())
+    n_top = len(p.K) * len(p.noise) * p.runs
+    n_bottom = len(p.top_K) * len(p.readings) * len(p.tops) * p.runs
+    assert len(runs["class"]) == n_top + n_bottom
+    # a* = 1 and a student with a_j = -1 units: those units must switch off, so the runs never
+    # reach the teacher. At K = 2 the -1 unit ends parallel to the +1 unit, where only
+    # |w_1| - |w_2| matters: a flat direction, hence a degenerate critical point; at larger K
+    # the unit is still collapsing onto w_j = 0 (singular).
+    m = (runs["reading"] == "student") & (runs["setting"] == "mixed")
+    assert set(runs["class"][m]) <= {DEGENERATE, SINGULAR}
+    assert np.all(runs["rel_fn_err"][m] > 0.1)
+    assert set(runs["class"][runs["row"] == "top"]) == {TEACHER}
+
+
+@pytest.mark.parametrize("args,option", [(["--K", "0"], "--K"), (["--noise", "-1"], "--noise"),
+                                         (["--lr", "0"], "--lr"), (["--runs", "0"], "--runs"),
+                                         (["--top", "huge"], "--top"),
+                                         (["--d", "1", "--K", "2"], "--d"),
+                                         (["--train-top"], "--train-top")])
+def test_bad_input_exits_2(tmp_path, args, option):
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["noise-sweep", "--quick", "--out", str(out), *args])
+    assert r.exit_code == 2, r.output
+    assert option in r.output.splitlines()[-1] and "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_cli_quick_run_is_reproducible(tmp_path):
+    files = {}
+    for k in ("a", "b"):
+        r = CliRunner().invoke(main, ["noise-sweep", "--quick", "--quiet", "--out",
+                                      str(tmp_path / k)])
+        assert r.exit_code == 0, r.output
+        files[k] = {p.name: p.read_bytes() for p in (tmp_path / k).iterdir()}
+    assert set(files["a"]) == {"fig9_noise_sweep.csv", "fig9_noise_sweep_curves.csv",
+                               "fig9_noise_sweep.json", "fig9_noise_sweep.png",
+                               "fig9_noise_sweep.pdf"}
+    for name in files["a"]:
+        if name.endswith((".csv", ".pdf")):
+            assert files["a"][name] == files["b"][name], name
