@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from relucheck import __version__
-from relucheck.cli import noise_sweep, plot, verify_formula
+from relucheck.cli import init_prob, noise_sweep, plot, verify_formula
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,5 +23,5 @@ def main() -> None:
     """
 
 
-for _module in (verify_formula, noise_sweep, plot):
+for _module in (verify_formula, noise_sweep, init_prob, plot):
     main.add_command(_module.command)
