@@ -25,8 +25,11 @@ install: $(STAMP)  ## Create .venv and install relucheck with its test tools (ed
 test: $(STAMP)  ## Run the test suite (budget: 2 minutes)
 	$(BIN)/python -m pytest -q
 
+COMMANDS := verify-formula noise-sweep init-prob
+
 figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
-	$(BIN)/relucheck verify-formula --out $(OUT) --quiet
+	@set -e; for c in $(COMMANDS); do echo "relucheck $$c --out $(OUT)"; \
+	  $(BIN)/relucheck $$c --out $(OUT) --quiet; done
 
 bench: $(STAMP)  ## Time each command against its budget in DESIGN.md (medians)
 	$(BIN)/python benchmarks/run.py

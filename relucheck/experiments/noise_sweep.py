@@ -215,7 +215,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                         runs_t[k].append(vals[k])
                     if ends.cls[b] == MINIMUM:
                         spurious.append((row, f"{setting} ({reading})", K, cells[i]["noise"],
-                                         r, ends.loss[b], ends.spectra[b]))
+                                         r, ends.loss[b], ends.spectra[b], ends.lam_err[b]))
                     for q, step in enumerate(res.record_steps[keep]):
                         for k, v in (("row", row), ("reading", reading), ("setting", setting),
                                      ("K", K),
@@ -229,8 +229,21 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     claims = _claims(p, runs_tab, worst_increase, (steps_excluded, steps_total, singular_worst),
                      spurious)
     params = asdict(p)
-    return Result(STEM, {"main": runs_tab, "curves": {k: np.array(v) for k, v in curves.items()}},
-                  claims, params)
+    tables = {"main": runs_tab, "curves": {k: np.array(v) for k, v in curves.items()}}
+    if spurious:
+        # One row per spurious minimum with its whole Hessian spectrum (ascending).
+        tables["minima"] = {
+            "row": np.array([s[0] for s in spurious]),
+            "setting": np.array([s[1] for s in spurious]),
+            "K": np.array([s[2] for s in spurious]),
+            "noise": np.array([s[3] for s in spurious]),
+            "run": np.array([s[4] for s in spurious]),
+            "loss": np.array([s[5] for s in spurious]),
+            "hessian_fd_err": np.array([s[7] for s in spurious]),
+            "hessian_eigenvalues": np.array([" ".join(repr(float(x)) for x in s[6])
+                                             for s in spurious]),
+        }
+    return Result(STEM, tables, claims, params)
 
 
 _READING_TEXT = {
@@ -324,12 +337,15 @@ def _claims(p: Params, t: dict, worst_increase: float, excluded: tuple[int, int,
     if spurious:
         losses = np.array([s[5] for s in spurious])
         lam = np.array([s[6][0] for s in spurious])
+        lam_max = np.array([s[6][-1] for s in spurious])
+        fd = np.array([s[7] for s in spurious])
         where = sorted({(s[0], s[1], s[2]) for s in spurious})
         claims.append(Claim.report(
             "Spurious local minima found",
             measured=(f"{len(spurious)} of {len(cls)} runs; loss {losses.min():.4g}-"
-                      f"{losses.max():.4g}; smallest Hessian eigenvalue {lam.min():.3g}-"
-                      f"{lam.max():.3g}"),
+                      f"{losses.max():.4g}; Hessian eigenvalues from {lam.min():.3g} to "
+                      f"{lam_max.max():.3g} (FD error <= {fd.max():.1g}); spectra in "
+                      f"{STEM}_minima.csv"),
             statement="positive definite Hessian beyond its FD error, positive loss; at "
                       + "; ".join(f"{r} {s} K={k}" for r, s, k in where)))
     not_conv = int(np.sum(cls == NOT_CONVERGED))
