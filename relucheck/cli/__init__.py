@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from relucheck import __version__
+from relucheck.cli import all as all_
 from relucheck.cli import init_prob, noise_sweep, plot, verify_formula
 
 
@@ -23,5 +24,5 @@ def main() -> None:
     """
 
 
-for _module in (verify_formula, noise_sweep, init_prob, plot):
+for _module in (verify_formula, noise_sweep, init_prob, all_, plot):
     main.add_command(_module.command)

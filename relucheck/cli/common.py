@@ -87,29 +87,29 @@ def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str,
     return params
 
 
-def execute(
+def run_and_write(
     run: Callable[[Any, np.random.Generator, Progress], Result],
     params: Any,
     *,
     out: Path,
     seed: int,
-    quiet: bool,
+    progress: Progress,
+    command: str,
     plot: Callable | None = None,
-) -> None:
-    """Run an experiment and write its CSV, JSON, PNG and PDF; print the claims; exit 0 or 1.
+) -> tuple[Result, list[Path], float]:
+    """Run an experiment and write <stem>.csv (and sibling tables), .png, .pdf and .json.
 
     The figure is the one registered for the result's stem in ``relucheck.output.plots``
-    (``plot``, a function of the main table, overrides it).
+    (``plot``, a function of the main table, overrides it). Returns the result, the paths
+    written and the wall time of the computation.
     """
-    check_writable(out)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    result = run(params, rng, tqdm_progress(quiet))
+    result = run(params, rng, progress)
     wall = time.perf_counter() - t0
 
     from relucheck.output.plots import FIGURES, draw
-    from relucheck.output.report import claim_table
     from relucheck.output.style import save_figure
     from relucheck.output.writers import provenance, read_csv, write_json, write_tables
 
@@ -122,7 +122,7 @@ def execute(
         paths += save_figure(draw(paths[0])[1], out, result.stem)
     json_path = out / f"{result.stem}.json"
     context = {
-        "command": " ".join(["relucheck", *sys.argv[1:]]),
+        "command": command,
         "seed": seed,
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_seconds": round(wall, 3),
@@ -130,7 +130,25 @@ def execute(
     }
     write_json(json_path, provenance(result, context))
     paths.append(json_path)
+    return result, paths, wall
 
+
+def execute(
+    run: Callable[[Any, np.random.Generator, Progress], Result],
+    params: Any,
+    *,
+    out: Path,
+    seed: int,
+    quiet: bool,
+    plot: Callable | None = None,
+) -> None:
+    """The body of every command: check --out, run and write, print the claims, exit 0 or 1."""
+    from relucheck.output.report import claim_table
+
+    check_writable(out)
+    result, paths, wall = run_and_write(
+        run, params, out=out, seed=seed, progress=tqdm_progress(quiet),
+        command=" ".join(["relucheck", *sys.argv[1:]]), plot=plot)
     click.echo(claim_table(result.claims))
     verdict = "all theorem-level claims hold" if not result.failed else (
         f"{len(result.failed)} theorem-level claim(s) FAILED")

@@ -1,0 +1,83 @@
+"""``relucheck all``: every command with its defaults into one folder, and one claims summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+
+from relucheck.cli.common import check_writable, common_options, run_and_write
+from relucheck.experiments import init_prob, noise_sweep, verify_formula
+from relucheck.progress import tqdm_progress
+
+#: The commands `all` runs, in order, with their experiment modules.
+EXPERIMENTS = [
+    ("verify-formula", verify_formula),
+    ("noise-sweep", noise_sweep),
+    ("init-prob", init_prob),
+]
+SUMMARY = "summary"
+
+
+def summary_table(rows: list[tuple[str, object]]) -> dict[str, np.ndarray]:
+    """One row per claim of every command: command, claim, level, measured, threshold, verdict."""
+    cols = ("command", "claim", "level", "measured", "threshold", "verdict", "wall_seconds")
+    out: dict[str, list] = {c: [] for c in cols}
+    for command, result, wall in rows:
+        for c in result.claims:
+            for k, v in zip(cols, (command, c.name, c.level, c.measured, c.threshold, c.verdict,
+                                   round(wall, 3)), strict=True):
+                out[k].append(v)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@click.command("all")
+@common_options
+def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
+    """Run every command with its defaults (or --quick sizes) into --out, then print and write
+    the table of every claim as summary.csv and summary.json. Exits 1 if any theorem-level claim
+    failed."""
+    from relucheck.output.report import claim_table
+    from relucheck.output.writers import atomic_write_text, table_to_csv, write_json
+
+    check_writable(out)
+    progress = tqdm_progress(quiet)
+    rows = []
+    t0 = time.perf_counter()
+    with progress(len(EXPERIMENTS), "relucheck all") as bar:
+        for name, exp in EXPERIMENTS:
+            params = exp.Params()
+            if quick:
+                params = dataclasses.replace(params, **exp.QUICK)
+            argv = f"relucheck {name} --out {out} --seed {seed}" + (" --quick" if quick else "")
+            result, _, wall = run_and_write(exp.run, params, out=out, seed=seed,
+                                            progress=progress, command=argv)
+            rows.append((name, result, wall))
+            bar.update()
+    total = time.perf_counter() - t0
+
+    table = summary_table(rows)
+    atomic_write_text(out / f"{SUMMARY}.csv", table_to_csv(table))
+    failed = [(n, c) for n, r, _ in rows for c in r.failed]
+    write_json(out / f"{SUMMARY}.json", {
+        "command": " ".join(["relucheck", *sys.argv[1:]]),
+        "seed": seed,
+        "quick": quick,
+        "wall_seconds": round(total, 3),
+        "commands": [{"command": n, "stem": r.stem, "wall_seconds": round(w, 3),
+                      "exit_code": r.exit_code, "claims": [c.as_dict() for c in r.claims]}
+                     for n, r, w in rows],
+        "theorem_level_failures": len(failed),
+    })
+    for name, result, wall in rows:
+        click.echo(f"\n== {name} ({result.stem}, {wall:.1f} s)")
+        click.echo(claim_table(result.claims))
+    verdict = ("every theorem-level claim holds" if not failed
+               else f"{len(failed)} theorem-level claim(s) FAILED: "
+               + "; ".join(f"{n}: {c.name}" for n, c in failed))
+    click.echo(f"\nrelucheck all: {verdict} ({total:.1f} s); summary in {out / SUMMARY}.csv")
+    sys.exit(1 if failed else 0)
