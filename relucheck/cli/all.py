@@ -11,12 +11,13 @@ import click
 import numpy as np
 
 from relucheck.cli.common import check_writable, common_options, run_and_write
-from relucheck.experiments import init_prob, noise_sweep, verify_formula
+from relucheck.experiments import init_prob, noise_sweep, ssb_2d, verify_formula
 from relucheck.progress import tqdm_progress
 
 #: The commands `all` runs, in order, with their experiment modules.
 EXPERIMENTS = [
     ("verify-formula", verify_formula),
+    ("ssb-2d", ssb_2d),
     ("noise-sweep", noise_sweep),
     ("init-prob", init_prob),
 ]
