@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 OUT    ?= figures
 
 .DEFAULT_GOAL := help
-.PHONY: help install test figures bench lint clean
+.PHONY: help install test figures verify bench lint clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -25,11 +25,11 @@ install: $(STAMP)  ## Create .venv and install relucheck with its test tools (ed
 test: $(STAMP)  ## Run the test suite (budget: 2 minutes)
 	$(BIN)/python -m pytest -q
 
-COMMANDS := verify-formula noise-sweep init-prob
-
 figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
-	@set -e; for c in $(COMMANDS); do echo "relucheck $$c --out $(OUT)"; \
-	  $(BIN)/relucheck $$c --out $(OUT) --quiet; done
+	$(BIN)/relucheck all --out $(OUT)
+
+verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any theorem-level claim
+	@tmp=$$(mktemp -d) && $(BIN)/relucheck all --out $$tmp --quiet; rc=$$?; rm -rf $$tmp; exit $$rc
 
 bench: $(STAMP)  ## Time each command against its budget in DESIGN.md (medians)
 	$(BIN)/python benchmarks/run.py
