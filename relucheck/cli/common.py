@@ -38,6 +38,11 @@ class CommaList(click.ParamType):
                       param, ctx)
 
 
+def show_list(values) -> str:
+    """A default list as the user would type it: 2,5,10."""
+    return ",".join(f"{v:g}" for v in values)
+
+
 def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
     """Join repeated list options (``--K 2 --K 5,10`` -> (2, 5, 10)); None when not given."""
     if not values:

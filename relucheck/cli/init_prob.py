@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import click
 
-from relucheck.cli.common import CommaList, build_params, common_options, execute, flatten
+from relucheck.cli.common import (
+    CommaList,
+    build_params,
+    common_options,
+    execute,
+    flatten,
+    show_list,
+)
 from relucheck.experiments import init_prob as exp
 
 D = exp.Params()
 
 
-def _csv(values: tuple) -> str:
-    return ",".join(f"{v:g}" for v in values)
-
-
 @click.command("init-prob")
 @click.option("--d", "d", type=CommaList(int), multiple=True,
-              help=f"Input dimensions, comma list or repeated [default {_csv(D.d)}].")
+              help=f"Input dimensions, comma list or repeated [default {show_list(D.d)}].")
 @click.option("--eps", type=CommaList(float), multiple=True,
-              help=f"Grid of eps in (0, 1]; r = eps sqrt(2 pi/(d+1)) |w*| [default {_csv(D.eps)}].")
+              help="Grid of eps in (0, 1]; r = eps sqrt(2 pi/(d+1)) |w*| "
+                   f"[default {show_list(D.eps)}].")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help=f"Monte Carlo initialisations per (d, eps) cell and per sweep radius "
                    f"[default {D.samples}].")

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import click
 
-from relucheck.cli.common import CommaList, build_params, common_options, execute, flatten
+from relucheck.cli.common import (
+    CommaList,
+    build_params,
+    common_options,
+    execute,
+    flatten,
+    show_list,
+)
 from relucheck.experiments import noise_sweep as exp
 
 D = exp.Params()
 
 
-def _join(v) -> str:
-    return ",".join(f"{x:g}" for x in v)
-
-
 @click.command("noise-sweep")
 @click.option("--K", "K", type=CommaList(int), multiple=True,
-              help=f"Hidden units K, comma list or repeated [default {_join(D.K)}].")
+              help=f"Hidden units K, comma list or repeated [default {show_list(D.K)}].")
 @click.option("--noise", type=CommaList(float), multiple=True,
-              help=f"Noise levels: eps ~ N(0, (1e-3 noise)^2) [default {_join(D.noise)}].")
+              help=f"Noise levels: eps ~ N(0, (1e-3 noise)^2) [default {show_list(D.noise)}].")
 @click.option("--runs", type=click.IntRange(min=1), default=None,
               help=f"Runs per cell [default {D.runs}].")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -38,7 +41,7 @@ def _join(v) -> str:
                    "shared (a = a* = preset fixed), trained (a* = preset, a trained from a*) "
                    "[default: all].")
 @click.option("--top-K", "top_K", type=CommaList(int), multiple=True,
-              help=f"K of the bottom row [default {_join(D.top_K)}].")
+              help=f"K of the bottom row [default {show_list(D.top_K)}].")
 @click.option("--top-noise", type=click.FloatRange(min=0), default=None,
               help=f"Noise level of the bottom row [default {D.top_noise:g}].")
 @click.option("--a-star", type=CommaList(float), default=None,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from relucheck.cli.common import CommaList, build_params, common_options, execute, flatten
+from relucheck.cli.common import (
+    CommaList,
+    build_params,
+    common_options,
+    execute,
+    flatten,
+    show_list,
+)
 from relucheck.experiments import ssb_2d as exp
 
 D = exp.Params()
@@ -13,7 +20,7 @@ D = exp.Params()
 @click.command("ssb-2d")
 @click.option("--K", "K", type=CommaList(int), multiple=True,
               help="Number of ReLUs K >= 2, comma list or repeated; the first two get a vector "
-                   f"field panel [default {','.join(map(str, D.K))}].")
+                   f"field panel [default {show_list(D.K)}].")
 @click.option("--x0", type=float, default=None,
               help=f"Start x0 > 0 of the paths in (c)-(d) [default {D.x0:g}].")
 @click.option("--y0", type=float, default=None,

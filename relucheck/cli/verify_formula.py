@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from relucheck.cli.common import CommaList, build_params, common_options, execute, flatten
+from relucheck.cli.common import (
+    CommaList,
+    build_params,
+    common_options,
+    execute,
+    flatten,
+    show_list,
+)
 from relucheck.experiments import verify_formula as exp
 from relucheck.numerics.sampling import DISTRIBUTIONS
 
@@ -28,7 +35,7 @@ D = exp.Params()
               help=f"(e, w) pairs in panels (b)-(c) [default {D.pairs_sweep}].")
 @click.option("--dims", type=CommaList(int), multiple=True,
               help="Dimensions of panel (d), comma list or repeated "
-                   f"[default {','.join(map(str, D.dims))}].")
+                   f"[default {show_list(D.dims)}].")
 @click.option("--n-dim", type=click.IntRange(min=2), default=None,
               help=f"Samples N in panel (d) [default {D.n_dim}].")
 @click.option("--pairs-dim", type=click.IntRange(min=2), default=None,
