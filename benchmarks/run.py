@@ -25,6 +25,7 @@ CASES = [
     ("verify-formula --d 20 (defaults)", ["verify-formula", "--d", "20"], 20.0, None),
     ("verify-formula, N = 10^7 (memory)",
      ["verify-formula", "--quick", "--n-angle", "10000000", "--pairs-angle", "64"], None, None),
+    ("ssb-2d (defaults)", ["ssb-2d"], 5.0, None),
     ("noise-sweep (defaults)", ["noise-sweep"], 30.0, None),
     ("init-prob (defaults)", ["init-prob"], 15.0, None),
 ]
