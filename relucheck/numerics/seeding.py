@@ -17,10 +17,12 @@ def _word(part: object) -> int:
     """A 32-bit word for one key part: integers as themselves, anything else by CRC32 of repr."""
     if isinstance(part, (bool, np.bool_)):
         return int(part)
+    if isinstance(part, (float, np.floating)) and float(part).is_integer():
+        part = int(part)  # 1 and 1.0 are the same noise level
     if isinstance(part, (int, np.integer)) and 0 <= int(part) < 2**32:
         return int(part)
     if isinstance(part, (float, np.floating)):
-        part = float(part)  # 1 and 1.0 are the same noise level
+        part = float(part)
     return zlib.crc32(repr(part).encode())
 
 
