@@ -11,13 +11,15 @@ from relucheck.experiments import noise_sweep as ns
 from relucheck.numerics.dynamics import gradient_descent
 from relucheck.numerics.endpoints import (
     DEGENERATE,
+    DIVERGED,
     MINIMUM,
     SADDLE,
     SINGULAR,
     TEACHER,
     classify,
-    near_singularity,
+    collapsed_units,
 )
+from relucheck.numerics.fdcheck import fd_derivatives
 from relucheck.numerics.hessian import fd_hessian
 from relucheck.numerics.matching import match_rows, relative_error
 from relucheck.numerics.network import Network
@@ -61,13 +63,36 @@ def test_fd_hessian_of_a_known_quadratic(rng):
     assert np.all(err < 1e-8)
 
 
+def test_fd_hessian_error_bound_covers_truncation(rng):
+    """grad of sum(x^4)/4 is x^3: the Hessian diag(3 x^2) has truncation error h^2 (central
+    difference of x^3 is 3x^2 + h^2); with a large step the bound must cover it, tightly."""
+    x = rng.uniform(0.5, 2.0, (4, 3))
+    for h in (1e-2, 1e-3):
+        H, err = fd_hessian(lambda z: z**3, x, h)
+        true = np.stack([np.diag(3 * xi**2) for xi in x])
+        actual = np.linalg.norm(H - true, ord=2, axis=(1, 2))
+        assert np.all(actual <= err) and np.all(err < 10 * actual)
+
+
+def test_fd_derivatives_bound_covers_truncation_and_catches_a_wrong_gradient(rng):
+    theta = rng.uniform(-2, 2, (5, 3))
+    U = np.broadcast_to(np.eye(3), (5, 3, 3))
+    loss = lambda x: np.sum(np.sin(3 * x), axis=1)  # noqa: E731
+    for h in (1e-2, 1e-4):
+        D, bound = fd_derivatives(loss, theta, U, np.full(5, 1e-15), h)
+        exact = 3 * np.cos(3 * theta)
+        assert np.all(np.abs(D - exact) <= bound)
+        assert np.all(np.abs(1.001 * exact - D) > bound)  # a 0.1 % error is visible
+
+
 @pytest.mark.parametrize("K", [2, 3, 5])
 def test_symmetric_saddle_is_classified_as_saddle(K):
     net = Network(np.eye(K), np.ones(K), np.ones(K))
     theta = symmetric_saddle(K)[None]
     g = np.linalg.norm(net.grad(theta))
     assert g < 1e-14  # Theorem 7: a fixed point, to rounding
-    ends = classify(net, theta, np.array([g]), gtol=1e-10, teacher_tol=1e-3, lr=0.1)
+    ends = classify(net, theta, np.array([g]), gtol=1e-10, teacher_tol=1e-3,
+                    loss0=np.array([np.inf]))
     assert ends.cls[0] == SADDLE
     assert ends.lam_min[0] < -100 * ends.lam_err[0]
 
@@ -77,11 +102,11 @@ def test_teacher_is_classified_as_teacher_and_is_a_strict_minimum(trained):
     K = 3
     net = Network(np.eye(K), np.ones(K), None if trained else np.ones(K))
     theta = net.pack(np.eye(K)[None], np.ones((1, K)) if trained else None)
-    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=1e-3, lr=0.1)
+    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=1e-3, loss0=np.array([np.inf]))
     assert ends.cls[0] == TEACHER and ends.loss[0] < 1e-15
     # Pretending it is not the teacher, its Hessian (rescaling symmetry projected out when a is
     # trained) is positive definite: the classifier would call it a minimum.
-    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=-1.0, lr=0.1)
+    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=-1.0, loss0=np.array([np.inf]))
     assert ends.cls[0] == MINIMUM
 
 
@@ -95,13 +120,47 @@ def test_rescaling_symmetry_is_a_zero_mode_of_the_trained_hessian():
     np.testing.assert_allclose(H[0] @ V.T, 0.0, atol=1e-7)
 
 
-def test_near_singularity_flags_a_collapsing_unit_only():
-    net = Network(np.eye(3), np.ones(3), np.array([1.0, -1.0, 1.0]))
-    teacher = np.eye(3)[None]
-    collapsing = teacher.copy()
-    collapsing[0, 1] *= 1e-3
-    assert not near_singularity(net, teacher, 0.1)[0]
-    assert near_singularity(net, collapsing, 0.1)[0]
+@pytest.mark.parametrize("a", [1.0, 2.0, 0.5])
+@pytest.mark.parametrize("K", [3, 16])
+def test_collapsed_units_flags_a_switched_off_unit_only(a, K):
+    net = Network(np.eye(K), np.full(K, a), np.full(K, a))
+    teacher = np.eye(K)[None]
+    off = teacher.copy()
+    off[0, 1] *= 0.05
+    assert not collapsed_units(net, teacher)[0]
+    assert not collapsed_units(net, 10 * teacher)[0]
+    assert collapsed_units(net, off)[0]
+
+
+def test_runs_with_too_large_a_step_are_diverged_not_singular():
+    from dataclasses import replace
+    p = replace(ns.quick(ns.Params()), lr=100.0, iters=50, readings=("shared",), tops=("ones",))
+    r = ns.run(p, np.random.default_rng(np.random.SeedSequence(0)))
+    assert set(r.tables["main"]["class"]) == {DIVERGED}
+    gd = next(c for c in r.claims if c.name.startswith("Gradient descent"))
+    assert gd.measured.startswith("0 of")
+
+
+def test_the_theorem_level_claims_catch_a_wrong_gradient(monkeypatch):
+    """Halving the asymmetric term of Eqn 5 inside Eqn 8 (a wrong gradient) must fail both the
+    Eqn 16 check and the endpoint gradient check: they compare the gradient with the loss."""
+    import relucheck.theory.gradient as G
+
+    real = G._gated_sum
+
+    def wrong(E, V, b):
+        from relucheck.theory.angles import cos_sin_units, row_norm
+
+        nv = row_norm(V)
+        Vu = V / np.where(nv > 0, nv, 1.0)[..., None]
+        _, _, sin_t = cos_sin_units(E[..., :, None, :], Vu[..., None, :, :])
+        return real(E, V, b) - 0.5 * (sin_t @ (b * nv)[..., None]) * E / (2 * np.pi)
+
+    monkeypatch.setattr(G, "_gated_sum", wrong)
+    p = ns.quick(ns.Params())
+    r = ns.run(p, np.random.default_rng(np.random.SeedSequence(0)))
+    verdicts = [c.verdict for c in r.claims if c.level == THEOREM]
+    assert verdicts == ["FAIL", "FAIL"] and r.exit_code == 1
 
 
 def test_batched_runs_equal_runs_one_at_a_time(rng):

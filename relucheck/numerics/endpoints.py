@@ -15,30 +15,24 @@ TEACHER = "teacher"
 MINIMUM = "spurious_minimum"
 SADDLE = "saddle"
 DEGENERATE = "degenerate"  # critical, but the smallest eigenvalue is within the FD error of 0
-SINGULAR = "singular"  # a unit is collapsing onto w_j = 0, where J is not differentiable
+SINGULAR = "singular"  # a unit is switching off, towards w_j = 0 where J is not differentiable
+DIVERGED = "diverged"  # the loss ended above where it started, or overflowed
 NOT_CONVERGED = "not_converged"
-CLASSES = (TEACHER, MINIMUM, SADDLE, DEGENERATE, SINGULAR, NOT_CONVERGED)
+CLASSES = (TEACHER, MINIMUM, SADDLE, DEGENERATE, SINGULAR, DIVERGED, NOT_CONVERGED)
+
+#: A unit counts as switched off below this fraction of the teacher's smallest row norm.
+OFF = 0.1
 
 
-def near_singularity(net: Network, theta: np.ndarray, lr: float) -> np.ndarray:
-    """True where a step of size ``lr`` is too long for the curvature near w_j = 0 (batch (B,)).
+def collapsed_units(net: Network, theta: np.ndarray) -> np.ndarray:
+    """True where some unit has (nearly) switched off: |w_j| < OFF * min_k |w*_k| (batch (B,)).
 
-    Eqn 8 depends on w_j through e_j = w_j/|w_j|, and de_j/dw_j = (I - e_j e_j^T)/|w_j|: the
-    tangential curvature of J in w_j grows like L_j = c |a_j| S_j / |w_j| as w_j -> 0, with
-    S_j = sum_k |a_k| |w_k| + sum_k |a*_k| |w*_k| (the vectors gated by e_j in Eqn 8) and
-    c = (pi + 1)/(2 pi) (the largest coefficient of Eqn 5). The descent lemma guarantees that a
-    step decreases J only while lr L < 2, i.e. |w_j| > lr c |a_j| S_j / 2. Below that the step
-    is too long for the curvature of the singularity of Eqn 6, where the flow (Eqn 15) and its
-    monotone loss (Eqn 16) are not defined: e_j then oscillates instead of following the flow.
-    L_j is the leading term of the curvature near 0, an estimate rather than a proven bound,
-    which is why the check reports how many steps it set aside.
+    Such a unit is heading for w_j = 0, the one point where Eqn 6 is undefined; the label is a
+    description of where the run is, not a claim.
     """
-    W, a = net.split(theta)
-    nw = np.linalg.norm(W, axis=-1)  # (B, K)
-    S = (np.sum(np.abs(a) * nw, axis=-1, keepdims=True)
-         + np.sum(np.abs(net.a_star) * np.linalg.norm(net.W_star, axis=-1)))
-    c = (np.pi + 1) / (2 * np.pi)
-    return np.any(nw < lr * c * np.abs(a) * S / 2, axis=-1)
+    W, _ = net.split(theta)
+    return np.any(np.linalg.norm(W, axis=-1) < OFF * np.linalg.norm(net.W_star, axis=-1).min(),
+                  axis=-1)
 
 
 @dataclass(frozen=True)
@@ -61,8 +55,7 @@ def relative_errors(net: Network, theta: np.ndarray) -> tuple[np.ndarray, np.nda
         rel = relative_error(W, net.W_star)
     else:
         rel = relative_error(W, net.W_star, net.a, net.a_star)
-    J0 = net.loss(net.pack(0 * net.W_star[None], 0 * net.a_star[None] if net.trained else None))
-    return rel, np.sqrt(net.loss(theta) / J0)
+    return rel, np.sqrt(net.loss(theta) / net.zero_loss())
 
 
 def judged_by_function(net: Network) -> bool:
@@ -73,7 +66,7 @@ def judged_by_function(net: Network) -> bool:
 
 
 def classify(net: Network, theta: np.ndarray, grad_norm: np.ndarray, *, gtol: float,
-             teacher_tol: float, lr: float, h: float = 1e-5) -> Endpoints:
+             teacher_tol: float, loss0: np.ndarray, h: float = 1e-5) -> Endpoints:
     """Classify each run's final parameters theta (B, K, cols).
 
     Teacher: the weights are within ``teacher_tol`` relative error up to permutation (top layer
@@ -81,16 +74,21 @@ def classify(net: Network, theta: np.ndarray, grad_norm: np.ndarray, *, gtol: fl
     gradient norm is below ``gtol`` is a critical point, classified by the Hessian of J (central
     differences of the analytic gradient, with the rescaling directions projected out when a is
     trained): a minimum if its smallest eigenvalue exceeds the FD error bound, a saddle if it is
-    below minus the bound, degenerate in between. A run that is neither and whose step is too
-    long for the curvature near w_j = 0 (:func:`near_singularity`) is singular (a unit is
-    collapsing onto the singularity of Eqn 6); the rest have not converged.
+    below minus the bound, degenerate in between. A run whose loss ends above ``loss0`` (its
+    starting loss) or is not finite has diverged; one with a unit switched off
+    (:func:`collapsed_units`) is singular; the rest have not converged.
     """
     B = theta.shape[0]
-    rel, rel_fn = relative_errors(net, theta)
-    reached = (rel_fn if judged_by_function(net) else rel) < teacher_tol
-    critical = ~reached & (grad_norm < gtol)
+    finite = np.all(np.isfinite(theta.reshape(B, -1)), axis=1)
+    safe = np.where(finite[:, None, None], theta, 1.0)
+    rel, rel_fn = relative_errors(net, safe)
+    loss = np.where(finite, net.loss(safe), np.inf)
+    diverged = ~finite | (loss > loss0)
+    reached = ~diverged & ((rel_fn if judged_by_function(net) else rel) < teacher_tol)
+    critical = ~reached & ~diverged & (grad_norm < gtol)
     cls = np.where(reached, TEACHER, NOT_CONVERGED).astype(object)
-    cls[~reached & ~critical & near_singularity(net, theta, lr)] = SINGULAR
+    cls[diverged] = DIVERGED
+    cls[~reached & ~critical & ~diverged & collapsed_units(net, safe)] = SINGULAR
     lam_min = np.full(B, np.nan)
     lam_err = np.full(B, np.nan)
     spectra: dict[int, np.ndarray] = {}
@@ -111,5 +109,4 @@ def classify(net: Network, theta: np.ndarray, grad_norm: np.ndarray, *, gtol: fl
             spectra[int(b)] = ev
             lam_min[b], lam_err[b] = ev[0], err[n]
             cls[b] = MINIMUM if ev[0] > err[n] else SADDLE if ev[0] < -err[n] else DEGENERATE
-    return Endpoints(cls.astype(str), rel, rel_fn, net.loss(theta), grad_norm, lam_min, lam_err,
-                     spectra)
+    return Endpoints(cls.astype(str), rel, rel_fn, loss, grad_norm, lam_min, lam_err, spectra)

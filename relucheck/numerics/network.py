@@ -49,6 +49,19 @@ class Network:
             return gW
         return np.concatenate([gW, gradient_a(W, self.W_star, a, self.a_star)[..., None]], -1)
 
+    def zero_loss(self) -> float:
+        """J of the zero student, E[g*^2]/2: the scale of a relative function error."""
+        zero = np.zeros_like(self.W_star)
+        return float(population_loss(zero, self.W_star, None, self.a_star))
+
+    def rounding(self, theta: np.ndarray) -> np.ndarray:
+        """Bound on the rounding error of :meth:`loss`: J sums K^2 + K*^2 + 2 K K* kernel terms
+        whose magnitudes add up to at most E[g^2] + E[g*^2] (Cauchy-Schwarz), each with a relative
+        error of a few eps; 4 (K + K*)^2 eps times that scale covers it."""
+        K = theta.shape[-2]
+        Ks = self.W_star.shape[0]
+        return 4 * (K + Ks) ** 2 * np.finfo(float).eps * self.loss_scale(theta)
+
     def loss_scale(self, theta: np.ndarray) -> np.ndarray:
         """E[g^2] + E[g*^2] >= the sum of the magnitudes of the terms of J (Cauchy-Schwarz):
         the scale of J's rounding error."""
