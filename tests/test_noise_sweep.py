@@ -230,3 +230,16 @@ def test_cli_quick_run_is_reproducible(tmp_path):
     for name in files["a"]:
         if name.endswith((".csv", ".pdf")):
             assert files["a"][name] == files["b"][name], name
+
+
+def test_a_cell_draws_the_same_runs_whatever_else_is_requested():
+    from dataclasses import replace
+
+    base = replace(ns.quick(ns.Params()), readings=(), iters=200)
+    one = ns.run(replace(base, K=(4,), noise=(10.0,)),
+                 np.random.default_rng(np.random.SeedSequence(3)))
+    many = ns.run(replace(base, K=(2, 4), noise=(1000.0, 10.0)),
+                  np.random.default_rng(np.random.SeedSequence(3)))
+    pick = lambda t: (t["K"] == 4) & (t["noise"] == 10.0)  # noqa: E731
+    a, b = one.tables["main"], many.tables["main"]
+    np.testing.assert_array_equal(a["final_loss"][pick(a)], b["final_loss"][pick(b)])

@@ -33,6 +33,7 @@ from relucheck.numerics.endpoints import (
 )
 from relucheck.numerics.fdcheck import fd_derivatives
 from relucheck.numerics.network import Network
+from relucheck.numerics.seeding import keyed_rng
 from relucheck.numerics.stats import wilson_interval
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
@@ -139,9 +140,10 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     p.validate()
     cells = _settings(p)
     Ks = sorted({c["K"] for c in cells})
-    teacher_rngs = dict(zip(Ks, rng.spawn(len(Ks)), strict=True))
-    cell_rngs = rng.spawn(len(cells))
-    W_stars = {K: teacher(K, p.d, teacher_rngs[K]) for K in Ks}
+    # Streams keyed by content: a cell draws the same noise whatever else is requested.
+    W_stars = {K: teacher(K, p.d, keyed_rng(rng, "teacher", K, p.d or K)) for K in Ks}
+    cell_rngs = [keyed_rng(rng, "cell", c["row"], c["reading"], c["setting"], c["K"],
+                           c["noise"]) for c in cells]
 
     runs_t: dict[str, list] = {k: [] for k in (
         "row", "reading", "setting", "K", "d", "noise", "run", "train_top", "a", "a_star",
