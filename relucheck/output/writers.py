@@ -117,6 +117,11 @@ def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
         "versions": _versions(),
         "git_revision": git_revision(),
         "platform": platform.platform(),
+        # Multi-threaded BLAS may sum in another order with another thread count, which moves
+        # the last digits of Monte Carlo sums: byte-identity holds for the same settings.
+        "threads": {"cpu_count": os.cpu_count(),
+                    **{k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                      "MKL_NUM_THREADS")}},
         "exit_code": result.exit_code,
         "claims": [c.as_dict() for c in result.claims],
     }
