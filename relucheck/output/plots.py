@@ -13,7 +13,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from relucheck.output import fig7, fig8, fig9, thm6
+from relucheck.output import fig7, fig8, fig9, fig10, thm6
 from relucheck.output.writers import read_csv
 from relucheck.result import Table
 
@@ -28,6 +28,7 @@ FIGURES: dict[str, Figure] = {
     "fig7_verify_formula": Figure(lambda t: fig7.plot(t["main"])),
     "fig8_ssb_2d": Figure(lambda t: fig8.plot(t["main"])),
     "fig9_noise_sweep": Figure(fig9.plot, siblings=("curves",)),
+    "fig10_conjecture1_grid": Figure(lambda t: fig10.plot(t["main"])),
     "thm6_init_prob": Figure(lambda t: thm6.plot(t["main"])),
 }
 
