@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 Gradient = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -165,6 +164,8 @@ def gradient_flow(
 
     Raises RuntimeError if the integrator fails (e.g. a run reaches the singularity w_j = 0).
     """
+    from scipy.integrate import solve_ivp  # imported here: slow to import
+
     w0 = np.asarray(w0, dtype=float)
     shape = w0.shape
     index = np.arange(shape[0])

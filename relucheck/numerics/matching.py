@@ -8,7 +8,6 @@ that minimises the total distance (scipy.optimize.linear_sum_assignment), then m
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 #: Cost of pairing units whose fixed top weights differ: such a pairing is not a symmetry.
 _FORBIDDEN = 1e30
@@ -27,6 +26,8 @@ def match_rows(W: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = None,
     cost = np.linalg.norm(W[..., :, None, :] - W_star[..., None, :, :], axis=-1)
     if a is not None and a_star is not None:
         cost = cost + _FORBIDDEN * (np.asarray(a)[:, None] != np.asarray(a_star)[None, :])
+    from scipy.optimize import linear_sum_assignment  # imported here: slow to import
+
     flat = cost.reshape(-1, *cost.shape[-2:])
     perms = np.empty(flat.shape[:2], dtype=int)
     for b, c in enumerate(flat):

@@ -26,8 +26,6 @@ evaluation of the independent lens-volume formula, tests/test_init_prob.py), wel
 from __future__ import annotations
 
 import numpy as np
-from scipy import integrate
-from scipy.special import betainc
 
 #: Absolute accuracy asked of quad; the achieved error is ~1e-12 (tests/test_init_prob.py).
 EPSABS = 1e-13
@@ -48,6 +46,8 @@ def tail_c(t: np.ndarray, d: int) -> np.ndarray:
     d = _check_d(d)
     t = np.asarray(t, dtype=float)
     tt = np.minimum(t, 1.0)
+    from scipy.special import betainc  # imported here: slow to import
+
     return np.where(t < 1.0, 0.5 * (1.0 - betainc(0.5, 0.5 * (d - 1), tt * tt)), 0.0)
 
 
@@ -61,6 +61,9 @@ def omega_probability(r: float, d: int, epsabs: float = EPSABS) -> tuple[float, 
     P -> 1/2 as r -> 0 (Omega looks like a half-space near the origin) and P = r^(-d) for
     r >= 2 (then Omega, of volume r^(-d) relative to B_r, lies inside B_r).
     """
+    from scipy import integrate  # imported here: slow to import
+    from scipy.special import betainc
+
     d = _check_d(d)
     r = float(r)
     if not r >= 0 or not np.isfinite(r):
