@@ -301,6 +301,44 @@ def test_same_seed_same_table_other_seed_other_table():
     assert not np.array_equal(r1.tables["main"]["in_omega"], r3.tables["main"]["in_omega"])
 
 
+def _cells(result, kind: str) -> dict:
+    """Rows of one kind keyed by (d, eps) (eps rounded: the sweep's eps is recomputed from r)."""
+    t = result.tables["main"]
+    return {(int(t["d"][i]), round(float(t["eps"][i]), 12)): {k: t[k][i] for k in t}
+            for i in np.flatnonzero(t["kind"] == kind)}
+
+
+def test_a_cell_does_not_depend_on_the_other_cells():
+    """Streams are keyed by the cell: the d = 5 cells (and the sweep) draw the same numbers
+    whether d is (5,) or (2, 5), and whatever the order of eps."""
+    p = dataclasses.replace(ip.quick(ip.Params()), d=(5,), eps=(0.25, 1.0), samples=300,
+                            r_steps=3)
+    seed = np.random.SeedSequence(7)
+    a = ip.run(p, np.random.default_rng(seed))
+    b = ip.run(dataclasses.replace(p, d=(2, 5), eps=(1.0, 0.5, 0.25)), np.random.default_rng(seed))
+    for kind in ("eps", "r"):
+        cells_a, cells_b = _cells(a, kind), _cells(b, kind)
+        assert cells_a and set(cells_a) <= set(cells_b)
+        for key, row in cells_a.items():
+            for k, v in row.items():
+                np.testing.assert_array_equal(v, cells_b[key][k], err_msg=f"{kind} {key} {k}")
+
+
+def _rate_report(result):
+    return next(c for c in result.claims if c.name == "Convergence rate of Eqn 6 from B_r")
+
+
+def test_rate_report_says_reproduced_only_when_every_cell_clears_the_bound(quick_result):
+    """The statement follows the table: reproduced iff every cell's Wilson lower bound of the
+    converged fraction is >= (1 - eps)/2 (checked here from the columns)."""
+    t = quick_result.tables["main"]
+    cells = np.flatnonzero(((t["kind"] == "eps") | (t["kind"] == "r")) & np.isfinite(t["bound"]))
+    clears = bool(np.all(t["conv_low"][cells] >= t["bound"][cells]))
+    statement = _rate_report(quick_result).threshold
+    assert clears and "reproduced" in statement and "NOT" not in statement
+    assert f"all {cells.size} cells" in statement
+
+
 def test_wrong_probability_is_caught(monkeypatch):
     """The Monte Carlo claim has power: the exact value off by 0.03 fails it (exit 1)."""
     real = ip.omega_probability
@@ -320,6 +358,7 @@ def test_runs_that_do_not_converge_are_caught(monkeypatch):
     failed = {c.name for c in r.failed}
     assert "Theorem 5: every run started in Omega converges to w*" in failed
     assert "Converged fraction >= P(w0 in Omega) (Omega in the basin)" in failed
+    assert "NOT reproduced" in _rate_report(r).threshold
 
 
 @pytest.mark.parametrize("field,value", [("d", (1,)), ("d", ()), ("eps", (0.0,)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import NullFormatter, NullLocator
 
 from relucheck.numerics.stats import fit_line
 from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style
@@ -87,10 +87,16 @@ def plot(table: Table, level: float = 0.99) -> plt.Figure:
         jd = _rows(table, "d")
         if jd.size:
             ax_d.set_title(f"(d) error vs dimension, $N={_tex_int(table['n_samples'][jd[0]])}$")
-        ax_d.yaxis.set_minor_formatter(NullFormatter())
+            # The dimensions themselves as ticks: a few d within one decade get no log label.
+            dims = np.unique(table["d"][jd]).astype(int)
+            ax_d.set_xticks(dims, [str(k) for k in dims])
+            ax_d.xaxis.set_minor_locator(NullLocator())
+        lo, hi = ax_d.get_ylim()
+        if hi / lo > 10:  # minor labels only when no decade is labelled
+            ax_d.yaxis.set_minor_formatter(NullFormatter())
         ax_d.set_xlabel("input dimension $d$")
         ax_d.set_ylabel("relative error")
         ax_d.plot([], [], "v", mfc="none", color="k", ms=4,
                   label="bias not resolved: 2 SE bound")
-        ax_d.legend(loc="upper left", ncol=1)
+        ax_d.legend(loc="best", ncol=1)
         return fig
