@@ -44,7 +44,7 @@ D = exp.Params()
               help="Input distribution(s), repeatable [default: both].")
 @click.option("--blocks", type=click.IntRange(min=3), default=None,
               help=f"Independent blocks in the unbiasedness test [default {D.blocks}].")
-@click.option("--block-size", type=click.IntRange(min=1), default=None,
+@click.option("--block-size", type=click.IntRange(min=100), default=None,
               help=f"Samples per block [default {D.block_size}].")
 @common_options
 def command(out, seed, quick, quiet, dims, distributions, **sizes):

@@ -26,7 +26,6 @@ import itertools
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from scipy import stats
 
 from relucheck.numerics.ball import ball_plane_coordinates
 from relucheck.numerics.one_relu_flow import TRAP_RADIUS, integrate_planar
@@ -148,6 +147,8 @@ def score_miss_probability(p_true: np.ndarray, n: int, level: float) -> np.ndarr
     (k - n p)^2 <= z^2 n p (1 - p). So the miss probability is P(|K - n p| > z sqrt(n p (1-p))),
     from the binomial cdf; it is near 1 - level but not equal to it (discreteness).
     """
+    from scipy import stats  # imported here: slow to import
+
     p_true = np.asarray(p_true, dtype=float)
     z = stats.norm.ppf(0.5 + level / 2)
     half = z * np.sqrt(n * p_true * (1 - p_true))
@@ -282,6 +283,8 @@ def _where(table, i) -> str:
 
 
 def _claims(p: Params, table: dict) -> list[Claim]:
+    from scipy import stats  # imported here: slow to import
+
     claims = []
     kind = table["kind"]
     mc = np.flatnonzero((kind == "eps") | (kind == "r"))

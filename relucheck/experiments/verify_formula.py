@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from scipy import stats
 
 from relucheck.numerics.montecarlo import sampled_F
 from relucheck.numerics.sampling import DISTRIBUTIONS, pairs_at_angles
@@ -82,7 +81,8 @@ class Params:
              and set(self.distributions) <= set(DISTRIBUTIONS), "distributions",
              f"a subset of {DISTRIBUTIONS}"),
             (self.blocks >= 3, "blocks", ">= 3 (Hotelling's test in the plane needs R > 2)"),
-            (self.block_size >= 1, "block_size", ">= 1"),
+            (self.block_size >= 100, "block_size",
+             ">= 100 (block means must be near-normal for Hotelling's test)"),
             (self.pairs_unbiased >= 1, "pairs_unbiased", ">= 1"),
             (0.5 < self.level < 1, "level", "in (0.5, 1)"),
             (0 < self.slope_tol < 0.5, "slope_tol", "in (0, 0.5)"),
@@ -236,11 +236,15 @@ def bias_upper_bound(b: np.ndarray, se: np.ndarray, level: float, blocks: int) -
     Under no bias the jackknife of this degenerate U-statistic overstates the spread, so the
     bound errs on the large side there.
     """
+    from scipy import stats  # imported here: slow to import
+
     q = stats.t.ppf(1 - (1 - level) / b.size, blocks - 1)
     return np.sqrt(np.maximum(b, 0.0) + q * se)
 
 
 def _claims(p: Params, fits: dict, bias: dict, pvals: np.ndarray) -> list[Claim]:
+    from scipy import stats  # imported here: slow to import
+
     claims = []
     pct = f"{100 * p.level:g} %"
     if "gaussian" in fits:
