@@ -204,7 +204,10 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                 fd["end_worst"] = max(fd["end_worst"], e)
 
             # Gradient descent (reported): J at every recorded iterate.
-            rise = np.diff(J, axis=0) - net.rounding(safe).reshape(R, B)[1:]
+            rise = np.diff(J, axis=0)
+            up = np.nonzero(rise > 0)  # the rounding bound is needed only where J went up
+            if up[0].size:
+                rise[up] -= net.rounding(traj[up[0] + 1, up[1]])
             rose = np.any(rise > 0, axis=0)
             gd["runs"] += B
             gd["rose"] += int(rose.sum())

@@ -15,6 +15,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+#: Points per call of the loss.
+CHUNK = 2048
+
 
 def fd_derivatives(loss: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, U: np.ndarray,
                    rounding: np.ndarray, h: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +47,10 @@ def fd_derivatives(loss: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, 
     s = np.array([1.0, -1.0, 2.0, -2.0])
     pts = theta[:, None, None, :] + (s[None, None, :, None] * step[:, None, None, None]
                                      * U[:, :, None, :])  # (B, M, 4, P)
-    J = loss(pts.reshape(-1, P)).reshape(B, M, 4)
+    flat = pts.reshape(-1, P)
+    # in chunks, so that a loss with large temporaries per point keeps memory bounded
+    J = np.concatenate([loss(flat[i:i + CHUNK]) for i in range(0, len(flat), CHUNK)])
+    J = J.reshape(B, M, 4)
     D1 = (J[..., 0] - J[..., 1]) / (2 * step[:, None])
     D2 = (J[..., 2] - J[..., 3]) / (4 * step[:, None])
     return D1, np.abs(D1 - D2) + 2 * np.asarray(rounding)[:, None] / step[:, None]

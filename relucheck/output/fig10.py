@@ -7,12 +7,13 @@ lines phi = 0 and phi = a and the two slices; counterexamples, if any, are marke
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style
+from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
 
 LINE = {"L12": "#1f77b4", "L21": "#d62728"}
@@ -80,20 +81,20 @@ def _sign_map(ax, table: Table) -> None:
     handles = [Patch(color=SIGN_COLORS[0], label=r"$L_{12}, L_{21} > 0$"),
                Patch(color=SIGN_COLORS[1], label=r"$L_{12}, L_{21} < 0$"),
                Patch(color=SIGN_COLORS[3], label="signs differ"),
-               plt.Line2D([], [], color="k", lw=0.9, label=r"$\phi = a$, $\phi = 0$")]
+               Line2D([], [], color="k", lw=0.9, label=r"$\phi = a$, $\phi = 0$")]
     if cx.any():
-        handles.append(plt.Line2D([], [], marker="x", color="k", ls="", ms=3,
+        handles.append(Line2D([], [], marker="x", color="k", ls="", ms=3,
                                   label="counterexample"))
     # Below the axes, so that no cell of the map (a counterexample, say) is hidden.
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2,
               columnspacing=1.0, handlelength=1.5)
 
 
-def plot(table: Table) -> plt.Figure:
+def plot(table: Table) -> Figure:
     """Panels (a)-(c) of Figure 10 from the table written by ``conjecture1-grid``."""
     with paper_style():
         # Legends go below the axes (inside the canvas: savefig is not 'tight' here).
-        fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH, 2.95))
+        fig, axes = subplots(1, 3, figsize=(TEXT_WIDTH, 2.95))
         fig.subplots_adjust(left=0.075, right=0.99, bottom=0.33, top=0.92, wspace=0.42)
         slices = np.unique(table["a_rad"][table["kind"] == "slice"])
         for ax, a, letter in zip(axes[:2], slices[:2], "ab", strict=False):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from relucheck.numerics.stats import fit_line
-from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style
+from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
 
 
@@ -44,10 +44,10 @@ def _sweep(ax, table: Table, panel: str, dist: str, level: float, label: str) ->
     ax.legend(loc="lower left")
 
 
-def plot(table: Table, level: float = 0.99) -> plt.Figure:
+def plot(table: Table, level: float = 0.99) -> Figure:
     """Four panels (a)-(d) of Figure 7 from the table written by ``verify-formula``."""
     with paper_style():
-        fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.0), constrained_layout=True)
+        fig, axes = subplots(2, 2, figsize=(TEXT_WIDTH, 5.0), constrained_layout=True)
         (ax_a, ax_b), (ax_c, ax_d) = axes
 
         i = _rows(table, "a")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style
+from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
 
 #: Colours of the paper's K; other K take the next colours of matplotlib's default cycle.
@@ -84,12 +84,12 @@ def _field(ax, table: Table, K: int, order: list[int], fig, legend: bool) -> Non
         ax.legend(loc="upper right", framealpha=0.85, frameon=True, edgecolor="none")
 
 
-def plot(table: Table) -> plt.Figure:
+def plot(table: Table) -> Figure:
     """Four panels (a)-(d) of Figure 8 from the table written by ``ssb-2d``."""
     order = [int(k) for k in table["K"][_rows(table, "summary")]]
     field_K = list(dict.fromkeys(int(k) for k in table["K"][_rows(table, "field")]))
     with paper_style():
-        fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.6))
+        fig, axes = subplots(2, 2, figsize=(TEXT_WIDTH, 5.6))
         # A fixed layout: constrained_layout costs a second per save on this figure.
         fig.subplots_adjust(left=0.08, right=0.97, bottom=0.07, top=0.95, wspace=0.3,
                             hspace=0.32)

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
 
 from relucheck.numerics.stats import wilson_interval
-from relucheck.output.style import TEXT_WIDTH, paper_style
+from relucheck.output.style import TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
 
 PRESET_COLORS = {  # ones = 1, large = 2, small = 1/2, mixed = +1, -1, ...
@@ -25,14 +26,14 @@ def _unique(x: np.ndarray) -> list:
     return list(dict.fromkeys(x.tolist()))
 
 
-def plot(tables: dict[str, Table]) -> plt.Figure:
+def plot(tables: dict[str, Table]) -> Figure:
     runs, curves = tables["main"], tables["curves"]
     top_c, bot_c = curves["row"] == "top", curves["row"] == "bottom"
     Ks = sorted({int(k) for k in curves["K"][top_c]})
     readings = _unique(curves["reading"][bot_c])
     ncol = max(len(Ks) + 1, len(readings), 1)
     with paper_style():
-        fig, axes = plt.subplots(2, ncol, figsize=(TEXT_WIDTH, 4.3), squeeze=False,
+        fig, axes = subplots(2, ncol, figsize=(TEXT_WIDTH, 4.3), squeeze=False,
                                  constrained_layout=True)
         fig.suptitle(r"top: $W^*=I$, $w_j^0 = 10^{-3}w_j^* + \epsilon$, "
                      r"$\epsilon \sim N(0, (10^{-3}\,\mathrm{noise})^2)$;   "
@@ -79,7 +80,7 @@ def plot(tables: dict[str, Table]) -> plt.Figure:
             ax.set_title(f"({next(letters)}) runs reaching $w^*$")
             ax.legend(loc="lower left", title="95 % Wilson", title_fontsize=6)
             if norm:
-                sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+                sm = ScalarMappable(norm=norm, cmap=cmap)
                 fig.colorbar(sm, ax=axes[0][: len(Ks)].tolist(), label="noise", pad=0.01,
                              aspect=30)
         for ax, reading in zip(axes[1], readings, strict=False):

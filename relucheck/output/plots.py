@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from relucheck.output import fig7, fig8, fig9, fig10, thm6
 from relucheck.output.writers import read_csv
@@ -19,17 +19,17 @@ from relucheck.result import Table
 
 
 @dataclass(frozen=True)
-class Figure:
-    draw: Callable[[dict[str, Table]], plt.Figure]
+class Entry:
+    draw: Callable[[dict[str, Table]], Figure]
     siblings: tuple[str, ...] = ()
 
 
-FIGURES: dict[str, Figure] = {
-    "fig7_verify_formula": Figure(lambda t: fig7.plot(t["main"])),
-    "fig8_ssb_2d": Figure(lambda t: fig8.plot(t["main"])),
-    "fig9_noise_sweep": Figure(fig9.plot, siblings=("curves",)),
-    "fig10_conjecture1_grid": Figure(lambda t: fig10.plot(t["main"])),
-    "thm6_init_prob": Figure(lambda t: thm6.plot(t["main"])),
+FIGURES: dict[str, Entry] = {
+    "fig7_verify_formula": Entry(lambda t: fig7.plot(t["main"])),
+    "fig8_ssb_2d": Entry(lambda t: fig8.plot(t["main"])),
+    "fig9_noise_sweep": Entry(fig9.plot, siblings=("curves",)),
+    "fig10_conjecture1_grid": Entry(lambda t: fig10.plot(t["main"])),
+    "thm6_init_prob": Entry(lambda t: thm6.plot(t["main"])),
 }
 
 
@@ -45,7 +45,7 @@ def read_tables(csv_path: Path, siblings: tuple[str, ...] = ()) -> dict[str, Tab
     return tables
 
 
-def figure_for(csv_path: Path) -> tuple[str, Figure]:
+def figure_for(csv_path: Path) -> tuple[str, Entry]:
     """The figure stem and entry for a table written by relucheck (found by its file name)."""
     stem = Path(csv_path).stem
     if stem in FIGURES:
@@ -56,7 +56,7 @@ def figure_for(csv_path: Path) -> tuple[str, Figure]:
     )
 
 
-def draw(csv_path: Path) -> tuple[str, plt.Figure]:
+def draw(csv_path: Path) -> tuple[str, Figure]:
     """Read a figure's tables from CSV and draw it."""
     stem, fig = figure_for(csv_path)
     return stem, fig.draw(read_tables(csv_path, fig.siblings))

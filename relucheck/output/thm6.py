@@ -11,17 +11,18 @@ convergence points of the sweep, and Theorem 6's largest radius (eps = 1) marked
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style
+from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
 
 
 def _dim_colors(dims: np.ndarray) -> dict[int, tuple]:
     """One colour per dimension, ordered from small (light) to large d (dark)."""
-    cmap = plt.get_cmap("viridis")
+    cmap = colormaps["viridis"]
     pos = np.linspace(0.85, 0.05, dims.size) if dims.size > 1 else np.array([0.4])
     return {int(d): cmap(p) for d, p in zip(dims, pos, strict=True)}
 
@@ -38,12 +39,12 @@ def _errorbar(ax, x, table, i, lo, hi, mid, **kw):
     ax.errorbar(x, table[mid][i], yerr=yerr, ls="none", capsize=1.2, elinewidth=0.7, **kw)
 
 
-def plot(table: Table) -> plt.Figure:
+def plot(table: Table) -> Figure:
     """Three panels (a)-(c) from the table written by ``init-prob``."""
     dims = np.unique(table["d"][_rows(table, "eps_curve")]).astype(int)
     colors = _dim_colors(dims)
     with paper_style():
-        fig, (ax_a, ax_b, ax_c) = plt.subplots(1, 3, figsize=(TEXT_WIDTH, 2.7),
+        fig, (ax_a, ax_b, ax_c) = subplots(1, 3, figsize=(TEXT_WIDTH, 2.7),
                                                constrained_layout=True)
         samples = None
         # Spread the markers of different d a little in eps so that their intervals stay apart.

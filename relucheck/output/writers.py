@@ -63,7 +63,18 @@ def _column_text(a: np.ndarray) -> list[str]:
         return ["true" if x else "false" for x in a.tolist()]
     if kind in "US":
         return [str(x) for x in a.tolist()]
-    return [_cell(x) for x in a]
+    out = []
+    for x in a.tolist():  # mixed column: plain Python types first, the general case after
+        t = type(x)
+        if t is float:
+            out.append("" if x != x else repr(x))
+        elif t is str:
+            out.append(x)
+        elif t is int:
+            out.append(str(x))
+        else:
+            out.append(_cell(x))
+    return out
 
 
 def table_to_csv(table: Table) -> str:

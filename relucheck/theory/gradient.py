@@ -91,7 +91,13 @@ def gradient_K(
     a = _top(a, W)
     a_star = _top(a_star, W_star)
     E = unit(W, name="W")
-    return a[..., None] * (_gated_sum(E, W, a) - _gated_sum(E, W_star, a_star))
+    # Both sums of Eqn 8 are gated by the same e_j: one call over [W; W*] with weights [a; -a*].
+    batch = np.broadcast_shapes(W.shape[:-2], W_star.shape[:-2], a.shape[:-1], a_star.shape[:-1])
+    V = np.concatenate([np.broadcast_to(W, batch + W.shape[-2:]),
+                        np.broadcast_to(W_star, batch + W_star.shape[-2:])], axis=-2)
+    b = np.concatenate([np.broadcast_to(a, batch + a.shape[-1:]),
+                        -np.broadcast_to(a_star, batch + a_star.shape[-1:])], axis=-1)
+    return a[..., None] * _gated_sum(E, V, b)
 
 
 def gradient_a(
