@@ -26,3 +26,13 @@ def assert_mean_matches(samples: np.ndarray, expected: np.ndarray, alpha: float 
     z = np.abs(mean - expected) / se
     zcrit = stats.norm.ppf(1 - alpha / (2 * z.size))
     assert np.all(z < zcrit), f"max |z| = {z.max():.2f} >= {zcrit:.2f}\nmean={mean}\nexp={expected}"
+
+
+def assert_rejected(result, option: str, out) -> None:
+    """A rejected command line: exit code 2, exactly one ``Error:`` line and it names the
+    option, no traceback, and nothing written to ``out`` (DESIGN.md, exit codes)."""
+    assert result.exit_code == 2, result.output
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("Error")]
+    assert len(errors) == 1 and option in errors[0], result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import assert_rejected
 
 from relucheck import __version__
 from relucheck.cli import main
@@ -97,11 +98,7 @@ def test_plot_rejects_an_unknown_table(tmp_path):
 def test_bad_input_exits_2_names_the_option_and_writes_nothing(tmp_path, args, option):
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["verify-formula", "--quick", "--out", str(out), *args])
-    assert r.exit_code == 2, r.output
-    error_lines = [ln for ln in r.output.splitlines() if ln.startswith("Error:")]
-    assert len(error_lines) == 1 and option in error_lines[0], r.output
-    assert "Traceback" not in r.output
-    assert not out.exists()
+    assert_rejected(r, option, out)
 
 
 def test_unwritable_out_exits_2(tmp_path):

@@ -11,6 +11,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import assert_rejected
 
 from relucheck.cli.common import execute
 from relucheck.cli.conjecture1_grid import command
@@ -324,12 +325,7 @@ def test_cli_help():
 ])
 def test_cli_bad_input(tmp_path, args, option):
     out = tmp_path / "out"
-    res = _invoke([*args, "--quick", "--out", str(out)])
-    assert res.exit_code == 2
-    errors = [line for line in res.output.splitlines() if line.startswith("Error")]
-    assert len(errors) == 1 and option in errors[0]
-    assert "Traceback" not in res.output
-    assert not out.exists()
+    assert_rejected(_invoke([*args, "--quick", "--out", str(out)]), option, out)
 
 
 def test_cli_unwritable_out(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import assert_rejected
 
 from relucheck.cli import main
 from relucheck.experiments import noise_sweep as ns
@@ -211,10 +212,8 @@ def test_quick_run_claims_and_tables(quick_result):
                                          (["--train-top"], "--train-top")])
 def test_bad_input_exits_2(tmp_path, args, option):
     out = tmp_path / "o"
-    r = CliRunner().invoke(main, ["noise-sweep", "--quick", "--out", str(out), *args])
-    assert r.exit_code == 2, r.output
-    assert option in r.output.splitlines()[-1] and "Traceback" not in r.output
-    assert not out.exists()
+    assert_rejected(CliRunner().invoke(main, ["noise-sweep", "--quick", "--out", str(out), *args]),
+                    option, out)
 
 
 def test_cli_quick_run_writes_every_file(tmp_path):

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import assert_rejected
 
 from relucheck.cli.ssb_2d import command
 from relucheck.experiments import ssb_2d as exp
@@ -189,12 +190,7 @@ def test_help():
                                          (["--K", "two"], "--K")])
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, option):
     out = tmp_path / "out"
-    r = CliRunner().invoke(command, [*args, "--out", str(out)])
-    assert r.exit_code == 2
-    errors = [ln for ln in r.output.splitlines() if ln.startswith("Error")]
-    assert len(errors) == 1 and option in errors[0], r.output
-    assert "Traceback" not in r.output
-    assert not out.exists()
+    assert_rejected(CliRunner().invoke(command, [*args, "--out", str(out)]), option, out)
 
 
 def test_quick_run_writes_everything(tmp_path):
