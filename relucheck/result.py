@@ -66,6 +66,7 @@ class Result:
     tables: dict[str, Table]
     claims: list[Claim]
     params: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the JSON record
 
     @property
     def failed(self) -> list[Claim]:

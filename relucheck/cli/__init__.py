@@ -9,7 +9,15 @@ import click
 
 from relucheck import __version__
 from relucheck.cli import all as all_
-from relucheck.cli import conjecture1_grid, init_prob, noise_sweep, plot, ssb_2d, verify_formula
+from relucheck.cli import (
+    check_certificate,
+    conjecture1_grid,
+    init_prob,
+    noise_sweep,
+    plot,
+    ssb_2d,
+    verify_formula,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,5 +32,6 @@ def main() -> None:
     """
 
 
-for _module in (verify_formula, conjecture1_grid, ssb_2d, noise_sweep, init_prob, all_, plot):
+for _module in (verify_formula, conjecture1_grid, ssb_2d, noise_sweep, init_prob, all_, plot,
+                check_certificate):
     main.add_command(_module.command)

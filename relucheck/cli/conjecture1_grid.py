@@ -1,13 +1,18 @@
-"""``relucheck conjecture1-grid``: Figure 10, the sign of L12 and L21 on an (a, phi) grid."""
+"""``relucheck conjecture1-grid``: Figure 10, the sign of L12 and L21 on an (a, phi) grid, or
+with ``--certify`` a proof of Conjecture 1 on the continuous region by interval arithmetic."""
 
 from __future__ import annotations
 
 import click
 
 from relucheck.cli.common import build_params, common_options, execute
+from relucheck.experiments import conjecture1_certify as cert
 from relucheck.experiments import conjecture1_grid as exp
 
 D = exp.Params()
+C = cert.Params()
+GRID_ONLY = ("n_a", "n_phi")
+CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
 
 
 @click.command("conjecture1-grid")
@@ -17,14 +22,28 @@ D = exp.Params()
 @click.option("--n-phi", type=click.IntRange(min=2), default=None,
               help=f"Values of phi = angle of e*, 2 pi j / n-phi [default {D.n_phi}].")
 @click.option("--a-min", type=click.FloatRange(min=0.0, max=3.141592653589793, max_open=True),
-              default=None, help="Lower end of the a range, excluded [default 0].")
+              default=None, help=f"Lower end of the a range, excluded on the grid [default 0; "
+                                 f"{C.a_min:g} with --certify].")
 @click.option("--a-max", type=click.FloatRange(min=0.0, max=3.141592653589793, min_open=True),
-              default=None, help="Upper end of the a range, excluded [default pi].")
+              default=None, help="Upper end of the a range, excluded on the grid [default pi; "
+                                 "pi - a-margin with --certify].")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Threads sweeping row blocks; 0: one per core [default 0]. Results do not "
-                   "depend on it.")
+              help="Threads sweeping row blocks (processes with --certify); 0: one per core "
+                   "[default 0]. Results do not depend on it.")
+@click.option("--certify", is_flag=True,
+              help="Prove Conjecture 1 on the whole region a in [a-min, a-max], phi in "
+                   "[0, 2 pi) with interval arithmetic (needs python-flint: pip install "
+                   "'relucheck[certify]'); writes the certificate "
+                   f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
+@click.option("--a-margin", type=click.FloatRange(min=0.0, max=3.141592653589793,
+                                                  min_open=True, max_open=True),
+              default=None, help=f"--certify: a_max = pi - a-margin [default {C.a_margin:g}].")
+@click.option("--max-depth", type=click.IntRange(min=1, max=200), default=None,
+              help=f"--certify: bisections per box at most [default {C.max_depth}].")
+@click.option("--prec", type=click.IntRange(min=53, max=4096), default=None,
+              help=f"--certify: arb working precision in bits [default {C.prec}].")
 @common_options
-def command(out, seed, quick, quiet, **given):
+def command(out, seed, quick, quiet, certify, **given):
     """Figure 10: check Conjecture 1 (L12, L21 > 0 inside Cone(e1, e2), < 0 outside) on every
     cell of the grid, with every sign settled: float64 with a derived rounding bound, and
     interval arithmetic where the bound does not decide.
@@ -33,7 +52,34 @@ def command(out, seed, quick, quiet, **given):
     L12(a, phi) = L21(a, a - phi). Writes fig10_conjecture1_grid.{csv,json,png,pdf} and
     fig10_conjecture1_grid_counterexamples.csv (full-precision values; header only when none).
     --seed is accepted for uniformity and unused: the grid is deterministic.
-    """
 
-    params = build_params(D, exp.QUICK if quick else None, given)
+    With --certify: a computer-assisted proof on the continuous region instead of the grid.
+    Every box of a subdivision of a in [a-min, a-max] x phi in [0, 2 pi) is certified by the
+    strict sign of an arb enclosure of L (or of dL/dphi on the lines phi = 0, a, where L = 0).
+    Writes fig10_conjecture1_certificate.{csv,json,png,pdf} and
+    fig10_conjecture1_certificate_uncertified.csv; exits 1 and lists the boxes when any box
+    stays uncertified.
+    """
+    if certify:
+        _reject(given, GRID_ONLY, "is a grid option; --certify covers the continuous region")
+        params = build_params(C, cert.QUICK if quick else None,
+                              {k: v for k, v in given.items() if k not in GRID_ONLY})
+        _require_flint()
+        execute(cert.run, params, out=out, seed=seed, quiet=quiet)
+    _reject(given, CERTIFY_ONLY, "needs --certify")
+    params = build_params(D, exp.QUICK if quick else None,
+                          {k: v for k, v in given.items() if k not in CERTIFY_ONLY})
     execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+
+
+def _reject(given: dict, names: tuple[str, ...], why: str) -> None:
+    for name in names:
+        if given.get(name) is not None:
+            raise click.UsageError(f"--{name.replace('_', '-')} {why}.")
+
+
+def _require_flint() -> None:
+    from relucheck.numerics.l12_interval import FLINT_HINT, arb
+
+    if arb is None:
+        raise click.UsageError(FLINT_HINT)

@@ -31,7 +31,6 @@ number of workers or the block size (each cell's float operations are fixed, see
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +49,7 @@ from relucheck.numerics.l12_grid import (
     lipschitz_phi,
     row_coefficients,
 )
+from relucheck.numerics.parallel import cores
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
 
@@ -255,12 +255,7 @@ def _settle(G: PhiGrid, a: np.ndarray, r0: int, flagged: dict, tamper: Tamper | 
 
 
 def _workers(p: Params) -> int:
-    if p.workers:
-        return p.workers
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return cores(p.workers)
 
 
 def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = null_progress,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from relucheck.output import fig7, fig8, fig9, fig10, thm6
+from relucheck.output import fig7, fig8, fig9, fig10, fig10_certificate, thm6
 from relucheck.output.writers import read_csv
 from relucheck.result import Table
 
@@ -29,6 +29,7 @@ FIGURES: dict[str, Entry] = {
     "fig8_ssb_2d": Entry(lambda t: fig8.plot(t["main"])),
     "fig9_noise_sweep": Entry(fig9.plot, siblings=("curves",)),
     "fig10_conjecture1_grid": Entry(lambda t: fig10.plot(t["main"])),
+    "fig10_conjecture1_certificate": Entry(lambda t: fig10_certificate.plot(t["main"])),
     "thm6_init_prob": Entry(lambda t: thm6.plot(t["main"])),
 }
 

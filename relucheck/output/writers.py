@@ -148,6 +148,7 @@ def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
                                                       "MKL_NUM_THREADS")}},
         "exit_code": result.exit_code,
         "claims": [c.as_dict() for c in result.claims],
+        **({"summary": result.summary} if result.summary else {}),
     }
 
 
