@@ -9,10 +9,10 @@ STAMP  := $(VENV)/.installed
 OUT    ?= figures
 
 .DEFAULT_GOAL := help
-.PHONY: help install test figures verify bench lint clean
+.PHONY: help install test figures certificate verify bench lint clean
 
 help:  ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)  ## Run the test suite (budget: 2 minutes)
 
 figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
 	$(BIN)/relucheck all --out $(OUT)
+
+certificate: $(STAMP)  ## Prove Conjecture 1 on a in [0.01, pi - 0.001] (interval arithmetic), then re-check it
+	$(BIN)/relucheck conjecture1-grid --certify --out $(OUT)
+	$(BIN)/relucheck check-certificate $(OUT)/fig10_conjecture1_certificate.csv
 
 verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any theorem-level claim
 	@tmp=$$(mktemp -d) && $(BIN)/relucheck all --out $$tmp --quiet; rc=$$?; rm -rf $$tmp; exit $$rc

@@ -106,6 +106,45 @@ def test_slope_enclosures_contain_mpmath_derivatives(rng):
             assert _contains(e.f12, d[0]) and _contains(e.f21, d[1]), (region, a, x, e, d)
 
 
+def _piece_at(region, a, phi):
+    if region == iv.IN:
+        return "A"
+    return "B" if phi < np.pi else ("C" if phi < a + np.pi else "D")
+
+
+@pytest.mark.parametrize("form", ["value", "slope"])
+def test_jet_gradient_and_hessian_match_mpmath_derivatives(rng, form):
+    """The second-order jets behind the Taylor form, at points, against mpmath's numerical
+    partial derivatives of MATH.md's formula in the box coordinates (a, x)."""
+    mp.mp.dps = 40
+    iv.set_precision(128)
+    n = 0
+    while n < 24:
+        region = iv.REGIONS[n % 2]
+        a, x = float(rng.uniform(0.05, 3.0)), float(rng.uniform(0.02, 0.98))
+        phi = float(_phi(region, a, x))
+        if region == iv.OUT and min(abs(phi - np.pi), abs(phi - a - np.pi)) < 0.05:
+            continue  # keep clear of the kinks between pieces
+        jets = iv.FORMS[form](region, _piece_at(region, a, phi),
+                              iv.Jet.variable(iv.arb(a), "a"), iv.Jet.variable(iv.arb(x), "x"))
+        for k in (0, 1):
+            def G(aa, xx, k=k, region=region):
+                p = _phi(region, aa, xx)
+                if form == "value":
+                    return _G_textbook(aa, p)[k]
+                return mp.diff(lambda q: _G_textbook(aa, q)[k], p)
+
+            j = jets[k]
+            for orders, comp in (((0, 0), j.v), ((1, 0), j.da), ((0, 1), j.dx),
+                                 ((2, 0), j.aa), ((1, 1), j.ax), ((0, 2), j.xx)):
+                ref = mp.diff(G, (mp.mpf(a), mp.mpf(x)), orders)
+                got = float(iv.arb(comp).mid())
+                assert abs(got - float(ref)) <= 1e-9 * (1 + abs(float(ref))), (
+                    form, region, a, x, k, orders, got, ref)
+        n += 1
+    iv.set_precision(64)
+
+
 def test_proposition_1_the_lines_are_zeros_of_the_enclosures():
     iv.set_precision(64)
     for a in (0.01, 0.7, 2.5, 3.14):

@@ -20,6 +20,7 @@ from relucheck.progress import tqdm_progress
 COMMANDS = [
     ("verify-formula", "verify_formula"),
     ("conjecture1-grid", "conjecture1_grid"),
+    ("conjecture1-grid --certify", "conjecture1_certify"),
     ("ssb-2d", "ssb_2d"),
     ("noise-sweep", "noise_sweep"),
     ("init-prob", "init_prob"),

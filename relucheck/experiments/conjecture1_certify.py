@@ -10,10 +10,11 @@ G = 0 exactly (Proposition 1), by the strict sign of dG/dphi (mean value theorem
 (:mod:`relucheck.numerics.certify`). The certificate is the list of boxes;
 ``relucheck check-certificate`` re-verifies it.
 
-Ends of the a range. As a -> 0 the cone collapses and G = O(a^2) inside, so the work grows like
-a^-2; the proof stops at ``a_min``. As a -> pi, G keeps its sign pattern but dG/dphi on the
-line phi = a tends to 0 (at a = pi, K_a = 0 and G = (pi - t1) sin phi has a double zero at
-phi = pi), so the boxes there shrink like pi - a; the proof stops at ``a_max = pi - a_margin``.
+Ends of the a range. As a -> 0 the cone collapses: G = O(a^2) inside (O(a) outside) and the
+work grows (measured: roughly like 1/a); the proof stops at ``a_min``. As a -> pi, G keeps its
+sign pattern but dG12/dphi on the line phi = a tends to 0 (at a = pi, K_a = 0 and
+G12 = (pi - t1) sin phi has a double zero at phi = pi; dG21/dphi tends to -pi), so the boxes
+there shrink like pi - a; the proof stops at ``a_max = pi - a_margin``.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     roots = list(cf.iter_roots(p.a_min, a_max))
     t0 = time.perf_counter()
     leaves = cf.prove(roots, max_depth=p.max_depth, prec=p.prec, workers=workers(p),
-                      progress=progress, a_floor=max(p.a_min, 1e-3),
+                      progress=progress, a_floor=p.a_min / 4,
                       evaluate=evaluate or cf.enclose)
     prove_s = time.perf_counter() - t0
     table = leaves_table(leaves)
@@ -193,9 +194,10 @@ def _claims(p: Params, a_max: float, table, tiling: list[str]) -> list[Claim]:
         Claim.report(
             "Ends of the a range",
             measured=(f"covered a >= {p.a_min:g} and a <= pi - {np.pi - a_max:.3g}"),
-            statement=("a -> 0: G = O(a^2) inside the collapsing cone and the box count grows "
-                       "like a^-2; a -> pi: dG/dphi -> 0 on phi = a (double zero at a = phi = "
-                       "pi), boxes shrink like pi - a. Neither end is covered."),
+            statement=("a -> 0: the cone collapses, G = O(a^2) inside, and the box count "
+                       "grows roughly like 1/a; a -> pi: dG12/dphi -> 0 on phi = a (double "
+                       "zero of G12 at a = phi = pi), boxes shrink like pi - a. Neither end "
+                       "is covered."),
         ),
     ]
 

@@ -60,18 +60,6 @@ def midpoint(lo: float, hi: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def _outward(x) -> tuple[float, float]:
-    """[lo, hi] floats with lo <= x <= hi for every point of the ball x."""
-    if x is None or not x.is_finite():
-        return (-np.inf, np.inf)
-    lo, hi = float(x.lower()), float(x.upper())
-    if iv.arb(lo) > x.lower():
-        lo = np.nextafter(lo, -np.inf)
-    if iv.arb(hi) < x.upper():
-        hi = np.nextafter(hi, np.inf)
-    return (lo, hi)
-
-
 def required_sign(box: Box) -> tuple[str, int] | None:
     """(method, sign the enclosure must have) for the box, or None when it touches both lines."""
     sign = CLAIMED_SIGN[box.region]
@@ -105,7 +93,8 @@ def classify(box: Box, evaluate: Evaluator = enclose) -> Leaf:
     method, sign = need
     e = evaluate(box, method)
     ok = _strict(e.f12, sign) and _strict(e.f21, sign)
-    return Leaf(box, ok, method, _outward(e.f12), _outward(e.f21), e.spread_a, e.spread_x)
+    return Leaf(box, ok, method, iv.float_bounds(e.f12), iv.float_bounds(e.f21), e.spread_a,
+                e.spread_x)
 
 
 def split_axis(leaf: Leaf) -> str:
@@ -167,7 +156,7 @@ def _subdivide_task(task: tuple[Box, int, Evaluator]) -> list[Leaf]:
 
 
 def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress,
-          a_floor: float, x_parts: int = 8, evaluate: Evaluator = enclose) -> list[Leaf]:
+          a_floor: float, x_parts: int = 16, evaluate: Evaluator = enclose) -> list[Leaf]:
     """Subdivide every root (in parallel over frontier tasks); leaves sorted by region, a, x."""
     tasks = [(b, max_depth, evaluate) for r in roots for b in frontier(r, a_floor, x_parts)]
     parts = pool_map(_subdivide_task, tasks, prec=prec, workers=workers, progress=progress,
@@ -227,7 +216,7 @@ class FlippedInDisc:
 
 def phi_range(box: Box) -> tuple[float, float]:
     """A float range containing phi over the box (phi = u a inside, a + s (2 pi - a) outside),
-    widened by a few ulps; for drawing and for the test function, not for the proof."""
+    widened by one ulp; for drawing and for the test function, not for the proof."""
     if box.region == iv.IN:
         lo, hi = box.x_lo * box.a_lo, box.x_hi * box.a_hi
     else:

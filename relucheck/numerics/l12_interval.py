@@ -24,14 +24,18 @@ Pieces. On each piece the folded angles t1 = angle(e*, e1), t2 = angle(e*, e2) a
 with q = 2 pi - a, each written so that every variable occurs once where it can (the dependency
 problem of interval arithmetic). A box that may meet several pieces is enclosed by the union of
 the pieces' enclosures, each piece's formula evaluated on the whole box (a superset of the part
-that lies in it, so the union is sound) with t_i clipped to [0, pi], where it lies on that part.
+that lies in it, so the union is sound). Nothing is clipped: each piece's formula is analytic
+on the whole box (D > 0 for a in (0, pi]), which the Taylor forms below need.
 
 Cancellation. As a -> 0 the two terms of G are O(a) and cancel to O(a^2) (O(a) in the bulk
 outside). Evaluating h(t) = (pi - t) cos t + sin t on an interval would widen by 2 |t| where the
 true spread is pi t |t|, so h(t) = pi cos t + w(t) with w(t) = sin t - t cos t, which increases
 on [-pi, pi] (w' = t sin t) and is enclosed by its values at the ends; cos t2 - cos t1 =
 2 sin(a/2) sin(phi - a/2) (a product, no difference); p = 2 pi sin^2(a/2) - w(a) and
-D = p (2 pi - p) increase with a and are enclosed by their values at the ends of [a].
+D = p (2 pi - p) increase with a on [0, pi] and are enclosed by their values at the ends of [a].
+What remains of the cancellation is in the dependence on a (K_a ~ 1/(pi a) multiplies terms
+that vary by O(1) over a box): :func:`enclose` uses a second-order Taylor form, whose error is
+quadratic in the box size, with gradients and Hessians from :class:`Jet`.
 
 Derivatives (for boxes on the lines, where the value cannot have a strict sign), with
 g(t) = (pi - t) sin t = -h'(t):
@@ -44,6 +48,7 @@ g(t) = (pi - t) sin t = -h'(t):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -91,26 +96,33 @@ def _p_point(a):
 
 
 class Jet:
-    """A value and its gradient in (a, x), each an arb ball enclosing the quantity over a box:
-    first-order forward differentiation, for the centred (mean value) form of an enclosure."""
+    """A quantity with its gradient and Hessian in (a, x), each an arb ball enclosing it over a
+    box (or at a point): second-order forward differentiation for the Taylor (mean value) form
+    of an enclosure. Components: v; da, dx; aa, ax, xx."""
 
-    __slots__ = ("da", "dx", "v")
+    __slots__ = ("aa", "ax", "da", "dx", "v", "xx")
 
-    def __init__(self, v, da, dx):
-        self.v, self.da, self.dx = v, da, dx
+    def __init__(self, v, da=0, dx=0, aa=0, ax=0, xx=0):
+        self.v, self.da, self.dx, self.aa, self.ax, self.xx = v, da, dx, aa, ax, xx
+
+    @staticmethod
+    def variable(value, axis: str) -> Jet:
+        """The coordinate a or x itself over ``value``."""
+        return Jet(value, 1, 0) if axis == "a" else Jet(value, 0, 1)
 
     @staticmethod
     def lift(c) -> Jet:
-        return c if isinstance(c, Jet) else Jet(c, 0, 0)
+        return c if isinstance(c, Jet) else Jet(c)
 
     def __add__(self, o):
         o = Jet.lift(o)
-        return Jet(self.v + o.v, self.da + o.da, self.dx + o.dx)
+        return Jet(self.v + o.v, self.da + o.da, self.dx + o.dx, self.aa + o.aa,
+                   self.ax + o.ax, self.xx + o.xx)
 
     __radd__ = __add__
 
     def __neg__(self):
-        return Jet(-self.v, -self.da, -self.dx)
+        return Jet(-self.v, -self.da, -self.dx, -self.aa, -self.ax, -self.xx)
 
     def __sub__(self, o):
         return self + (-Jet.lift(o))
@@ -119,28 +131,44 @@ class Jet:
         return Jet.lift(o) + (-self)
 
     def __mul__(self, o):
-        o = Jet.lift(o)
-        return Jet(self.v * o.v, self.da * o.v + self.v * o.da, self.dx * o.v + self.v * o.dx)
+        if not isinstance(o, Jet):  # a constant: no cross terms
+            return Jet(self.v * o, self.da * o, self.dx * o, self.aa * o, self.ax * o,
+                       self.xx * o)
+        f, g = self, o
+        return Jet(f.v * g.v,
+                   f.da * g.v + f.v * g.da,
+                   f.dx * g.v + f.v * g.dx,
+                   f.aa * g.v + 2 * f.da * g.da + f.v * g.aa,
+                   f.ax * g.v + f.da * g.dx + f.dx * g.da + f.v * g.ax,
+                   f.xx * g.v + 2 * f.dx * g.dx + f.v * g.xx)
 
     __rmul__ = __mul__
 
     def __truediv__(self, o):
-        o = Jet.lift(o)
-        q = self.v / o.v
-        return Jet(q, (self.da - q * o.da) / o.v, (self.dx - q * o.dx) / o.v)
+        if not isinstance(o, Jet):
+            return self * (1 / arb(o))
+        r = 1 / o.v  # 1/u: first derivative -1/u^2, second 2/u^3
+        return self * o.chain(r, -r * r, 2 * r * r * r)
 
-    def chain(self, value, slope) -> Jet:
-        """f(self) given f's value and f' enclosed over self.v."""
-        return Jet(value, slope * self.da, slope * self.dx)
+    def chain(self, f0, f1, f2) -> Jet:
+        """f(self) from f, f', f'' enclosed over self.v."""
+        return Jet(f0, f1 * self.da, f1 * self.dx,
+                   f2 * self.da * self.da + f1 * self.aa,
+                   f2 * self.da * self.dx + f1 * self.ax,
+                   f2 * self.dx * self.dx + f1 * self.xx)
 
     def sin(self):
-        return self.chain(self.v.sin(), self.v.cos())
+        s, c = self.v.sin(), self.v.cos()
+        return self.chain(s, c, -s)
 
     def cos(self):
-        return self.chain(self.v.cos(), -self.v.sin())
+        s, c = self.v.sin(), self.v.cos()
+        return self.chain(c, -s, -c)
 
     def union(self, o):
-        return Jet(self.v.union(o.v), arb(self.da).union(o.da), arb(self.dx).union(o.dx))
+        return Jet(*(arb(x).union(y) for x, y in zip(
+            (self.v, self.da, self.dx, self.aa, self.ax, self.xx),
+            (o.v, o.da, o.dx, o.aa, o.ax, o.xx), strict=True)))
 
 
 def _pi():
@@ -149,8 +177,9 @@ def _pi():
 
 def w_of(t):
     """w(t) = sin t - t cos t over t (arb or Jet); the value by monotone hull on [-pi, pi]."""
-    if isinstance(t, Jet):
-        return t.chain(w_of(t.v), t.v * t.v.sin())
+    if isinstance(t, Jet):  # w' = t sin t, w'' = sin t + t cos t
+        v = t.v
+        return t.chain(w_of(v), v * v.sin(), v.sin() + v * v.cos())
     pi = _pi()
     if t >= -pi and t <= pi:
         return w_interval(t)
@@ -161,15 +190,22 @@ def _p_and_D(A):
     """p = pi - h(a) and D = p (2 pi - p) over A (arb or Jet with A.dx = 0); both increase
     with a (p' = (pi - a) sin a > 0, p <= pi), so their values are the hulls at the ends."""
     a = A.v if isinstance(A, Jet) else A
-    lo, hi = a.lower(), a.upper()
     two_pi = 2 * _pi()
-    p_lo, p_hi = _p_point(lo), _p_point(hi)
-    p = p_lo.union(p_hi)
-    D = (p_lo * (two_pi - p_lo)).union(p_hi * (two_pi - p_hi))
+    if a >= 0 and a <= _pi():  # certainly inside [0, pi], where the monotonicity holds
+        lo, hi = a.lower(), a.upper()
+        p_lo, p_hi = _p_point(lo), _p_point(hi)
+        p = p_lo.union(p_hi)
+        D = (p_lo * (two_pi - p_lo)).union(p_hi * (two_pi - p_hi))
+    else:  # a ball reaching past 0 or pi (only ever a box too wide to certify): directly
+        p = _p_point(a)
+        D = p * (two_pi - p)
     if not isinstance(A, Jet):
         return p, D
-    dp = (_pi() - a) * a.sin()
-    return A.chain(p, dp), A.chain(D, (two_pi - 2 * p) * dp)
+    dp = (_pi() - a) * a.sin()  # p' ; p'' = (pi - a) cos a - sin a
+    ddp = (_pi() - a) * a.cos() - a.sin()
+    dD = (two_pi - 2 * p) * dp
+    ddD = (two_pi - 2 * p) * ddp - 2 * dp * dp
+    return A.chain(p, dp, ddp), A.chain(D, dD, ddD)
 
 
 @dataclass(frozen=True)
@@ -183,21 +219,45 @@ class Piece:
     eps2: int
 
 
-def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float, x_hi: float) -> list[str]:
-    """The pieces (A to D) the box may meet, decided conservatively in arb."""
+def float_bounds(x) -> tuple[float, float]:
+    """Floats lo <= hi with lo <= every point of the ball x <= hi (outward rounding)."""
+    if x is None or not x.is_finite():
+        return (-math.inf, math.inf)
+    lo, hi = float(x.lower()), float(x.upper())
+    if arb(lo) > x.lower():
+        lo = math.nextafter(lo, -math.inf)
+    if arb(hi) < x.upper():
+        hi = math.nextafter(hi, math.inf)
+    return lo, hi
+
+
+def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
+               x_hi: float) -> list[tuple[str, float, float]]:
+    """The pieces (A to D) the box may meet, each with an x range (float, rounded outward)
+    holding every point of the box that lies in the piece.
+
+    Outside the cone the piece boundaries are s_pi(a) = (pi - a)/(2 pi - a) (phi = pi),
+    decreasing in a, and s_pia(a) = pi/(2 pi - a) (phi = a + pi), increasing in a, so
+    B: s <= s_pi(a_lo); C: s_pi(a_hi) <= s <= s_pia(a_hi); D: s >= s_pia(a_lo). Restricting
+    a piece's (analytic) formula to its part of the box keeps its continuation beyond the
+    piece, which can curve away, out of the enclosure.
+    """
     if region == IN:
-        return ["A"]
-    A, X, pi = hull(a_lo, a_hi), hull(x_lo, x_hi), _pi()
-    phi_minus_pi = 2 * pi * X - pi + A * (1 - X)  # one occurrence of a
-    sq_minus_pi = X * (2 * pi - A) - pi  # phi - (a + pi)
-    met = []
-    if not phi_minus_pi > 0:
-        met.append("B")
-    if not phi_minus_pi < 0 and not sq_minus_pi > 0:
-        met.append("C")
-    if not sq_minus_pi < 0:
-        met.append("D")
-    return met
+        return [("A", x_lo, x_hi)]
+    pi = _pi()
+
+    def s_pi(a):
+        return (pi - a) / (2 * pi - a)
+
+    def s_pia(a):
+        return pi / (2 * pi - a)
+
+    lo_a, hi_a = arb(a_lo), arb(a_hi)
+    ranges = [("B", x_lo, min(x_hi, float_bounds(s_pi(lo_a))[1])),
+              ("C", max(x_lo, float_bounds(s_pi(hi_a))[0]),
+               min(x_hi, float_bounds(s_pia(hi_a))[1])),
+              ("D", max(x_lo, float_bounds(s_pia(lo_a))[0]), x_hi)]
+    return [(name, lo, hi) for name, lo, hi in ranges if lo <= hi]
 
 
 def piece(name: str, A, X) -> Piece:
@@ -262,27 +322,40 @@ def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
             x_hi: float) -> Enclosure:
     """Enclosures of (F12, F21), F = G (``form`` 'value') or dG/dphi ('slope'), over the box.
 
-    Each piece the box may meet contributes its centred form
-    F(c) + dF/da [a - a_c] + dF/dx [x - x_c] (mean value theorem; the gradient enclosed over the
-    whole box by :class:`Jet`, the piece's formula being analytic there) intersected with the
-    direct enclosure; the box's enclosure is the union over those pieces.
+    Each piece the box may meet (on the part of the box's x range given by :func:`pieces_met`)
+    contributes the intersection of three enclosures: the direct one; the first-order form
+    F(c) + grad F(sub-box) . d; and the second-order (Taylor) form
+    F(c) + grad F(c) . d + d^T Hess F(sub-box) d / 2, with d = (a - a_c, x - x_c) and the
+    centre c the float midpoint of the sub-box (Taylor's theorem with the Lagrange remainder:
+    the piece's formula is analytic on the whole sub-box). The box's enclosure is the union
+    over those pieces.
     """
     f = FORMS[form]
-    a_c, x_c = 0.5 * (a_lo + a_hi), 0.5 * (x_lo + x_hi)
-    dA, dX = hull(a_lo, a_hi) - a_c, hull(x_lo, x_hi) - x_c  # a - a_c, x - x_c
-    A = Jet(hull(a_lo, a_hi), arb(1), arb(0))
-    X = Jet(hull(x_lo, x_hi), arb(0), arb(1))
+    a_c = 0.5 * (a_lo + a_hi)
+    dA = hull(a_lo, a_hi) - a_c  # a - a_c
+    dA2 = arb(0).union(dA.abs_upper() ** 2)
     out = [None, None]
     spread_a = spread_x = 0.0
-    for name in pieces_met(region, a_lo, a_hi, x_lo, x_hi):
-        centre = f(region, name, arb(a_c), arb(x_c))
-        jets = f(region, name, A, X)
+    for name, xl, xh in pieces_met(region, a_lo, a_hi, x_lo, x_hi):
+        # the Taylor forms on the part of the box that can lie in this piece
+        x_c = 0.5 * (xl + xh)
+        dX = hull(xl, xh) - x_c
+        dX2 = arb(0).union(dX.abs_upper() ** 2)
+        dAX = dA * dX
+        at_c = (Jet.variable(arb(a_c), "a"), Jet.variable(arb(x_c), "x"))
+        on_box = (Jet.variable(hull(a_lo, a_hi), "a"), Jet.variable(hull(xl, xh), "x"))
+        centre = f(region, name, *at_c)
+        jets = f(region, name, *on_box)
         for k in range(2):
-            j = jets[k]
-            ta, tx = j.da * dA, j.dx * dX
-            spread_a = max(spread_a, _radius(ta))
-            spread_x = max(spread_x, _radius(tx))
-            e = _intersect(centre[k] + ta + tx, j.v)
+            c, j = centre[k], jets[k]
+            first = c.v + j.da * dA + j.dx * dX
+            ta, tx = c.da * dA, c.dx * dX
+            qa, qx, qax = j.aa * dA2 / 2, j.xx * dX2 / 2, j.ax * dAX
+            second = c.v + ta + tx + qa + qx + qax
+            e = _intersect(_intersect(second, first), j.v)
+            # what halving each side would remove, roughly: the side to bisect
+            spread_a = max(spread_a, _radius(ta) + _radius(qa) + _radius(qax) / 2)
+            spread_x = max(spread_x, _radius(tx) + _radius(qx) + _radius(qax) / 2)
             out[k] = e if out[k] is None else out[k].union(e)
     return Enclosure(out[0], out[1], spread_a, spread_x)
 
