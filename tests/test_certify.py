@@ -119,7 +119,7 @@ def test_jet_gradient_and_hessian_match_mpmath_derivatives(rng, form):
     mp.mp.dps = 40
     iv.set_precision(128)
     n = 0
-    while n < 24:
+    while n < (24 if form == "value" else 10):
         region = iv.REGIONS[n % 2]
         a, x = float(rng.uniform(0.05, 3.0)), float(rng.uniform(0.02, 0.98))
         phi = float(_phi(region, a, x))
@@ -266,14 +266,15 @@ def invoke(*args):
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
+def certificate(tmp_path_factory, small_result):
+    """The small region's certificate as `conjecture1-grid --certify` writes it (the command
+    itself, with its figure, is exercised by `relucheck all` in test_all.py)."""
+    from relucheck.output.writers import write_tables
+
     out = tmp_path_factory.mktemp("cert")
-    r = invoke("conjecture1-grid", "--certify", "--a-min", 0.6, "--a-max", 1.2, "--workers", 1,
-               "--quiet", "--out", out)
-    assert r.exit_code == 0, r.output
-    for ext in ("csv", "json", "png", "pdf"):
-        assert (out / f"{cert.STEM}.{ext}").exists()
-    return out / f"{cert.STEM}.csv"
+    paths = write_tables(small_result, out)
+    assert paths[0].name == f"{cert.STEM}.csv"
+    return paths[0]
 
 
 def test_check_certificate_accepts_the_certificate(certificate):
@@ -319,6 +320,23 @@ def test_check_certificate_rejects_a_file_that_is_not_a_certificate(tmp_path):
 
 
 # --- the command line ------------------------------------------------------------------------
+
+
+def test_cli_certify_writes_the_certificate_and_its_summary(tmp_path):
+    import json
+
+    r = invoke("conjecture1-grid", "--certify", "--a-min", 0.6, "--a-max", 1.2, "--workers", 1,
+               "--quiet", "--out", tmp_path)
+    assert r.exit_code == 0 and "PASS" in r.output and "FAIL" not in r.output, r.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([f"{cert.STEM}.{e}" for e in ("csv", "json", "png", "pdf")]
+                           + [f"{cert.STEM}_uncertified.csv"])
+    prov = json.loads((tmp_path / f"{cert.STEM}.json").read_text())
+    summary = prov["summary"]
+    assert summary["region"]["a_min"] == 0.6 and summary["region"]["a_max"] == 1.2
+    assert summary["uncertified"] == 0 and summary["boxes"] == summary["certified"] > 0
+    assert summary["precision_bits"] == 64 and summary["prove_seconds"] >= 0
+    assert prov["exit_code"] == 0
 
 
 def test_grid_options_are_rejected_with_certify(tmp_path):

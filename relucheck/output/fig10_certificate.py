@@ -75,8 +75,8 @@ def _density(ax, t: Table) -> None:
 def plot(table: Table) -> Figure:
     """Panels (a) and (b) from the certificate table."""
     with paper_style():
-        fig, axes = subplots(1, 2, figsize=(TEXT_WIDTH, 3.0))
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.3, top=0.91, wspace=0.3)
+        fig, axes = subplots(1, 2, figsize=(TEXT_WIDTH, 2.8))
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.28, top=0.91, wspace=0.3)
         _boxes(axes[0], table)
         _density(axes[1], table)
         return fig
