@@ -82,7 +82,7 @@ def _strict(x, sign: int) -> bool:
     return x is not None and (x > 0 if sign > 0 else x < 0)
 
 
-Evaluator = Callable[[Box, str], tuple]
+Evaluator = Callable[[Box, str], iv.Enclosure]
 
 
 def classify(box: Box, evaluate: Evaluator = enclose) -> Leaf:

@@ -23,9 +23,10 @@ Pieces. On each piece the folded angles t1 = angle(e*, e1), t2 = angle(e*, e2) a
 
 with q = 2 pi - a, each written so that every variable occurs once where it can (the dependency
 problem of interval arithmetic). A box that may meet several pieces is enclosed by the union of
-the pieces' enclosures, each piece's formula evaluated on the whole box (a superset of the part
-that lies in it, so the union is sound). Nothing is clipped: each piece's formula is analytic
-on the whole box (D > 0 for a in (0, pi]), which the Taylor forms below need.
+the pieces' enclosures, each piece's formula evaluated on the sub-box of x values where the
+piece can lie (:func:`pieces_met`; a superset of the part of the box in the piece, so the union
+is sound). Nothing is clipped: each piece's formula is analytic on its sub-box (D > 0 for a in
+(0, pi]), which the Taylor forms below need.
 
 Cancellation. As a -> 0 the two terms of G are O(a) and cancel to O(a^2) (O(a) in the bulk
 outside). Evaluating h(t) = (pi - t) cos t + sin t on an interval would widen by 2 |t| where the
