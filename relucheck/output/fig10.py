@@ -19,7 +19,7 @@ from relucheck.result import Table
 LINE = {"L12": "#1f77b4", "L21": "#d62728"}
 SIGN_COLORS = ["#c6dbef", "#fcbba1", "#d9d9d9", "#000000"]  # both >0, both <0, zero, mixed
 CONE = "#9ecae1"
-_PI_TICKS = (np.arange(5) * np.pi / 2, ["0", r"$\pi/2$", r"$\pi$", r"$3\pi/2$", r"$2\pi$"])
+PI_TICKS = (np.arange(5) * np.pi / 2, ["0", r"$\pi/2$", r"$\pi$", r"$3\pi/2$", r"$2\pi$"])
 
 
 def _pi_label(a: float) -> str:
@@ -38,7 +38,7 @@ def _slice(ax, table: Table, a: float, letter: str) -> None:
     ax.plot(phi, table["L12"][i][order], color=LINE["L12"], label=r"$L_{12}$")
     ax.plot(phi, table["L21"][i][order], "--", color=LINE["L21"], label=r"$L_{21}$")
     ax.set_xlim(0, 2 * np.pi)
-    ax.set_xticks(*_PI_TICKS)
+    ax.set_xticks(*PI_TICKS)
     ax.set_xlabel(r"$\phi$ (angle of $\mathbf{e}^*$)")
     ax.set_ylabel(r"$L_{jj'}$")
     ax.set_title(rf"({letter}) $\theta_2^1 = a = {_pi_label(a)}$")
@@ -72,7 +72,7 @@ def _sign_map(ax, table: Table) -> None:
                 label="counterexample")
     ax.set_xlim(0, 2 * np.pi)
     ax.set_ylim(0, np.pi)
-    ax.set_xticks(*_PI_TICKS)
+    ax.set_xticks(*PI_TICKS)
     ax.set_yticks(np.arange(5) * np.pi / 4, ["0", r"$\pi/4$", r"$\pi/2$", r"$3\pi/4$", r"$\pi$"])
     ax.set_xlabel(r"$\phi$ (angle of $\mathbf{e}^*$)")
     ax.set_ylabel(r"$a = \theta_2^1$")

@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from relucheck.output.fig10 import PI_TICKS
 from relucheck.output.style import TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
 
 FILL = {"in": "#c6dbef", "out": "#fcbba1", "slope": "#636363", "uncertified": "#000000"}
-_PI_TICKS = (np.arange(5) * np.pi / 2, ["0", r"$\pi/2$", r"$\pi$", r"$3\pi/2$", r"$2\pi$"])
 
 
 def _phi(region: np.ndarray, a: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -41,7 +41,7 @@ def _boxes(ax, t: Table) -> None:
     ax.set_yscale("log")
     ax.set_xlim(0, 2 * np.pi)
     ax.set_ylim(a_min, a_max)
-    ax.set_xticks(*_PI_TICKS)
+    ax.set_xticks(*PI_TICKS)
     ax.set_xlabel(r"$\phi$ (angle of $\mathbf{e}^*$)")
     ax.set_ylabel(r"$a = \theta_2^1$")
     ax.grid(False)
