@@ -11,6 +11,11 @@ from relucheck.theory.gradient import (
     gradient_one_relu,
     population_loss,
 )
+from relucheck.theory.hessian import (
+    hessian_eigen_error,
+    population_hessian,
+    population_hessian_packed,
+)
 from relucheck.theory.kernel import arccos_kernel
 
 __all__ = [
@@ -22,6 +27,9 @@ __all__ = [
     "gradient_a",
     "gradient_one_relu",
     "h",
+    "hessian_eigen_error",
+    "population_hessian",
+    "population_hessian_packed",
     "population_loss",
     "unit",
 ]
