@@ -1,0 +1,252 @@
+"""Compiled kernels (numba) for the population gradient of Eqn 8 and plain gradient descent on it.
+
+One run's gradient, for student rows W (n, d) with top weights a and teacher rows W* (k, d) with
+a*, is (Eqn 8 with N = 1, written over the m = n + k rows V = [W; W*], weights b = [a; -a*])
+
+    grad_{w_j} J = a_j / (2 pi) [ sum_l b_l (pi - t_jl) v_l + (sum_l b_l |v_l| sin t_jl) e_j ],
+
+e_j = w_j / |w_j|, t_jl = angle(w_j, v_l). Per step that is n(n - 1)/2 + n k angles (one ``acos``
+and one ``sqrt`` each, the student-student angles shared by both rows of a pair) and about
+2 d (n(n - 1)/2 + n k) + 2 n m d flops for the dot products and the weighted sums.
+
+Angles: ``acos`` of the cosine loses half the digits near t = 0 and pi (an error of sqrt(eps) in t
+is a gradient error of about 1e-9, larger than the census's stopping tolerance, and two student
+units parallel to one teacher unit are a real endpoint when n > k). Where |cos t| > 1/2 the angle
+is taken from the half-angle chord instead: |e - f| = 2 sin(t/2), so t = 2 asin(|e - f| / 2) to
+full relative accuracy (likewise |e + f| = 2 cos(t/2) near pi).
+
+Each run of :func:`descend` is independent and deterministic; the kernels release the GIL
+(``nogil``), so several runs go on at once in Python threads with the same bits as one at a time.
+The compiled code is cached on disk (``cache=True``): only the first call on a machine compiles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+#: Status codes a run of :func:`descend` stops with.
+RUNNING, CONVERGED, POLISH, MAX_ITERS, DIVERGED, ZERO_ROW = 0, 1, 2, 3, 4, 5
+
+#: A row norm beyond this is a divergence (the loss grows like |w|^2; this is far past any
+#: critical point of a teacher with unit rows, and well before float64 overflows).
+BLOWUP = 1e100
+
+_TWO_PI = 2.0 * math.pi
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _chord(e, f, d, sign):
+    """|e - f| (sign = -1) or |e + f| (sign = +1) for rows e, f."""
+    s = 0.0
+    for i in range(d):
+        x = e[i] + sign * f[i]
+        s += x * x
+    return math.sqrt(s)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _angle_of(c, e, f, d):
+    """(pi - t, sin t) from the cosine c of unit rows e, f, refined by the half-angle chord
+    where |c| > 1/2 (acos would lose half the digits there)."""
+    if c > 0.5:
+        h = min(0.5 * _chord(e, f, d, -1.0), 1.0)  # sin(t/2)
+        return math.pi - 2.0 * math.asin(h), 2.0 * h * math.sqrt(max(0.0, 1.0 - h * h))
+    if c < -0.5:
+        h = min(0.5 * _chord(e, f, d, 1.0), 1.0)  # cos(t/2)
+        return 2.0 * math.asin(h), 2.0 * h * math.sqrt(max(0.0, 1.0 - h * h))
+    return math.pi - math.acos(c), math.sqrt(1.0 - c * c)
+
+
+@numba.njit(cache=True, nogil=True)
+def gradient(W, a, Ws, a_star, E_star, ns, eye, G, ga, work, train_a):
+    """Gradient of J at one state into G (n, d) and, when ``train_a``, dJ/da into ga (n,).
+
+    ``E_star``/``ns`` are the teacher's unit rows and norms (a zero row: norm 0, skipped);
+    ``eye`` says that W* = [I_k 0] (then e_j . e*_l = e_jl and sum_l c_l w*_l is a copy), which
+    saves a third of the work. ``work`` is a :func:`workspace`. Returns max_j |grad_{w_j} J| (and
+    |dJ/da_j| when a is trained), inf for a non-finite or blown-up state, -1 for a zero row.
+    """
+    n, d = W.shape
+    k = Ws.shape[0]
+    E, C, P, nw, asym = work
+    for j in range(n):
+        s = 0.0
+        for i in range(d):
+            s += W[j, i] * W[j, i]
+        r = math.sqrt(s)
+        if not (r < BLOWUP):  # also catches NaN
+            return math.inf
+        if r == 0.0:
+            return -1.0
+        nw[j] = r
+        for i in range(d):
+            E[j, i] = W[j, i] / r
+    # cosines of the student pairs (upper triangle) and of student-teacher pairs
+    for j in range(n):
+        asym[j] = 0.0
+        for m in range(j + 1, n):
+            c = 0.0
+            for i in range(d):
+                c += E[j, i] * E[m, i]
+            C[j, m] = c
+        if not eye:
+            for m in range(k):
+                c = 0.0
+                for i in range(d):
+                    c += E[j, i] * E_star[m, i]
+                C[j, n + m] = c
+        else:
+            for m in range(k):
+                C[j, n + m] = E[j, m]
+    if train_a:
+        for j in range(n):
+            ga[j] = 0.5 * a[j] * nw[j] * nw[j]  # k(w_j, w_j) = |w_j|^2 / 2
+    # P[j, l] = b_l (pi - t_jl): the weights of sum_l b_l (pi - t_jl) v_l
+    for j in range(n):
+        P[j, j] = a[j] * math.pi  # l = j: t = 0
+        for m in range(j + 1, n):
+            pt, st = _angle_of(C[j, m], E[j], E[m], d)
+            P[j, m] = a[m] * pt
+            P[m, j] = a[j] * pt
+            asym[j] += a[m] * nw[m] * st
+            asym[m] += a[j] * nw[j] * st
+            if train_a:
+                kk = nw[j] * nw[m] * (pt * C[j, m] + st) / _TWO_PI
+                ga[j] += a[m] * kk
+                ga[m] += a[j] * kk
+        for m in range(k):
+            if ns[m] == 0.0:
+                P[j, n + m] = 0.0
+                continue
+            c = C[j, n + m]
+            pt, st = _angle_of(c, E[j], E_star[m], d)
+            P[j, n + m] = -a_star[m] * pt
+            asym[j] -= a_star[m] * ns[m] * st
+            if train_a:
+                ga[j] -= a_star[m] * nw[j] * ns[m] * (pt * c + st) / _TWO_PI
+    # G = P[:, :n] W + P[:, n:] W* + asym e, row by row (inner loops contiguous in i)
+    gmax = 0.0
+    for j in range(n):
+        g = G[j]
+        for i in range(d):
+            g[i] = asym[j] * E[j, i]
+        for m in range(n):
+            pm = P[j, m]
+            for i in range(d):
+                g[i] += pm * W[m, i]
+        if eye:
+            for m in range(k):
+                g[m] += P[j, n + m]
+        else:
+            for m in range(k):
+                pm = P[j, n + m]
+                for i in range(d):
+                    g[i] += pm * Ws[m, i]
+        f = a[j] / _TWO_PI
+        s = 0.0
+        for i in range(d):
+            g[i] *= f
+            s += g[i] * g[i]
+        gmax = max(gmax, math.sqrt(s))
+        if train_a:
+            gmax = max(gmax, abs(ga[j]))
+    if not (gmax < math.inf):
+        return math.inf
+    return gmax
+
+
+@numba.njit(cache=True, nogil=True)
+def workspace(n, d, k):
+    """Work arrays of :func:`gradient` for one run: E (n, d), C and P (n, n + k), nw, asym."""
+    return (np.zeros((n, d)), np.zeros((n, n + k)), np.zeros((n, n + k)), np.zeros(n),
+            np.zeros(n))
+
+
+@numba.njit(cache=True, nogil=True)
+def teacher_units(Ws):
+    """Unit rows, norms of the teacher, and whether W* = [I_k 0] exactly."""
+    k, d = Ws.shape
+    ns = np.zeros(k)
+    E_star = np.zeros((k, d))
+    eye = k <= d
+    for m in range(k):
+        s = 0.0
+        for i in range(d):
+            s += Ws[m, i] * Ws[m, i]
+            if eye and Ws[m, i] != (1.0 if i == m else 0.0):
+                eye = False
+        ns[m] = math.sqrt(s)
+        if ns[m] > 0.0:
+            for i in range(d):
+                E_star[m, i] = Ws[m, i] / ns[m]
+    return E_star, ns, eye
+
+
+@numba.njit(cache=True, nogil=True)
+def gradient_batch(W, a, Ws, a_star, train_a):
+    """Gradients of a batch W (B, n, d) with top weights a (B, n): (G (B, n, d), ga (B, n),
+    gmax (B,)). A run with a zero row gets NaN (its gradient is undefined), a non-finite one too."""
+    B, n, d = W.shape
+    k = Ws.shape[0]
+    E_star, ns, eye = teacher_units(Ws)
+    G = np.zeros((B, n, d))
+    ga = np.zeros((B, n))
+    gmax = np.zeros(B)
+    work = workspace(n, d, k)
+    for b in range(B):
+        g = gradient(W[b], a[b], Ws, a_star, E_star, ns, eye, G[b], ga[b], work, train_a)
+        if g < 0.0 or g == math.inf:
+            G[b, :, :] = math.nan
+            ga[b, :] = math.nan
+            g = math.nan
+        gmax[b] = g
+    return G, ga, gmax
+
+
+@numba.njit(cache=True, nogil=True)
+def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters, train_a,
+            rec_it, rec_W, rec_a, rec_ptr):
+    """Plain gradient descent w <- w - lr grad J on one run, in place, from iteration ``it0``.
+
+    Stops before updating at the first iterate with max_j |grad_{w_j} J| <= gtol (CONVERGED), or
+    with it below ``polish_tol`` at an iteration >= ``polish_after`` (POLISH: the caller may take
+    second-order steps), or at ``max_iters`` updates (MAX_ITERS), or when the state or gradient
+    stops being finite or a row blows up (DIVERGED), or on an exact zero row (ZERO_ROW).
+    States at the iterations ``rec_it[rec_ptr:]`` are copied into ``rec_W``/``rec_a``.
+
+    Returns (status, iteration, gmax, rec_ptr).
+    """
+    n, d = W.shape
+    k = Ws.shape[0]
+    E_star, ns, eye = teacher_units(Ws)
+    G = np.zeros((n, d))
+    ga = np.zeros(n)
+    work = workspace(n, d, k)
+    nrec = rec_it.shape[0]
+    it = it0
+    while True:
+        while rec_ptr < nrec and rec_it[rec_ptr] == it:
+            rec_W[rec_ptr, :, :] = W
+            rec_a[rec_ptr, :] = a
+            rec_ptr += 1
+        g = gradient(W, a, Ws, a_star, E_star, ns, eye, G, ga, work, train_a)
+        if g < 0.0:
+            return ZERO_ROW, it, g, rec_ptr
+        if g == math.inf:
+            return DIVERGED, it, g, rec_ptr
+        if g <= gtol:
+            return CONVERGED, it, g, rec_ptr
+        if g <= polish_tol and it >= polish_after:
+            return POLISH, it, g, rec_ptr
+        if it >= max_iters:
+            return MAX_ITERS, it, g, rec_ptr
+        for j in range(n):
+            for i in range(d):
+                W[j, i] -= lr * G[j, i]
+        if train_a:
+            for j in range(n):
+                a[j] -= lr * ga[j]
+        it += 1
