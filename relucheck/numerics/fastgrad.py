@@ -208,13 +208,14 @@ def gradient_batch(W, a, Ws, a_star, train_a):
 
 @numba.njit(cache=True, nogil=True)
 def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters, train_a,
-            rec_it, rec_W, rec_a, rec_ptr):
+            g_limit, rec_it, rec_W, rec_a, rec_ptr):
     """Plain gradient descent w <- w - lr grad J on one run, in place, from iteration ``it0``.
 
     Stops before updating at the first iterate with max_j |grad_{w_j} J| <= gtol (CONVERGED), or
     with it below ``polish_tol`` at an iteration >= ``polish_after`` (POLISH: the caller may take
     second-order steps), or at ``max_iters`` updates (MAX_ITERS), or when the state or gradient
-    stops being finite or a row blows up (DIVERGED), or on an exact zero row (ZERO_ROW).
+    stops being finite, a row blows up or the gradient exceeds ``g_limit`` (DIVERGED), or on an
+    exact zero row (ZERO_ROW).
     States at the iterations ``rec_it[rec_ptr:]`` are copied into ``rec_W``/``rec_a``.
 
     Returns (status, iteration, gmax, rec_ptr).
@@ -235,7 +236,7 @@ def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters
         g = gradient(W, a, Ws, a_star, E_star, ns, eye, G, ga, work, train_a)
         if g < 0.0:
             return ZERO_ROW, it, g, rec_ptr
-        if g == math.inf:
+        if g == math.inf or g > g_limit:
             return DIVERGED, it, g, rec_ptr
         if g <= gtol:
             return CONVERGED, it, g, rec_ptr
@@ -250,3 +251,49 @@ def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters
             for j in range(n):
                 a[j] -= lr * ga[j]
         it += 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _kernel(nu, nv, pt, st, c):
+    """E[relu(u . x) relu(v . x)] = |u| |v| (sin t + (pi - t) cos t) / (2 pi) (Eqn 2, N = 1)."""
+    return nu * nv * (st + pt * c) / _TWO_PI
+
+
+@numba.njit(cache=True, nogil=True)
+def loss(W, a, Ws, a_star):
+    """The population loss J (Eqn 2, N = 1) of one state, from the same angles as
+    :func:`gradient`: 1/2 sum_{l, l'} b_l b_l' k(v_l, v_l') over V = [W; W*], b = [a; -a*].
+    A zero row contributes nothing; a non-finite state gives inf."""
+    n, d = W.shape
+    k = Ws.shape[0]
+    m = n + k
+    V = np.zeros((m, d))
+    b = np.zeros(m)
+    nv = np.zeros(m)
+    for l in range(m):
+        s = 0.0
+        for i in range(d):
+            x = W[l, i] if l < n else Ws[l - n, i]
+            V[l, i] = x
+            s += x * x
+        b[l] = a[l] if l < n else -a_star[l - n]
+        nv[l] = math.sqrt(s)
+        if not (nv[l] < BLOWUP):
+            return math.inf
+        if nv[l] > 0.0:
+            for i in range(d):
+                V[l, i] /= nv[l]
+    J = 0.0
+    for l in range(m):
+        J += 0.5 * b[l] * b[l] * nv[l] * nv[l] * 0.5  # k(v, v) = |v|^2 / 2
+        if nv[l] == 0.0:
+            continue
+        for q in range(l + 1, m):
+            if nv[q] == 0.0:
+                continue
+            c = 0.0
+            for i in range(d):
+                c += V[l, i] * V[q, i]
+            pt, st = _angle_of(c, V[l], V[q], d)
+            J += b[l] * b[q] * _kernel(nv[l], nv[q], pt, st, c)
+    return max(J, 0.0)

@@ -1,0 +1,258 @@
+"""The dynamics engine: gradient descent on the population loss (Eqn 8) for many runs at once.
+
+Every run descends on its own (compiled kernel :func:`relucheck.numerics.fastgrad.descend`), stops
+on its own, and leaves the batch; runs are shared out to worker threads one at a time (the kernel
+releases the GIL), so the result of a run never depends on the number of workers or on the order
+in which runs finish. Memory is the runs' states, O(runs n d), plus thinned curves for the few
+runs asked for; no per-step history is kept.
+
+Polishing. Plain descent converges linearly with factor 1 - lr lambda_min(H) per step, which near
+a flat minimum (lambda_min ~ 1e-3) is tens of thousands of steps per decade of gradient. Once a
+run's gradient is below ``polish_tol``, :func:`newton_polish` tries second-order steps with the
+analytic Hessian (:mod:`relucheck.theory.hessian`); they are accepted only when the Hessian is
+positive definite (a Cholesky factor exists), every step at least halves the gradient, the
+gradient ends at most ``gtol`` and the whole move stays within twice the first step. Near a strict
+minimum the critical point in that small ball is unique, and plain descent from the same state
+converges to it too (a descent step of lr < 2 / lambda_max is a contraction there), so polishing
+changes how fast a run gets to its endpoint, not which endpoint it gets to; the test suite checks
+this run by run against plain descent. When polishing is refused (a saddle, a degenerate point, a
+gradient still too large) the run goes on descending and polishing is tried again later.
+
+The loss rule. With more student units than teacher units (n > k) the global minima are not
+strict (one teacher unit shared by two parallel student units, in any proportion), the loss grows
+only like the cube of the angle between the pair, and plain descent closes that angle like 1 / t:
+the gradient would take millions of steps to reach ``gtol``. A run whose loss has fallen to
+``loss_tol`` J(0) (relative L2 error of the function sqrt(loss_tol), 1e-5 by default) is at the
+global minimum value J = 0 to that accuracy and stops with status ``small_loss``; the rule is
+checked only when polishing is refused or the iterations run out, so strict minima still end
+polished, at a gradient near rounding. Spurious minima have J >= 1e-3 J(0) and are never stopped
+by it.
+
+Divergence, overflow and non-finite values end a run with status ``diverged``, never an
+exception. With ``restarts`` > 0 a run whose gradient exceeds ``g_limit`` starts again from its
+initial state with half the step (Safran and Shamir's rule, MATH.md section 9).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+from threadpoolctl import threadpool_limits
+
+from relucheck.numerics import fastgrad
+from relucheck.numerics.parallel import cores
+from relucheck.progress import Progress, null_progress
+from relucheck.theory.gradient import population_loss
+from relucheck.theory.hessian import population_hessian
+
+#: Run status after :func:`train`.
+CONVERGED, SMALL_LOSS, MAX_ITERS, DIVERGED, ZERO_ROW = (
+    "converged", "small_loss", "max_iters", "diverged", "zero_row")
+_SMALL_LOSS = -1  # status code of a run stopped by the loss rule (not a kernel code)
+_STATUS = {fastgrad.CONVERGED: CONVERGED, _SMALL_LOSS: SMALL_LOSS, fastgrad.MAX_ITERS: MAX_ITERS,
+           fastgrad.DIVERGED: DIVERGED, fastgrad.ZERO_ROW: ZERO_ROW}
+
+
+@dataclass(frozen=True)
+class Descent:
+    """How runs descend.
+
+    ``gtol`` bounds max_j |grad_{w_j} J| (and |dJ/da_j| when a is trained) at a converged run.
+    ``polish_tol`` <= 0 turns polishing off; polishing is never used with a trained top layer
+    (its Hessian is singular along the rescalings a_j relu(w_j . x) = (a_j / c) relu(c w_j . x)).
+    """
+
+    lr: float = 0.1
+    gtol: float = 1e-9 / (2 * math.pi)
+    max_iters: int = 200_000
+    polish_tol: float = 1e-3
+    polish_steps: int = 8
+    loss_tol: float = 1e-10  # stop when J <= loss_tol J(0) (checked when polishing is tried)
+    train_a: bool = False
+    g_limit: float = math.inf  # a larger gradient is a divergence (or a restart)
+    restarts: int = 0  # restarts with half the step after a divergence
+
+    def validate(self) -> None:
+        checks = [
+            (math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0"),
+            (math.isfinite(self.gtol) and self.gtol > 0, "gtol", "a finite number > 0"),
+            (self.max_iters >= 0, "max_iters", ">= 0"),
+            (not math.isnan(self.polish_tol), "polish_tol", "a number"),
+            (self.polish_steps >= 1, "polish_steps", ">= 1"),
+            (0 <= self.loss_tol < 1, "loss_tol", "in [0, 1)"),
+            (self.g_limit > 0, "g_limit", "> 0"),
+            (self.restarts >= 0, "restarts", ">= 0"),
+        ]
+        for ok, name, what in checks:
+            if not ok:
+                raise ValueError(f"{name}: expected {what}")
+
+
+@dataclass
+class Runs:
+    """Where each run of :func:`train` ended (arrays over runs R)."""
+
+    W: np.ndarray  # (R, n, d) final student rows
+    a: np.ndarray  # (R, n) final top weights
+    status: np.ndarray  # (R,) CONVERGED, SMALL_LOSS, MAX_ITERS, DIVERGED or ZERO_ROW
+    iterations: np.ndarray  # (R,) descent steps taken (the last attempt's, after restarts)
+    polish_steps: np.ndarray  # (R,) Newton steps accepted (0: not polished)
+    grad: np.ndarray  # (R,) final max_j |grad_j J| (inf when diverged)
+    lr: np.ndarray  # (R,) step size of the last attempt
+    curves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # run -> (iterations (T,), W (T, n, d), a (T, n)) at the recorded iterations it reached
+
+
+def gradient(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
+             train_a: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eqn 8 for a batch W (B, n, d), a (B, n): (grad_W (B, n, d), grad_a (B, n), max norm (B,)).
+
+    The compiled kernel; NaN for a run with a zero or non-finite row.
+    """
+    W = np.ascontiguousarray(W, dtype=float)
+    a = np.ascontiguousarray(np.broadcast_to(a, W.shape[:-1]), dtype=float)
+    return fastgrad.gradient_batch(W, a, np.ascontiguousarray(W_star, dtype=float),
+                                   np.ascontiguousarray(a_star, dtype=float), train_a)
+
+
+def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
+                  gtol: float, max_steps: int = 8) -> tuple[np.ndarray, int, float] | None:
+    """Newton steps on W (top weights fixed) from a state near a strict minimum.
+
+    Returns (W, steps, final max gradient) when accepted (see the module docstring), else None
+    (the caller keeps its state and goes on descending).
+    """
+    n, d = W.shape
+    x = W.copy()
+    G, _, g = gradient(x[None], a[None], W_star, a_star)
+    g = float(g[0])
+    first = total = 0.0
+    for step in range(1, max_steps + 1):
+        H = population_hessian(x, W_star, a, a_star).reshape(n * d, n * d)
+        try:
+            factor = scipy.linalg.cho_factor(H, check_finite=True)
+        except (np.linalg.LinAlgError, ValueError):
+            return None  # not positive definite (or not finite): leave it to descent
+        delta = scipy.linalg.cho_solve(factor, G[0].reshape(-1)).reshape(n, d)
+        size = float(np.linalg.norm(delta))
+        first = first or size
+        total += size
+        if not total <= 2.0 * first:
+            return None
+        x -= delta
+        G, _, g_new = gradient(x[None], a[None], W_star, a_star)
+        g_new = float(g_new[0])
+        if not g_new <= 0.5 * g:  # not quadratic convergence (or NaN): refuse
+            return None
+        g = g_new
+        if g <= gtol:
+            return x, step, g
+    return None
+
+
+def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Descent,
+             small_loss: float, rec_it: np.ndarray):
+    """One attempt of one run, in place: descent, with polishing tried when the gradient is
+    small, and the loss rule checked when polishing is refused or the iterations run out.
+    Returns (status code, iterations, gmax, polish steps, recorded count, rec_W, rec_a)."""
+    n, d = W.shape
+    rec_W = np.zeros((rec_it.size, n, d))
+    rec_a = np.zeros((rec_it.size, n))
+    polish_tol = cfg.polish_tol if (cfg.polish_tol > 0 and not cfg.train_a) else -1.0
+    it, ptr, after = 0, 0, 0
+    newton_at, wait = 0, 128  # next Newton attempt; its back-off after a refusal
+    while True:
+        status, it, g, ptr = fastgrad.descend(W, a, W_star, a_star, lr, cfg.gtol, polish_tol,
+                                              after, it, cfg.max_iters, cfg.train_a,
+                                              cfg.g_limit, rec_it, rec_W, rec_a, ptr)
+        if status == fastgrad.POLISH and it >= newton_at:
+            polished = newton_polish(W, a, W_star, a_star, cfg.gtol, cfg.polish_steps)
+            if polished is not None:
+                W[...] = polished[0]
+                return fastgrad.CONVERGED, it, polished[2], polished[1], ptr, rec_W, rec_a
+            newton_at, wait = it + wait, 2 * wait  # refused: descend further, retry later
+        if status in (fastgrad.POLISH, fastgrad.MAX_ITERS) and (
+                fastgrad.loss(W, a, W_star, a_star) <= small_loss):
+            return _SMALL_LOSS, it, g, 0, ptr, rec_W, rec_a
+        if status != fastgrad.POLISH:
+            return status, it, g, 0, ptr, rec_W, rec_a
+        # The loss rule costs about one descent step (compiled J): check it every 1/256 of the
+        # steps so far, so a run stops at most ~0.4% later than it could have.
+        after = it + max(16, it // 256)
+
+
+def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
+          a_star: np.ndarray | None = None, cfg: Descent = Descent(), *, workers: int = 0,
+          record: Sequence[int] = (), record_iters: Sequence[int] = (),
+          progress: Progress = null_progress, desc: str = "descent") -> Runs:
+    """Gradient descent from each start W0[r] (R, n, d) towards the teacher (W*, a*).
+
+    ``a0`` (n,) or (R, n), default ones: the student's top weights (fixed unless
+    ``cfg.train_a``); ``a_star`` (k,), default ones. ``record`` lists runs whose states are kept
+    at the iterations ``record_iters`` (increasing). ``workers`` 0: one per core.
+    """
+    cfg.validate()
+    W0 = np.asarray(W0, dtype=float)
+    if W0.ndim != 3:
+        raise ValueError(f"W0: expected shape (runs, n, d), got {W0.shape}")
+    R, n, d = W0.shape
+    W_star = np.ascontiguousarray(W_star, dtype=float)
+    if W_star.ndim != 2 or W_star.shape[1] != d:
+        raise ValueError(f"W_star: expected shape (k, {d}), got {W_star.shape}")
+    k = W_star.shape[0]
+    a0 = np.broadcast_to(np.ones(n) if a0 is None else np.asarray(a0, dtype=float), (R, n))
+    a_star = np.ascontiguousarray(np.ones(k) if a_star is None else a_star, dtype=float)
+    if a_star.shape != (k,):
+        raise ValueError(f"a_star: expected shape ({k},), got {a_star.shape}")
+    rec_it = np.unique(np.asarray(record_iters, dtype=np.int64))
+    # J(0) = E[g*^2] / 2, the loss of the zero network: the scale of the loss rule
+    small_loss = cfg.loss_tol * float(population_loss(np.zeros((1, d)), W_star, np.zeros(1),
+                                                      a_star))
+    recorded = set(int(r) for r in record)
+
+    W = np.array(W0)
+    a = np.array(a0)
+    status = np.empty(R, dtype=object)
+    iterations = np.zeros(R, dtype=np.int64)
+    polish_steps = np.zeros(R, dtype=np.int64)
+    grad = np.zeros(R)
+    lr = np.full(R, cfg.lr)
+    curves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    lock = threading.Lock()
+
+    def one(r: int) -> None:
+        its = rec_it if r in recorded else rec_it[:0]
+        step = cfg.lr
+        for attempt in range(cfg.restarts + 1):
+            Wr = np.array(W0[r])
+            ar = np.array(a0[r])
+            code, it, g, ps, ptr, rW, ra = _attempt(Wr, ar, W_star, a_star, step, cfg,
+                                                    small_loss, its)
+            if code != fastgrad.DIVERGED or attempt == cfg.restarts:
+                break
+            step /= 2
+        W[r], a[r] = Wr, ar
+        status[r], iterations[r], polish_steps[r], lr[r] = _STATUS[code], it, ps, step
+        grad[r] = math.inf if code == fastgrad.DIVERGED else g
+        if its.size:
+            with lock:
+                curves[r] = (its[:ptr].copy(), rW[:ptr], ra[:ptr])
+
+    # One BLAS thread per worker: the workers already use the cores (Cholesky in polishing).
+    with threadpool_limits(limits=1), progress(R, desc) as bar:
+        nw = min(cores(workers), R) if R else 1
+        if nw <= 1:
+            for r in range(R):
+                one(r)
+                bar.update(1)
+        else:
+            with ThreadPoolExecutor(max_workers=nw) as pool:
+                for _ in pool.map(one, range(R)):
+                    bar.update(1)
+    return Runs(W, a, status.astype(str), iterations, polish_steps, grad, lr, curves)
