@@ -110,3 +110,117 @@ def classify(net: Network, theta: np.ndarray, grad_norm: np.ndarray, *, gtol: fl
             lam_min[b], lam_err[b] = ev[0], err[n]
             cls[b] = MINIMUM if ev[0] > err[n] else SADDLE if ev[0] < -err[n] else DEGENERATE
     return Endpoints(cls.astype(str), rel, rel_fn, loss, grad_norm, lam_min, lam_err, spectra)
+
+
+# --- Endpoints of the dynamics engine (relucheck.numerics.train), by the analytic Hessian -------
+
+#: Relative L2 error of the function below which a run has reached the teacher:
+#: sqrt(J / J(0)) < TEACHER_TOL. The spurious minima of the census (k <= 20) sit at
+#: sqrt(J / J(0)) > 1e-2, the loss rule of the engine stops runs at 1e-5.
+TEACHER_TOL = 1e-3
+
+
+@dataclass(frozen=True)
+class RunEndpoints:
+    """Per-run classification of :func:`classify_runs` (arrays over runs R)."""
+
+    cls: np.ndarray  # (R,) one of CLASSES
+    loss: np.ndarray  # J at the endpoint (inf when diverged)
+    rel_fn_err: np.ndarray  # sqrt(J / J(0))
+    lam_min: np.ndarray  # smallest / largest Hessian eigenvalue (NaN where not computed)
+    lam_max: np.ndarray
+    lam_err: np.ndarray  # float64 error bound of the eigenvalues (hessian_eigen_error)
+
+
+def _spectrum(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
+              trained: bool) -> tuple[np.ndarray, float]:
+    """Eigenvalues of the analytic Hessian at one endpoint and their error bound.
+
+    With a trained top layer the Hessian is in theta = [W | a], restricted to the orthogonal
+    complement of the rescaling tangents (w_j, -a_j), along which J is constant.
+    """
+    from relucheck.theory.hessian import (
+        hessian_eigen_error,
+        population_hessian,
+        population_hessian_packed,
+    )
+
+    n, d = W.shape
+    k = W_star.shape[0]
+    if not trained:
+        H = population_hessian(W, W_star, a, a_star)
+        return np.linalg.eigvalsh(H.reshape(n * d, n * d)), float(hessian_eigen_error(H, k))
+    H = population_hessian_packed(W, W_star, a, a_star)
+    err = float(hessian_eigen_error(H, k))
+    P = n * (d + 1)
+    V = np.zeros((P, n))
+    for j in range(n):  # tangent of the j-th rescaling orbit, in the packed layout
+        V[j * (d + 1):j * (d + 1) + d, j] = W[j]
+        V[j * (d + 1) + d, j] = -a[j]
+    q, _ = np.linalg.qr(np.concatenate([V, np.eye(P)], axis=1))
+    Q = q[:, n:P]
+    return np.linalg.eigvalsh(Q.T @ H.reshape(P, P) @ Q), err
+
+
+def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.ndarray,
+                  a_star: np.ndarray, loss0: np.ndarray, *, trained: bool = False,
+                  teacher_tol: float = TEACHER_TOL, workers: int = 0,
+                  spectra: bool = False) -> tuple[RunEndpoints, dict[int, np.ndarray]]:
+    """Classify where each run of :func:`relucheck.numerics.train.train` ended.
+
+    In order: ``diverged`` (the engine said so, the state is not finite, or the loss ended above
+    ``loss0``, the loss at the start); ``teacher`` (the function's relative L2 error
+    sqrt(J / J(0)) is below ``teacher_tol``; J = 0 is the global minimum value, reached by
+    W = P W* and, with more student units than teacher units, by units sharing a teacher unit);
+    ``singular`` (a row became exactly zero, where Eqn 8 is undefined, or a unit switched off,
+    see :func:`collapsed_units`, without converging); for a run that converged (max_j
+    |grad_j J| <= gtol), the analytic Hessian's spectrum against its error bound e:
+    ``spurious_minimum`` if lambda_min > e, ``saddle`` if lambda_min < -e, ``degenerate`` in
+    between; ``not_converged`` otherwise.
+
+    The Hessian is computed at every teacher and critical endpoint (lambda_min of the global
+    minimum is reported too), one endpoint per worker thread. Returns the classification and,
+    with ``spectra``, each computed spectrum by run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    from relucheck.numerics.parallel import cores
+    from relucheck.numerics.train import CONVERGED, DIVERGED as RUN_DIVERGED, SMALL_LOSS, ZERO_ROW
+    from relucheck.theory.gradient import population_loss
+
+    R = W.shape[0]
+    finite = np.all(np.isfinite(W.reshape(R, -1)), axis=1) & np.all(np.isfinite(a), axis=1)
+    safe_W = np.where(finite[:, None, None], W, 1.0)
+    safe_a = np.where(finite[:, None], a, 1.0)
+    loss = np.where(finite, population_loss(safe_W, W_star, safe_a, a_star), np.inf)
+    J0 = float(population_loss(np.zeros((1, W.shape[2])), W_star, np.zeros(1), a_star))
+    rel_fn = np.sqrt(loss / J0)
+    diverged = (status == RUN_DIVERGED) | ~finite | ~(loss <= loss0)
+    teacher = ~diverged & (rel_fn < teacher_tol)
+    zero = ~diverged & ~teacher & (status == ZERO_ROW)
+    norms = np.linalg.norm(safe_W, axis=-1)
+    off = np.any(norms < OFF * np.linalg.norm(W_star, axis=-1).min(), axis=-1)
+    converged = (status == CONVERGED) | (status == SMALL_LOSS)
+    cls = np.full(R, NOT_CONVERGED, dtype=object)
+    cls[~diverged & ~teacher & ~converged & off] = SINGULAR
+    cls[zero] = SINGULAR
+    cls[teacher] = TEACHER
+    cls[diverged] = DIVERGED
+    lam_min, lam_max, lam_err = np.full(R, np.nan), np.full(R, np.nan), np.full(R, np.nan)
+    todo = np.flatnonzero(~diverged & ~zero & (teacher | (status == CONVERGED)))
+    found: dict[int, np.ndarray] = {}
+
+    def one(r: int) -> None:
+        ev, err = _spectrum(W[r], a[r], W_star, a_star, trained)
+        lam_min[r], lam_max[r], lam_err[r] = ev[0], ev[-1], err
+        if spectra:
+            found[r] = ev
+        if not teacher[r]:
+            cls[r] = MINIMUM if ev[0] > err else SADDLE if ev[0] < -err else DEGENERATE
+
+    with threadpool_limits(limits=1):
+        with ThreadPoolExecutor(max_workers=max(1, min(cores(workers), todo.size))) as pool:
+            list(pool.map(one, todo))
+    return RunEndpoints(cls.astype(str), loss, rel_fn, lam_min, lam_max, lam_err), found

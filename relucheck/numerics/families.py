@@ -1,0 +1,100 @@
+"""Families of endpoints: critical points of J that are the same up to symmetry (MATH.md section 9).
+
+For a teacher with orthonormal rows W* (W* = [I_k 0] in the census), J(P W Q^T) = J(W) for every
+permutation P of the student's rows and every orthogonal Q of the input space that permutes the
+teacher's rows among themselves (Q W*^T = W*^T Pi): with W* = [I_k 0], a permutation of the first
+k coordinates together with any rotation of the other d - k. A family is an orbit of this group.
+
+Invariants of an orbit, all continuous in W:
+
+- the loss J;
+- the multiset of the entries of M = W W*^T (n x k): P M Pi^T permutes rows and columns;
+- the multiset of the entries of the Gram matrix G = W W^T: P G P^T.
+
+Two endpoints join a family when these agree to ``tol``. Equal invariants do not prove that two
+endpoints are in one orbit (the multisets forget which entry sits where), but different invariants
+prove that they are not; the spread of the Hessian's smallest eigenvalue inside each family (the
+spectrum is an orbit invariant too, and computed independently) is reported as a check.
+
+Every teacher endpoint (J = 0) is one family, ``GLOBAL`` = 0: with n > k the global minima form a
+continuum (two units sharing one teacher unit in any proportion), not one orbit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from relucheck.numerics.endpoints import DEGENERATE, MINIMUM, SADDLE, TEACHER
+
+#: Family id of the global minima; -1 marks a run that is in no family (not at a critical point).
+GLOBAL, NONE = 0, -1
+
+#: Invariants agreeing to this (absolute; entries of W are O(1)) join two endpoints. An endpoint
+#: with gradient g <= gtol ~ 1.6e-10 next to a minimum with lambda_min >= 1e-3 is within
+#: g / lambda_min <= 1.6e-7 of the critical point, so its invariants are within ~1e-6 of the
+#: family's; polished endpoints are within ~1e-12. Distinct families of the census differ in loss
+#: by more than 1e-4.
+FAMILY_TOL = 1e-6
+
+_ORDER = {MINIMUM: 0, DEGENERATE: 1, SADDLE: 2}
+
+
+def invariants(W: np.ndarray, W_star: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """Orbit invariants of endpoints W (R, n, d): [J, sorted entries of W W*^T, sorted entries
+    of W W^T] per run, shape (R, 1 + n k + n^2)."""
+    R = W.shape[0]
+    M = np.sort((W @ W_star.T).reshape(R, -1), axis=1)
+    G = np.sort((W @ np.swapaxes(W, -1, -2)).reshape(R, -1), axis=1)
+    return np.concatenate([np.asarray(loss, dtype=float).reshape(R, 1), M, G], axis=1)
+
+
+@dataclass(frozen=True)
+class Families:
+    """Families of one (k, n) cell."""
+
+    family: np.ndarray  # (R,) family id per run: GLOBAL, 1, 2, ... or NONE
+    ids: np.ndarray  # (F,) family ids, GLOBAL first when present
+    cls: np.ndarray  # (F,) class of each family
+    representative: np.ndarray  # (F,) the run that stands for it (its first member)
+    count: np.ndarray  # (F,) members
+
+
+def find_families(W: np.ndarray, W_star: np.ndarray, loss: np.ndarray, cls: np.ndarray,
+                  tol: float = FAMILY_TOL) -> Families:
+    """Group the critical endpoints of one cell into families (see the module docstring).
+
+    Runs of class teacher form family GLOBAL; spurious minima, degenerate points and saddles are
+    grouped by their invariants within their class; the others (not converged, singular,
+    diverged) get NONE. Families are numbered 1, 2, ... by class (minima first) and loss, so the
+    numbering does not depend on the order of the runs.
+    """
+    R = W.shape[0]
+    family = np.full(R, NONE)
+    members: list[tuple[str, list[int]]] = []
+    critical = np.flatnonzero(np.isin(cls, list(_ORDER)))
+    if critical.size:
+        inv = invariants(W[critical], W_star, loss[critical])
+        reps: list[int] = []  # positions in `critical` of each family's first member
+        for pos in np.lexsort((critical, loss[critical])):  # by loss, ties by run
+            r = critical[pos]
+            for f, rep in enumerate(reps):
+                if members[f][0] == cls[r] and np.max(np.abs(inv[pos] - inv[rep])) <= tol:
+                    members[f][1].append(int(r))
+                    break
+            else:
+                reps.append(int(pos))
+                members.append((str(cls[r]), [int(r)]))
+    members.sort(key=lambda m: (_ORDER[m[0]], float(loss[m[1][0]]), min(m[1])))
+    ids, fcls, rep, count = [], [], [], []
+    teacher = np.flatnonzero(cls == TEACHER)
+    if teacher.size:
+        family[teacher] = GLOBAL
+        ids.append(GLOBAL), fcls.append(TEACHER), rep.append(int(teacher[0]))
+        count.append(teacher.size)
+    for f, (c, runs) in enumerate(members, start=1):
+        family[runs] = f
+        ids.append(f), fcls.append(c), rep.append(min(runs)), count.append(len(runs))
+    return Families(family, np.array(ids, dtype=int), np.array(fcls, dtype=object).astype(str),
+                    np.array(rep, dtype=int), np.array(count, dtype=int))
