@@ -70,9 +70,9 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     """Wilson score interval for a binomial proportion."""
     if n == 0:
         return (0.0, 1.0)
-    from scipy import stats
+    from statistics import NormalDist  # the standard library's; scipy.stats takes ~1 s to import
 
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
