@@ -112,7 +112,7 @@ def read_csv(path: Path) -> Table:
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("relucheck", "numpy", "scipy", "matplotlib", "click", "tqdm", "mpmath",
-                "python-flint"):
+                "numba", "threadpoolctl", "python-flint"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
