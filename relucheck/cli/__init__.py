@@ -10,6 +10,7 @@ import click
 from relucheck import __version__
 from relucheck.cli import all as all_
 from relucheck.cli import (
+    census,
     check_certificate,
     conjecture1_grid,
     init_prob,
@@ -32,6 +33,6 @@ def main() -> None:
     """
 
 
-for _module in (verify_formula, conjecture1_grid, ssb_2d, noise_sweep, init_prob, all_, plot,
-                check_certificate):
+for _module in (verify_formula, conjecture1_grid, ssb_2d, noise_sweep, init_prob, census, all_,
+                plot, check_certificate):
     main.add_command(_module.command)

@@ -24,6 +24,7 @@ COMMANDS = [
     ("ssb-2d", "ssb_2d"),
     ("noise-sweep", "noise_sweep"),
     ("init-prob", "init_prob"),
+    ("census", "census"),
 ]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from relucheck.output import fig7, fig8, fig9, fig10, fig10_certificate, thm6
+from relucheck.output import census, fig7, fig8, fig9, fig10, fig10_certificate, thm6
 from relucheck.output.writers import read_csv
 from relucheck.result import Table
 
@@ -31,6 +31,7 @@ FIGURES: dict[str, Entry] = {
     "fig10_conjecture1_grid": Entry(lambda t: fig10.plot(t["main"])),
     "fig10_conjecture1_certificate": Entry(lambda t: fig10_certificate.plot(t["main"])),
     "thm6_init_prob": Entry(lambda t: thm6.plot(t["main"])),
+    "census": Entry(census.plot, siblings=("families", "runs")),
 }
 
 

@@ -1,0 +1,73 @@
+"""``relucheck census``: where gradient descent ends, per teacher size k and extra units e."""
+
+from __future__ import annotations
+
+import click
+
+from relucheck.cli.common import (
+    CommaList,
+    FiniteFloat,
+    build_params,
+    common_options,
+    execute,
+    flatten,
+    show_list,
+)
+from relucheck.experiments import census as exp
+
+D = exp.Params()
+
+
+class Init(click.ParamType):
+    """xavier, tian, or the path of a .npy file of starts."""
+
+    name = "xavier|tian|FILE.npy"
+
+    def convert(self, value, param, ctx):
+        v = str(value)
+        if v in exp.INITS or v.endswith(".npy"):
+            return v
+        self.fail(f"{v!r} is not one of {', '.join(exp.INITS)} or a FILE.npy", param, ctx)
+
+
+@click.command("census")
+@click.option("--K", "K", type=CommaList(int), multiple=True,
+              help=f"Teacher units k (W* = [I_k 0]), comma list or repeated "
+                   f"[default {show_list(D.K)}].")
+@click.option("--extra", type=CommaList(int), multiple=True,
+              help=f"Extra student units e (n = k + e) [default {show_list(D.extra)}].")
+@click.option("--init", type=Init(), default=None,
+              help="Start: xavier (entries N(0, 1/d)), tian (1e-3 w* + N(0, (1e-3 noise)^2)), "
+                   f"or FILE.npy of starts (runs, n, d) for one cell [default {D.init}].")
+@click.option("--noise", type=FiniteFloat(min=0), default=None,
+              help=f"Noise of the tian start [default {D.noise:g}].")
+@click.option("--runs", type=click.IntRange(min=1), default=None,
+              help=f"Runs per cell (k, n) [default {D.runs}].")
+@click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
+              help=f"Step size [default {D.lr:g}].")
+@click.option("--gtol", type=FiniteFloat(min=0, min_open=True), default=None,
+              help="A run has converged when max_j |grad_{w_j} J| <= gtol "
+                   f"[default 1e-9/(2 pi) = {D.gtol:.4g}].")
+@click.option("--max-iters", type=click.IntRange(min=1), default=None,
+              help=f"Descent steps before a run counts as not converged [default {D.max_iters}].")
+@click.option("--d", type=click.IntRange(min=1), default=None,
+              help="Input dimension, at least every k (W* = [I_k 0]) [default: d = k].")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Worker threads; 0: one per core [default 0].")
+@click.option("--polish-tol", type=FiniteFloat(min=0), default=None,
+              help=f"Newton polishing is tried below this gradient; 0: plain descent only "
+                   f"[default {D.polish_tol:g}].")
+@common_options
+def command(out, seed, quick, quiet, K, extra, **rest):
+    """Where gradient descent ends: the share of runs at spurious local minima, and the minima
+    themselves, for teachers W* = I_k (Safran & Shamir's setting; Figure 9's question).
+
+    Every endpoint is classified by the analytic Hessian (teacher, spurious_minimum, saddle,
+    degenerate, singular, diverged, not_converged) and grouped into families up to the
+    permutation symmetry. Writes census.csv (per cell), census_runs.csv, census_families.csv,
+    census_representatives.csv, census.json, census.png and census.pdf.
+    """
+    given = dict(rest, K=flatten(K), extra=flatten(extra))
+    params = build_params(D, exp.QUICK if quick else None, given)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+

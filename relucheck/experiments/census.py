@@ -1,0 +1,381 @@
+"""Census: where gradient descent on the population loss ends, for teachers of k = 2 to 20 units.
+
+The setting of Safran and Shamir (ICML 2018), which is Figure 9's question asked of a standard
+random start (MATH.md section 9): Gaussian input, teacher W* = [I_k 0] (d = k by default), top
+weights a = a* = 1 fixed, a student of n = k + e units, plain gradient descent
+w <- w - lr grad J (Eqn 8) from
+
+- ``xavier``: every entry of W^0 drawn from N(0, 1/d);
+- ``tian``: the paper's start w_j^0 = 1e-3 w*_j + eps, eps ~ N(0, (1e-3 noise)^2) entrywise
+  (rows j > k have no teacher unit and start at eps alone);
+- a file ``*.npy``: the starts themselves, shape (runs, n, d).
+
+Every run descends until max_j |grad_{w_j} J| <= gtol (polished by Newton steps near strict minima,
+see relucheck.numerics.train) or its loss reaches the global minimum value to 1e-10 J(0); its
+endpoint is classified by the analytic Hessian (relucheck.numerics.endpoints.classify_runs) and
+grouped into families up to the symmetry of the problem (relucheck.numerics.families).
+
+Checked (theorem level, exit 1 on failure): at every family's representative, Eqn 8 as computed
+by the compiled kernel equals the numpy implementation and the central differences of the closed
+form J; every spurious minimum's Hessian is positive definite beyond its error bound, and the
+analytic Hessian there equals finite differences of Eqn 8, whose own smallest eigenvalue is
+positive beyond the finite-difference error; the global minimum's Hessian is positive definite
+when n = k. Reported: the share of spurious minima per (k, n) with a 95% Wilson interval, the
+same share by Safran and Shamir's rule (J >= 1e-3), not-converged runs, Figure 9's statement
+and the effect of extra units.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from relucheck.numerics.endpoints import (
+    CLASSES,
+    MINIMUM,
+    NOT_CONVERGED,
+    TEACHER,
+    TEACHER_TOL,
+    classify_runs,
+)
+from relucheck.numerics.families import find_families
+from relucheck.numerics.hessian import fd_hessian
+from relucheck.numerics.seeding import keyed_rng
+from relucheck.numerics.stats import wilson_interval
+from relucheck.numerics.train import Descent, gradient, train
+from relucheck.progress import Progress, null_progress
+from relucheck.result import Claim, Result
+from relucheck.theory.gradient import gradient_K, population_loss
+from relucheck.theory.hessian import population_hessian
+
+STEM = "census"
+INITS = ("xavier", "tian")
+#: Safran and Shamir's rule: an endpoint with J >= SS_LOSS is spurious.
+SS_LOSS = 1e-3
+
+
+@dataclass(frozen=True)
+class Params:
+    """A census: cells (k, n = k + e) for every k in ``K`` and e in ``extra``."""
+
+    K: tuple[int, ...] = tuple(range(4, 13))
+    extra: tuple[int, ...] = (0, 1)
+    init: str = "xavier"  # xavier, tian or the path of a .npy file of starts (runs, n, d)
+    noise: float = 1.0  # tian start: eps ~ N(0, (1e-3 noise)^2)
+    runs: int = 200
+    lr: float = 0.1
+    gtol: float = 1e-9 / (2 * math.pi)  # Safran and Shamir's 1e-9 on 2 pi grad J
+    max_iters: int = 200_000
+    d: int | None = None  # None: d = k; else W* = [I_k 0] in R^d
+    workers: int = 0  # threads; 0: one per core
+    polish_tol: float = 1e-3  # Newton polishing is tried below this gradient (0: never)
+    teacher_tol: float = TEACHER_TOL
+    level: float = 0.95  # Wilson intervals
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first parameter outside its range (before any work)."""
+        finite = all(math.isfinite(x) for x in (self.noise, self.lr, self.gtol, self.polish_tol))
+        checks = [
+            (len(self.K) >= 1 and all(int(k) == k and 1 <= k <= 64 for k in self.K), "K",
+             "integers in [1, 64]"),
+            (len(set(self.K)) == len(self.K), "K", "distinct values"),
+            (len(self.extra) >= 1 and all(int(e) == e and 0 <= e <= 64 for e in self.extra),
+             "extra", "integers in [0, 64]"),
+            (len(set(self.extra)) == len(self.extra), "extra", "distinct values"),
+            (self.init in INITS or str(self.init).endswith(".npy"), "init",
+             f"one of {INITS} or a .npy file"),
+            (finite, "noise/lr/gtol/polish_tol", "finite numbers"),
+            (self.noise >= 0, "noise", ">= 0"),
+            (self.runs >= 1, "runs", ">= 1"),
+            (self.lr > 0, "lr", "> 0"),
+            (self.gtol > 0, "gtol", "> 0"),
+            (self.max_iters >= 1, "max_iters", ">= 1"),
+            (self.d is None or self.d >= max(self.K), "d",
+             "at least the largest k (the teacher's rows are orthonormal)"),
+            (self.workers >= 0, "workers", ">= 0"),
+            (self.polish_tol >= 0, "polish_tol", ">= 0"),
+            (0 < self.teacher_tol < 1, "teacher_tol", "in (0, 1)"),
+            (0.5 < self.level < 1, "level", "in (0.5, 1)"),
+        ]
+        for ok, name, what in checks:
+            if not ok:
+                raise ValueError(f"{name}: expected {what}")
+        if self.init not in INITS:
+            self.starts_from_file()  # raises ValueError on a missing or ill-shaped file
+
+    def starts_from_file(self) -> np.ndarray:
+        """The starts of ``init`` = FILE.npy, checked against the one cell they are for."""
+        path = Path(self.init)
+        if not path.is_file():
+            raise ValueError(f"init: no such file {str(path)!r}")
+        try:
+            W0 = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"init: {path} is not a numpy .npy array ({exc})") from None
+        if W0.ndim == 2:
+            W0 = W0[None]
+        if W0.ndim != 3 or not np.issubdtype(W0.dtype, np.number):
+            raise ValueError(f"init: {path} holds {W0.shape} {W0.dtype}; expected numbers of "
+                             "shape (runs, n, d) or (n, d)")
+        if len(self.K) != 1 or len(self.extra) != 1:
+            raise ValueError("init: starts from a file are for one cell: give one --K and one "
+                             "--extra")
+        k, e = self.K[0], self.extra[0]
+        d = self.d or k
+        if W0.shape[1:] != (k + e, d):
+            raise ValueError(f"init: {path} holds starts of shape {W0.shape[1:]}; k = {k}, "
+                             f"extra = {e}, d = {d} need ({k + e}, {d})")
+        if not np.all(np.isfinite(W0)):
+            raise ValueError(f"init: {path} holds non-finite values")
+        return W0.astype(float)
+
+    @property
+    def descent(self) -> Descent:
+        return Descent(lr=self.lr, gtol=self.gtol, max_iters=self.max_iters,
+                       polish_tol=self.polish_tol)
+
+
+QUICK = dict(K=(4, 6), extra=(0, 1), runs=24)
+
+
+def quick(p: Params) -> Params:
+    return replace(p, **QUICK)
+
+
+def teacher(k: int, d: int) -> np.ndarray:
+    """W* = [I_k 0]: k orthonormal rows in R^d (the Xavier start is rotation invariant, so this
+    is every orthonormal teacher)."""
+    return np.eye(k, d)
+
+
+def starts(p: Params, k: int, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """The runs' initial W (runs, n, d), from a stream keyed by the cell (so a cell's starts do
+    not depend on the other cells) and drawn run after run (run r is the same for any --runs
+    >= r)."""
+    if p.init not in INITS:
+        W0 = p.starts_from_file()
+        return W0
+    g = keyed_rng(rng, "census", p.init, k, n, d)
+    if p.init == "xavier":
+        return g.standard_normal((p.runs, n, d)) / math.sqrt(d)
+    W0 = 1e-3 * p.noise * g.standard_normal((p.runs, n, d))
+    W0[:, :k] += 1e-3 * teacher(k, d)
+    return W0
+
+
+def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress) -> Result:
+    p.validate()
+    cells = [(k, k + e, p.d or k) for k in p.K for e in p.extra]
+    file_runs = p.starts_from_file().shape[0] if p.init not in INITS else p.runs
+    tab: dict[str, list] = {c: [] for c in MAIN_COLUMNS}
+    runs_t: dict[str, list] = {c: [] for c in RUN_COLUMNS}
+    fam_t: dict[str, list] = {c: [] for c in FAMILY_COLUMNS}
+    rep_t: dict[str, list] = {c: [] for c in ("k", "n", "family", "row", "col", "value")}
+    checks = dict(grad_worst=0.0, fd_worst=0.0, reps=0, minima_fd=[], global_pd=[])
+    with progress(len(cells) * file_runs, "census") as bar:
+        for k, n, d in cells:
+            W_star = teacher(k, d)
+            W0 = starts(p, k, n, d, rng)
+            loss0 = population_loss(W0, W_star)
+            out = train(W0, W_star, cfg=p.descent, workers=p.workers,
+                        progress=_forward(bar), desc=f"k={k} n={n}")
+            ends, _ = classify_runs(out.W, out.a, out.status, W_star, np.ones(k), loss0,
+                                    teacher_tol=p.teacher_tol, workers=p.workers)
+            fams = find_families(out.W, W_star, ends.loss, ends.cls)
+            _tally(p, tab, k, n, d, ends, fams, out)
+            for r in range(W0.shape[0]):
+                row = dict(k=k, n=n, run=r, cls=ends.cls[r], status=out.status[r],
+                           loss=ends.loss[r], grad_norm=out.grad[r], lambda_min=ends.lam_min[r],
+                           lambda_max=ends.lam_max[r], iterations=out.iterations[r],
+                           polish_steps=out.polish_steps[r], family=fams.family[r])
+                for c in RUN_COLUMNS:
+                    runs_t[c].append(row[c])
+            for f, c, rep, cnt in zip(fams.ids, fams.cls, fams.representative, fams.count,
+                                      strict=True):
+                members = fams.family == f
+                spread = float(np.ptp(ends.lam_min[members]))
+                row = dict(k=k, n=n, family=f, cls=c, loss=ends.loss[rep],
+                           lambda_min=ends.lam_min[rep], lambda_max=ends.lam_max[rep],
+                           lambda_err=ends.lam_err[rep], lambda_min_spread=spread, count=cnt,
+                           representative=rep, grad_norm=out.grad[rep])
+                for col in FAMILY_COLUMNS:
+                    fam_t[col].append(row[col])
+                for (i, j), v in np.ndenumerate(out.W[rep]):
+                    for col, x in zip(rep_t, (k, n, f, i, j, v), strict=True):
+                        rep_t[col].append(x)
+                _check_representative(checks, out.W[rep], W_star, c, n == k)
+    tables = {
+        "main": {c: np.array(v) for c, v in tab.items()},
+        "runs": {c: np.array(v) for c, v in runs_t.items()},
+        "families": {c: np.array(v) for c, v in fam_t.items()},
+        "representatives": {c: np.array(v) for c, v in rep_t.items()},
+    }
+    for t in tables.values():
+        if "cls" in t:
+            t["class"] = t.pop("cls")
+    params = asdict(p)
+    params["gtol_times_2pi"] = p.gtol * 2 * math.pi
+    return Result(STEM, tables, _claims(p, tables, checks), params)
+
+
+MAIN_COLUMNS = ("k", "n", "extra", "d", "runs", *CLASSES, "spurious_share", "spurious_low",
+                "spurious_high", "ss_spurious", "ss_share", "spurious_families",
+                "not_converged_share", "median_iterations", "polished")
+RUN_COLUMNS = ("k", "n", "run", "cls", "status", "loss", "grad_norm", "lambda_min",
+               "lambda_max", "iterations", "polish_steps", "family")
+FAMILY_COLUMNS = ("k", "n", "family", "cls", "loss", "lambda_min", "lambda_max", "lambda_err",
+                  "lambda_min_spread", "count", "representative", "grad_norm")
+
+
+class _forward:
+    """A progress factory for :func:`train` that advances the census's own bar."""
+
+    def __init__(self, bar) -> None:
+        self.bar = bar
+
+    def __call__(self, total: int, desc: str):
+        import contextlib
+
+        return contextlib.nullcontext(self.bar)
+
+
+def _tally(p: Params, tab: dict, k: int, n: int, d: int, ends, fams, out) -> None:
+    R = ends.cls.size
+    counts = {c: int(np.sum(ends.cls == c)) for c in CLASSES}
+    spur = counts[MINIMUM]
+    lo, hi = wilson_interval(spur, R, p.level)
+    ss = int(np.sum((ends.loss >= SS_LOSS) & np.isfinite(ends.loss)))
+    row = dict(k=k, n=n, extra=n - k, d=d, runs=R, **counts, spurious_share=spur / R,
+               spurious_low=lo, spurious_high=hi, ss_spurious=ss, ss_share=ss / R,
+               spurious_families=int(np.sum(fams.cls == MINIMUM)),
+               not_converged_share=counts[NOT_CONVERGED] / R,
+               median_iterations=float(np.median(out.iterations)),
+               polished=int(np.sum(out.polish_steps > 0)))
+    for c in MAIN_COLUMNS:
+        tab[c].append(row[c])
+
+
+def _check_representative(checks: dict, W: np.ndarray, W_star: np.ndarray, cls: str,
+                          square: bool) -> None:
+    """Independent checks at one family representative (see the module docstring)."""
+    n, d = W.shape
+    k = W_star.shape[0]
+    a, a_star = np.ones(n), np.ones(k)
+    G, _, _ = gradient(W[None], a[None], W_star, a_star)
+    # (1) the compiled kernel against the numpy implementation of Eqn 8 (different code paths:
+    # arccos with guarded arguments there, half-angle chords here)
+    G_np = gradient_K(W, W_star, a, a_star)
+    scale = max(1.0, float(np.abs(W).max())) ** 2 * (n + k)
+    checks["grad_worst"] = max(checks["grad_worst"], float(np.abs(G[0] - G_np).max()) / scale)
+    # (2) central differences of the closed form J along 4 fixed directions: the derivative
+    # error is h^2 |J'''| / 6 + eps |J| / h; with h = 1e-4, |J'''| <~ 10 (n + k) this is < 1e-7
+    rng = np.random.default_rng(n * 1000 + d)
+    h = 1e-4
+    for _ in range(4):
+        U = rng.standard_normal(W.shape)
+        U /= np.linalg.norm(U)
+        fd = (population_loss(W + h * U, W_star) - population_loss(W - h * U, W_star)) / (2 * h)
+        bound = h * h * 10 * (n + k) / 6 + 1e-15 * (n + k) ** 2 / h
+        checks["fd_worst"] = max(checks["fd_worst"], abs(float(fd) - float(np.sum(G[0] * U)))
+                                 / bound)
+    checks["reps"] += 1
+    if cls == MINIMUM or (cls == TEACHER and square):
+        # (3) analytic Hessian against central differences of Eqn 8 (the kernel)
+        H = population_hessian(W, W_star, a, a_star).reshape(n * d, n * d)
+        Hf, err = fd_hessian(
+            lambda x: gradient(x.reshape(-1, n, d), a[None], W_star, a_star)[0]
+            .reshape(x.shape[0], -1), W.reshape(1, -1), 1e-4)
+        dev = float(np.linalg.norm(H - Hf[0], 2))
+        lam_fd = float(np.linalg.eigvalsh(Hf[0])[0])
+        lam = float(np.linalg.eigvalsh(H)[0])
+        entry = (lam, lam_fd, float(err[0]), dev)
+        checks["minima_fd" if cls == MINIMUM else "global_pd"].append(entry)
+
+
+def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
+    main, fam = t["main"], t["families"]
+    claims = [
+        Claim.check(
+            "Eqn 8 at the endpoints: compiled kernel = numpy formula",
+            checks["grad_worst"] <= 1e-12,
+            f"max |difference| / (n + k) |W|^2 = {checks['grad_worst']:.1e} over "
+            f"{checks['reps']} family representatives", "<= 1e-12",
+            "two implementations of Eqn 8 (numpy with guarded arccos; compiled with half-angle "
+            "chords) agree to rounding"),
+        Claim.check(
+            "Eqn 8 at the endpoints = central differences of J",
+            checks["fd_worst"] <= 1.0,
+            f"max |dJ/dU - grad . U| / bound = {checks['fd_worst']:.2f} (4 directions at each of "
+            f"{checks['reps']} representatives)", "<= 1",
+            "bound h^2 |J'''| / 6 + eps-rounding / h with h = 1e-4 and |J'''| <= 10 (n + k), "
+            "a generous bound for unit-scale rows"),
+    ]
+    mins = checks["minima_fd"]
+    if mins:
+        ok = all(lam > 0 and lam_fd > err and dev <= max(1e3 * err, 1e-5)
+                 for lam, lam_fd, err, dev in mins)
+        worst = min(lam_fd - err for _, lam_fd, err, _ in mins)
+        claims.append(Claim.check(
+            "spurious minima: Hessian positive definite (analytic and finite differences)", ok,
+            f"{len(mins)} spurious families; smallest lambda_min = "
+            f"{min(m[0] for m in mins):.3g}; smallest lambda_min(FD) - FD error = {worst:.3g}; "
+            f"max ||H - H_FD|| = {max(m[3] for m in mins):.1e}",
+            "lambda_min > bound, lambda_min(FD) > FD error",
+            "a gradient <= gtol and a positive definite Hessian beyond its error bound make a "
+            "strict local minimum nearby (to the accuracy of the bound; issue 13 proves it); "
+            "FD of Eqn 8 is an independent second derivative"))
+        spur = fam["class"] == MINIMUM
+        claims.append(Claim.check(
+            "spurious minima: every member's lambda_min > its error bound",
+            bool(np.all(fam["lambda_min"][spur] > fam["lambda_err"][spur])),
+            f"{int(spur.sum())} families, {int(fam['count'][spur].sum())} runs", "all",
+            "the class is assigned run by run; this checks the families agree"))
+    if checks["global_pd"]:
+        ok = all(lam > 0 and lam_fd > err for lam, lam_fd, err, _ in checks["global_pd"])
+        claims.append(Claim.check(
+            "global minimum (n = k): Hessian positive definite", ok,
+            "lambda_min = " + ", ".join(f"{g[0]:.4f}" for g in checks["global_pd"]),
+            "lambda_min > 0 (analytic and FD)",
+            "at W = P W* the Hessian is positive definite (a strict minimum), MATH.md 8"))
+    # Reported: shares, the S&S rule, not converged, Fig 9 statement, extra units.
+    parts = []
+    for i in range(main["k"].size):
+        parts.append(f"k={main['k'][i]} n={main['n'][i]}: {main['spurious_minimum'][i]}/"
+                     f"{main['runs'][i]} [{main['spurious_low'][i]:.2f}, "
+                     f"{main['spurious_high'][i]:.2f}]")
+    claims.append(Claim.report(
+        "share of runs ending at a spurious local minimum (95% Wilson)", "; ".join(parts),
+        "Safran & Shamir (2018): almost none at k = 6, most at k = 20; fewer with n > k",
+        f"init {p.init}; class by the analytic Hessian"))
+    diff = main["ss_spurious"] - main["spurious_minimum"]
+    claims.append(Claim.report(
+        "Safran & Shamir's rule (J >= 1e-3) against the Hessian classification",
+        f"runs counted differently: {int(np.abs(diff).sum())} of {int(main['runs'].sum())}",
+        "the two rules agree when every non-global endpoint is a minimum with J >= 1e-3"))
+    nc = main["not_converged"]
+    claims.append(Claim.report(
+        "runs not converged within max_iters", f"{int(nc.sum())} of {int(main['runs'].sum())} "
+        f"(worst cell {100 * float(main['not_converged_share'].max()):.2f}%)",
+        "< 1% of the runs of every cell", f"max_iters = {p.max_iters}"))
+    square = main["n"] == main["k"]
+    if p.init == "xavier":
+        worst = int(np.argmax(np.where(square, main["spurious_share"], -1)))
+        claims.append(Claim.report(
+            "Figure 9's statement: w converges to w* unless the deviation is large",
+            f"from Xavier starts (a large deviation from 1e-3 w*) {main['spurious_minimum'][worst]}"
+            f" of {main['runs'][worst]} runs end at spurious minima at k = {main['k'][worst]}",
+            "a large deviation can end away from w*; it does, at spurious local minima"))
+    ex = []
+    for k in p.K:
+        row = {int(e): i for i, e in enumerate(main["extra"]) if main["k"][i] == k}
+        if 0 in row and len(row) > 1:
+            ex.append(f"k={k}: " + ", ".join(
+                f"e={e}: {main['spurious_share'][i]:.2f}" for e, i in sorted(row.items())))
+    if ex:
+        claims.append(Claim.report(
+            "extra student units (n = k + e) and the spurious share", "; ".join(ex),
+            "Safran & Shamir: one or two extra units remove most spurious minima"))
+    return claims
