@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import assert_rejected
 
 from relucheck import __version__
 from relucheck.cli import main
+from relucheck.cli.common import CommaList, FiniteFloat
 
 FILES = ["fig7_verify_formula.csv", "fig7_verify_formula.json", "fig7_verify_formula.png",
          "fig7_verify_formula.pdf", "fig7_verify_formula_unbiased.csv"]
@@ -106,3 +109,79 @@ def test_unwritable_out_exits_2(tmp_path):
     blocker.write_text("x")
     r = CliRunner().invoke(main, ["verify-formula", "--quick", "--out", str(blocker / "sub")])
     assert r.exit_code == 2 and "--out" in r.output and "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------- float options
+
+def _float_entry(param: click.Parameter):
+    """The float type of a parameter (of each entry, for a comma list), or None."""
+    t = param.type
+    if isinstance(t, CommaList):
+        return t.entry if t.kind is float else None
+    return t if isinstance(t, click.types.FloatParamType) else None
+
+
+#: (command, option, entry type) for every float-valued parameter of every command.
+FLOAT_OPTIONS = [(name, p.opts[0], _float_entry(p)) for name in sorted(main.commands)
+                 for p in main.commands[name].params if _float_entry(p) is not None]
+
+
+def test_every_float_option_is_a_finite_float():
+    """Every float option found (at least the ones below, and any a new command adds) is a
+    FiniteFloat, and is covered by the rejection tests below."""
+    assert {(c, o) for c, o, _ in FLOAT_OPTIONS} >= {
+        ("conjecture1-grid", "--a-min"), ("conjecture1-grid", "--a-max"),
+        ("conjecture1-grid", "--a-margin"),
+        ("init-prob", "--eps"), ("init-prob", "--r-min"), ("init-prob", "--r-max"),
+        ("init-prob", "--t-max"),
+        ("noise-sweep", "--noise"), ("noise-sweep", "--lr"), ("noise-sweep", "--gtol"),
+        ("noise-sweep", "--top-noise"), ("noise-sweep", "--a-star"), ("noise-sweep", "--a"),
+        ("ssb-2d", "--x0"), ("ssb-2d", "--y0"), ("ssb-2d", "--lr"), ("ssb-2d", "--field-x"),
+        ("ssb-2d", "--field-y"),
+    }
+    assert all(isinstance(t, FiniteFloat) for _, _, t in FLOAT_OPTIONS)
+
+
+def _bad_values(t: FiniteFloat, is_list: bool) -> list[str]:
+    """inf, nan, a literal that overflows to inf, values just outside the range, and (for a
+    list) a bad entry after a good one."""
+    bad = ["inf", "-inf", "nan", "1e400"]
+    if t.min is not None:
+        bad += [repr(t.min - 1.0)] + ([repr(float(t.min))] if t.min_open else [])
+    if t.max is not None:
+        bad += [repr(t.max + 1.0)] + ([repr(float(t.max))] if t.max_open else [])
+    if is_list:
+        assert t.parse("0.5") == 0.5  # a good entry, so the bad one is what is rejected
+        bad.append("0.5,nan")
+    return bad
+
+
+@pytest.mark.parametrize("command,option,value", [
+    pytest.param(c, o, v, id=f"{c} {o} {v}") for c, o, t in FLOAT_OPTIONS
+    for v in _bad_values(t, isinstance(
+        next(p for p in main.commands[c].params if p.opts[0] == o).type, CommaList))])
+def test_non_finite_or_out_of_range_float_exits_2_naming_option_and_range(tmp_path, command,
+                                                                        option, value):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, [command, option, value, "--out", str(out)])
+    assert_rejected(r, option, out)
+    t = next(t for c, o, t in FLOAT_OPTIONS if (c, o) == (command, option))
+    error = next(ln for ln in r.output.splitlines() if ln.startswith("Error"))
+    assert f"{value.split(',')[-1]!r} is not {t.accepted()}" in error, error
+
+
+@pytest.mark.parametrize("t,accepted", [
+    (FiniteFloat(), "a finite number"),
+    (FiniteFloat(min=0), "a finite number >= 0"),
+    (FiniteFloat(min=0, min_open=True), "a finite number > 0"),
+    (FiniteFloat(max=1, max_open=True), "a finite number < 1"),
+    (FiniteFloat(min=0, max=math.pi, max_open=True), "a finite number in [0, pi)"),
+    (FiniteFloat(min=0, max=1, min_open=True), "a finite number in (0, 1]"),
+])
+def test_finite_float_states_its_range_and_accepts_its_ends(t, accepted):
+    assert t.accepted() == accepted
+    for end, is_open in ((t.min, t.min_open), (t.max, t.max_open)):
+        if end is not None and not is_open:
+            assert t.parse(repr(float(end))) == end
+    assert t.parse(" 0.5 ") == 0.5
+

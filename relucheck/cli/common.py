@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 import sys
 import time
@@ -21,18 +22,92 @@ from relucheck.result import Result
 DEFAULT_OUT = Path("figures")
 
 
-class CommaList(click.ParamType):
-    """A comma-separated list of numbers; with ``multiple=True`` repeated options add up."""
+def _bound(x: float) -> str:
+    """A range end as the user would type it (pi by name)."""
+    return "pi" if x == math.pi else f"{x:g}" if float(f"{x:g}") == x else repr(x)
 
-    def __init__(self, kind: type = int) -> None:
-        self.kind = kind
-        self.name = f"{kind.__name__}[,{kind.__name__}...]"
+
+class FiniteFloat(click.FloatRange):
+    """A finite float, optionally in a range: the one type of every float option.
+
+    ``click.FloatRange`` accepts inf, and nan passes its comparisons; here both are usage
+    errors (exit 2) naming the option and the accepted range, e.g. ``Invalid value for
+    '--noise': 'nan' is not a finite number >= 0``. ``CommaList(FiniteFloat(...))`` applies the
+    same check to every entry of a list.
+    """
+
+    name = "float"
+
+    def __init__(self, min: float | None = None, max: float | None = None,
+                 min_open: bool = False, max_open: bool = False) -> None:
+        super().__init__(min=min, max=max, min_open=min_open, max_open=max_open)
+
+    def accepted(self) -> str:
+        """The accepted values in words: 'a finite number >= 0', '... in [0, pi)'."""
+        lo, hi = self.min, self.max
+        if lo is None and hi is None:
+            return "a finite number"
+        if hi is None:
+            return f"a finite number {'>' if self.min_open else '>='} {_bound(lo)}"
+        if lo is None:
+            return f"a finite number {'<' if self.max_open else '<='} {_bound(hi)}"
+        return (f"a finite number in {'(' if self.min_open else '['}{_bound(lo)}, "
+                f"{_bound(hi)}{')' if self.max_open else ']'}")
+
+    def _describe_range(self) -> str:  # the [range] shown in --help; nothing when unbounded
+        if self.min is None and self.max is None:
+            return ""
+        lo = "" if self.min is None else f"{_bound(self.min)}{'<' if self.min_open else '<='}"
+        hi = "" if self.max is None else f"{'<' if self.max_open else '<='}{_bound(self.max)}"
+        return f"{lo}x{hi}"
+
+    def parse(self, value: Any) -> float:
+        """The value as a float, or ValueError saying what is accepted."""
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            x = math.nan
+        ok = (math.isfinite(x)
+              and (self.min is None or (x > self.min if self.min_open else x >= self.min))
+              and (self.max is None or (x < self.max if self.max_open else x <= self.max)))
+        if not ok:
+            raise ValueError(f"{str(value).strip()!r} is not {self.accepted()}")
+        return x
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        try:
+            return self.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class CommaList(click.ParamType):
+    """A comma-separated list of numbers; with ``multiple=True`` repeated options add up.
+
+    ``kind`` is ``int``, ``float`` (any finite number) or a :class:`FiniteFloat` range that
+    every entry must satisfy; inf and nan are never accepted.
+    """
+
+    def __init__(self, kind: type | FiniteFloat = int) -> None:
+        self.entry = FiniteFloat() if kind is float else kind
+        self.kind = float if isinstance(self.entry, FiniteFloat) else kind
+        self.name = f"{self.kind.__name__}[,{self.kind.__name__}...]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
         if isinstance(value, (list, tuple)):
             return tuple(value)
+        entries = [v for v in str(value).split(",") if v.strip()]
+        if isinstance(self.entry, FiniteFloat):
+            values = []
+            for v in entries:
+                try:
+                    values.append(self.entry.parse(v))
+                except ValueError as exc:
+                    where = "" if len(entries) == 1 else f" (in {value!r})"
+                    self.fail(f"{exc}{where}", param, ctx)
+            return tuple(values)
         try:
-            return tuple(self.kind(v) for v in str(value).split(",") if v.strip())
+            return tuple(self.kind(v) for v in entries)
         except ValueError:
             self.fail(f"{value!r} is not a comma-separated list of {self.kind.__name__}s",
                       param, ctx)

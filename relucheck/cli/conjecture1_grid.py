@@ -3,9 +3,11 @@ with ``--certify`` a proof of Conjecture 1 on the continuous region by interval 
 
 from __future__ import annotations
 
+import math
+
 import click
 
-from relucheck.cli.common import build_params, common_options, execute
+from relucheck.cli.common import FiniteFloat, build_params, common_options, execute
 from relucheck.experiments import conjecture1_certify as cert
 from relucheck.experiments import conjecture1_grid as exp
 
@@ -21,10 +23,10 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
                    f"[default {D.n_a}].")
 @click.option("--n-phi", type=click.IntRange(min=2), default=None,
               help=f"Values of phi = angle of e*, 2 pi j / n-phi [default {D.n_phi}].")
-@click.option("--a-min", type=click.FloatRange(min=0.0, max=3.141592653589793, max_open=True),
+@click.option("--a-min", type=FiniteFloat(min=0.0, max=math.pi, max_open=True),
               default=None, help=f"Lower end of the a range, excluded on the grid [default 0; "
                                  f"{C.a_min:g} with --certify].")
-@click.option("--a-max", type=click.FloatRange(min=0.0, max=3.141592653589793, min_open=True),
+@click.option("--a-max", type=FiniteFloat(min=0.0, max=math.pi, min_open=True),
               default=None, help="Upper end of the a range, excluded on the grid [default pi; "
                                  "pi - a-margin with --certify].")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
@@ -35,8 +37,8 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
                    "[0, 2 pi) with interval arithmetic (needs python-flint: pip install "
                    "'relucheck[certify]'); writes the certificate "
                    f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
-@click.option("--a-margin", type=click.FloatRange(min=0.0, max=3.141592653589793,
-                                                  min_open=True, max_open=True),
+@click.option("--a-margin", type=FiniteFloat(min=0.0, max=math.pi, min_open=True,
+                                             max_open=True),
               default=None, help=f"--certify: a_max = pi - a-margin [default {C.a_margin:g}].")
 @click.option("--max-depth", type=click.IntRange(min=1, max=200), default=None,
               help=f"--certify: bisections per box at most [default {C.max_depth}].")

@@ -6,6 +6,7 @@ import click
 
 from relucheck.cli.common import (
     CommaList,
+    FiniteFloat,
     build_params,
     common_options,
     execute,
@@ -20,7 +21,7 @@ D = exp.Params()
 @click.command("init-prob")
 @click.option("--d", "d", type=CommaList(int), multiple=True,
               help=f"Input dimensions, comma list or repeated [default {show_list(D.d)}].")
-@click.option("--eps", type=CommaList(float), multiple=True,
+@click.option("--eps", type=CommaList(FiniteFloat(min=0, max=1, min_open=True)), multiple=True,
               help="Grid of eps in (0, 1]; r = eps sqrt(2 pi/(d+1)) |w*| "
                    f"[default {show_list(D.eps)}].")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
@@ -28,13 +29,13 @@ D = exp.Params()
                    f"[default {D.samples}].")
 @click.option("--sweep-d", type=click.IntRange(min=2), default=None,
               help=f"Dimension of the r/|w*| sweep with samples [default {D.sweep_d}].")
-@click.option("--r-min", type=float, default=None,
+@click.option("--r-min", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"Smallest r/|w*| of the sweep [default {D.r_min:g}].")
-@click.option("--r-max", type=float, default=None,
+@click.option("--r-max", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"Largest r/|w*| of the sweep [default {D.r_max:g}].")
 @click.option("--r-steps", type=click.IntRange(min=2), default=None,
               help=f"Log-spaced radii of the sweep with samples [default {D.r_steps}].")
-@click.option("--t-max", type=float, default=None,
+@click.option("--t-max", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"Integration horizon of Eqn 6 [default {D.t_max:g}].")
 @common_options
 def command(out, seed, quick, quiet, d, eps, **sizes):

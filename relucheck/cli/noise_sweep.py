@@ -6,6 +6,7 @@ import click
 
 from relucheck.cli.common import (
     CommaList,
+    FiniteFloat,
     build_params,
     common_options,
     execute,
@@ -20,18 +21,18 @@ D = exp.Params()
 @click.command("noise-sweep")
 @click.option("--K", "K", type=CommaList(int), multiple=True,
               help=f"Hidden units K, comma list or repeated [default {show_list(D.K)}].")
-@click.option("--noise", type=CommaList(float), multiple=True,
+@click.option("--noise", type=CommaList(FiniteFloat(min=0)), multiple=True,
               help=f"Noise levels: eps ~ N(0, (1e-3 noise)^2) [default {show_list(D.noise)}].")
 @click.option("--runs", type=click.IntRange(min=1), default=None,
               help=f"Runs per cell [default {D.runs}].")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"Step size eta [default {D.lr}].")
 @click.option("--iters", type=click.IntRange(min=1), default=None,
               help=f"Maximum iterations per run [default {D.iters}].")
 @click.option("--d", type=click.IntRange(min=1), default=None,
               help="Input dimension; larger than K embeds a random orthonormal teacher "
                    "[default: d = K, W* = I].")
-@click.option("--gtol", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--gtol", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"A run stops when |grad J| < gtol [default {D.gtol:g}].")
 @click.option("--top", "tops", type=click.Choice(exp.PRESETS), multiple=True,
               help="Top-weight presets of the bottom row, repeatable: ones, large (2), "
@@ -42,11 +43,11 @@ D = exp.Params()
                    "[default: all].")
 @click.option("--top-K", "top_K", type=CommaList(int), multiple=True,
               help=f"K of the bottom row [default {show_list(D.top_K)}].")
-@click.option("--top-noise", type=click.FloatRange(min=0), default=None,
+@click.option("--top-noise", type=FiniteFloat(min=0), default=None,
               help=f"Noise level of the bottom row [default {D.top_noise:g}].")
-@click.option("--a-star", type=CommaList(float), default=None,
+@click.option("--a-star", type=CommaList(FiniteFloat()), default=None,
               help="Custom teacher top weights (one value or one per unit); replaces presets.")
-@click.option("--a", "a", type=CommaList(float), default=None,
+@click.option("--a", "a", type=CommaList(FiniteFloat()), default=None,
               help="Custom student top weights (fixed, or the start with --train-top) "
                    "[default: a*].")
 @click.option("--train-top", is_flag=True, default=None,
