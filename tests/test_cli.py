@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import math
 import subprocess
 import sys
 
 import click
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import assert_rejected
 
 from relucheck import __version__
 from relucheck.cli import main
-from relucheck.cli.common import CommaList, FiniteFloat
+from relucheck.cli.common import CommaList, FiniteFloat, build_params
 
 FILES = ["fig7_verify_formula.csv", "fig7_verify_formula.json", "fig7_verify_formula.png",
          "fig7_verify_formula.pdf", "fig7_verify_formula_unbiased.csv"]
@@ -185,3 +188,48 @@ def test_finite_float_states_its_range_and_accepts_its_ends(t, accepted):
             assert t.parse(repr(float(end))) == end
     assert t.parse(" 0.5 ") == 0.5
 
+
+# --------------------------------------------------------------------------- other routes
+
+EXPERIMENTS = ["verify_formula", "conjecture1_grid", "conjecture1_certify", "init_prob",
+               "ssb_2d", "noise_sweep"]
+
+
+def _float_fields(module: str) -> list[tuple[str, str, object]]:
+    """(module, field, a non-finite replacement) for every float field of its Params, also
+    the optional ones; in a tuple of floats the last entry of the default is replaced."""
+    exp = importlib.import_module(f"relucheck.experiments.{module}")
+    cases = []
+    for f in dataclasses.fields(exp.Params):
+        if "float" not in str(f.type):
+            continue
+        default = getattr(exp.Params(), f.name)
+        for bad in (math.nan, math.inf, -math.inf):
+            if "tuple" in str(f.type):
+                bad = (*(default or (1.0,))[:-1], bad)
+            cases.append((module, f.name, bad))
+    return cases
+
+
+PARAM_CASES = [c for m in EXPERIMENTS for c in _float_fields(m)]
+
+
+def test_every_experiment_has_float_parameters_to_check():
+    assert {m for m, _, _ in PARAM_CASES} == set(EXPERIMENTS)
+    assert ("noise_sweep", "a_star", (math.nan,)) in PARAM_CASES
+
+
+@pytest.mark.parametrize("module,field,value", [
+    pytest.param(*c, id=f"{c[0]}.{c[1]}={c[2]}") for c in PARAM_CASES])
+def test_params_reject_non_finite_values_by_any_route(module, field, value):
+    """Params built in Python (not through the CLI): validate() and run() raise a ValueError
+    naming the field, before any work; through build_params it is a usage error (exit 2)."""
+    exp = importlib.import_module(f"relucheck.experiments.{module}")
+    params = dataclasses.replace(exp.Params(), **{field: value})
+    message = f"^{field}: expected finite numbers \\(got -?(nan|inf)\\)$"
+    with pytest.raises(ValueError, match=message):
+        params.validate()
+    with pytest.raises(ValueError, match=message):
+        exp.run(params, np.random.default_rng(0))
+    with pytest.raises(click.UsageError, match=f"'--{field.replace('_', '-')}'"):
+        build_params(exp.Params(), None, {field: value})

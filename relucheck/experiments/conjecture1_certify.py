@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.parallel import cores
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
@@ -50,6 +51,7 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
+        require_finite(self)
         checks = [
             (0.0 < self.a_min < np.pi, "a_min", "in (0, pi)"),
             (0.0 < self.a_margin < np.pi, "a_margin", "in (0, pi)"),
@@ -98,6 +100,7 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     from relucheck.numerics import certify as cf
     from relucheck.numerics import l12_interval as iv
 
+    p.validate()
     iv.require_flint()
     a_max = p.a_top
     roots = list(cf.iter_roots(p.a_min, a_max))

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.l12_grid import (
     PIECE_SIGN,
     PhiGrid,
@@ -82,6 +83,7 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
+        require_finite(self)
         checks = [
             (self.n_a >= 2, "n_a", "an integer >= 2"),
             (self.n_phi >= 2, "n_phi", "an integer >= 2"),

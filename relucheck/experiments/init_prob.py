@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.ball import ball_plane_coordinates
 from relucheck.numerics.one_relu_flow import TRAP_RADIUS, integrate_planar
 from relucheck.numerics.sampling import uniform_sphere
@@ -65,6 +66,7 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
+        require_finite(self)
         checks = [
             (len(self.d) >= 1 and all(int(k) == k and k >= 2 for k in self.d), "d",
              "integers >= 2"),

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.dynamics import gradient_descent
 from relucheck.numerics.endpoints import (
     CLASSES,
@@ -77,6 +78,8 @@ class Params:
     train_top: bool = False
 
     def validate(self) -> None:
+        """Raise ValueError naming the first parameter outside its range."""
+        require_finite(self)
         checks = [
             (len(self.K) >= 1 and min(self.K) >= 1, "K", "integers >= 1"),
             (len(self.noise) >= 1 and min(self.noise) >= 0, "noise", "values >= 0"),

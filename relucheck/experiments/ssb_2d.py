@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.dynamics import gradient_descent, gradient_flow
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
@@ -63,6 +64,7 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
+        require_finite(self)
         checks = [
             (len(self.K) >= 1 and all(int(k) == k and k >= 2 for k in self.K), "K",
              "integers >= 2 (Theorem 7 needs at least two ReLUs)"),

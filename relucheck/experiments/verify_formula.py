@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.montecarlo import sampled_F
 from relucheck.numerics.sampling import DISTRIBUTIONS, pairs_at_angles
 from relucheck.numerics.seeding import keyed_rng
@@ -66,6 +67,7 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
+        require_finite(self)
         checks = [
             (self.d >= 2, "d", "an integer >= 2"),
             (self.n_angle >= 1, "n_angle", ">= 1"),
