@@ -236,3 +236,77 @@ def test_a_cell_draws_the_same_runs_whatever_else_is_requested():
     pick = lambda t: (t["K"] == 4) & (t["noise"] == 10.0)  # noqa: E731
     a, b = one.tables["main"], many.tables["main"]
     np.testing.assert_array_equal(a["final_loss"][pick(a)], b["final_loss"][pick(b)])
+
+
+# --------------------------------------------------------------------------- the figure
+
+def _synthetic_tables(Ks=(2, 5, 10), noises=(0.1, 1.0, 10.0, 100.0, 1e3, 1e4),
+                      readings=ns.READINGS, tops=ns.PRESETS, top_K=(5,)) -> dict:
+    """Tables shaped like the default run's (no computation): two runs per cell."""
+    it = np.arange(0, 8001, 500)
+    err = np.geomspace(1.0, 1e-9, it.size)
+    cells = [("top", "-", "ones", K, nz) for K in Ks for nz in noises]
+    cells += [("bottom", rd, s, K, 1.0) for rd in readings for s in tops for K in top_K]
+    curves = {k: [] for k in ("row", "reading", "setting", "K", "noise", "run", "iteration",
+                              "rel_err", "rel_fn_err")}
+    runs = {k: [] for k in ("row", "K", "noise", "class")}
+    for row, rd, s, K, nz in cells:
+        for r in range(2):
+            for k, v in zip(curves, (row, rd, s, K, nz, r), strict=False):
+                curves[k] += [v] * it.size
+            curves["iteration"] += list(it)
+            curves["rel_err"] += list(err)
+            curves["rel_fn_err"] += list(err)
+            for k, v in zip(runs, (row, K, nz, "teacher" if r else "minimum"), strict=True):
+                runs[k].append(v)
+    return {"main": {k: np.array(v) for k, v in runs.items()},
+            "curves": {k: np.array(v) for k, v in curves.items()}}
+
+
+def _overlapping_text(fig) -> list[str]:
+    """Each panel title (and the figure title) that overlaps another panel, its labels, tick
+    labels, title or legend, or a colour bar."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    boxes = {id(ax): ax.get_tightbbox(renderer) for ax in axes}
+    titles = [(ax, ax.title) for ax in axes if ax.get_title()] + [(None, fig._suptitle)]
+    bad = []
+    for owner, title in titles:
+        tb = title.get_window_extent(renderer)
+        for ax in axes:
+            if ax is owner:
+                continue
+            b = boxes[id(ax)]
+            w = min(tb.x1, b.x1) - max(tb.x0, b.x0)
+            h = min(tb.y1, b.y1) - max(tb.y0, b.y0)
+            if w > 0 and h > 0:
+                bad.append(f"{title.get_text()!r} overlaps {ax.get_title() or ax!r}")
+    return bad
+
+
+@pytest.mark.parametrize("shape", [
+    {}, dict(Ks=(2, 4), noises=(1.0, 1e3), readings=("student", "shared"),
+             tops=("ones", "mixed"), top_K=(2,)),
+    dict(Ks=(2,), top_K=(2, 3)), dict(readings=())], ids=["default", "quick", "one-K-two-top-K",
+                                                         "top-none"])
+def test_figure_9_titles_overlap_nothing(shape):
+    from relucheck.output import fig9
+
+    tables = _synthetic_tables(**shape)
+    if not shape.get("readings", True):
+        keep = tables["curves"]["row"] == "top"
+        tables["curves"] = {k: v[keep] for k, v in tables["curves"].items()}
+        keep = tables["main"]["row"] == "top"
+        tables["main"] = {k: v[keep] for k, v in tables["main"].items()}
+    fig = fig9.plot(tables)
+    assert _overlapping_text(fig) == []
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    n_top = len(shape.get("Ks", (2, 5, 10))) + 1
+    n_bottom = len(shape.get("readings", ns.READINGS))
+    assert len(titles) == n_top + n_bottom
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_subplotspec() is not None]
+    assert {ax.get_subplotspec().get_gridspec().nrows for ax in panels} == {1 + (n_bottom > 0)}
+    assert ("bottom" in fig.get_suptitle()) == (n_bottom > 0)
