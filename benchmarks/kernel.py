@@ -1,0 +1,117 @@
+"""The census kernel against the machine's limit: `python benchmarks/kernel.py`.
+
+Per run and step, the gradient of Eqn 8 (relucheck.numerics.fastgrad.gradient, W* = [I_k 0],
+n student rows, d = k) does
+
+- transcendentals: one ``acos`` (or ``asin`` of the half-angle chord) and one ``sqrt`` per pair,
+  P = n (n - 1) / 2 + n k pairs, plus n ``sqrt`` for the row norms;
+- flops: n d (norms: 2, scaling: 1) + n (n - 1) / 2 (2 d) student cosines (the teacher
+  cosines are entries of e_j when W* = [I_k 0]) + ~20 P for the angle algebra + the weighted sums
+  2 n n d (students) + n k (teacher, a copy) + 3 n d (the e_j term, the factor, the norm) + the
+  update 2 n d.
+
+The limit of one core is taken as flops / (measured peak flop rate of a dense float64 matrix
+product, one thread) + P x (measured time of one acos) + (P + n) x (time of one sqrt): the
+kernel's arithmetic if it ran at the speed of BLAS with the transcendentals at libm speed. The
+script measures the kernel's time per step on one core and the throughput of two threads on two
+cores, and prints the ratio to the limit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from relucheck.numerics import fastgrad
+
+STEPS = 20_000
+
+
+@numba.njit(cache=True)
+def _acos_loop(x, reps):
+    s = 0.0
+    for _ in range(reps):
+        for v in x:
+            s += math.acos(v)
+    return s
+
+
+@numba.njit(cache=True)
+def _sqrt_loop(x, reps):
+    s = 0.0
+    for _ in range(reps):
+        for v in x:
+            s += math.sqrt(v)
+    return s
+
+
+def per_call(f, x, reps=200) -> float:
+    f(x, 1)
+    t = time.perf_counter()
+    f(x, reps)
+    return (time.perf_counter() - t) / (reps * x.size)
+
+
+def peak_flops() -> float:
+    A = np.random.default_rng(0).standard_normal((1000, 1000))
+    with threadpool_limits(1):
+        A @ A
+        t = time.perf_counter()
+        for _ in range(5):
+            A @ A
+        return 5 * 2e9 / (time.perf_counter() - t)
+
+
+def counts(n: int, k: int, d: int) -> tuple[int, int, int]:
+    """(flops, acos calls, sqrt calls) per step (see the module docstring)."""
+    P = n * (n - 1) // 2 + n * k
+    flops = 3 * n * d + n * (n - 1) * d + 20 * P + 2 * n * n * d + n * k + 3 * n * d + 2 * n * d
+    return flops, P, P + n
+
+
+def kernel_time(n: int, k: int, workers: int) -> float:
+    """Seconds per step and run of fastgrad.descend (gtol 0: never stops before STEPS)."""
+    d = k
+    rng = np.random.default_rng(1)
+    Ws, a_star = np.eye(k, d), np.ones(k)
+    rec = np.zeros(0, dtype=np.int64)
+
+    def go(seed: int) -> None:
+        W = np.random.default_rng(seed).standard_normal((n, d)) / math.sqrt(d)
+        fastgrad.descend(W, np.ones(n), Ws, a_star, 0.1, 0.0, -1.0, 0, 0, STEPS, False,
+                         math.inf, rec, np.zeros((0, n, d)), np.zeros((0, n)), 0)
+
+    go(0)
+    del rng
+    t = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(go, range(2 * workers)))
+    return (time.perf_counter() - t) / (2 * workers * STEPS)
+
+
+def main() -> None:
+    x = np.random.default_rng(0).uniform(-0.99, 0.99, 4096)
+    t_acos = per_call(_acos_loop, x)
+    t_sqrt = per_call(_sqrt_loop, np.abs(x))
+    peak = peak_flops()
+    print(f"one core: acos {t_acos * 1e9:.1f} ns, sqrt {t_sqrt * 1e9:.1f} ns, dense matmul "
+          f"{peak / 1e9:.1f} GFlop/s")
+    for k in (10, 20):
+        n = k
+        flops, P, S = counts(n, k, k)
+        limit = flops / peak + P * t_acos + S * t_sqrt
+        one = kernel_time(n, k, 1)
+        two = kernel_time(n, k, 2)
+        print(f"k = n = d = {k}: {flops} flops, {P} acos, {S} sqrt per step; limit "
+              f"{limit * 1e6:.2f} us/step on one core; kernel {one * 1e6:.2f} us/step "
+              f"(ratio {one / limit:.1f}); two threads {two * 1e6:.2f} us per run-step "
+              f"(ratio to the two-core limit {two / (limit / 2):.1f}; speed-up {one / two:.2f})")
+
+
+if __name__ == "__main__":
+    main()
