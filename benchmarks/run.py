@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 RELUCHECK = [str(Path(sys.executable).with_name("relucheck"))]
+#: A case whose arguments start with this runs a Python script of benchmarks/ instead.
+SCRIPT = "script:"
+HERE = Path(__file__).resolve().parent
 
 #: (name, arguments, budget seconds or None, budget MB or None)
 CASES = [
@@ -33,16 +36,39 @@ CASES = [
     ("ssb-2d (defaults)", ["ssb-2d"], 5.0, None),
     ("noise-sweep (defaults)", ["noise-sweep"], 30.0, None),
     ("init-prob (defaults)", ["init-prob"], 15.0, None),
+    ("census (defaults)", ["census"], 60.0, None),
+    ("census --K 10 --extra 0 --runs 300", ["census", "--K", "10", "--extra", "0", "--runs",
+                                            "300"], None, None),
+    ("numpy baseline --K 10 --extra 0 --runs 300",
+     [SCRIPT + "numpy_descent.py", "--K", "10", "--extra", "0", "--runs", "300"], None, None),
+    ("census --K 20 --runs 1000 (memory)", ["census", "--K", "20", "--runs", "1000"], None,
+     400.0),
+]
+
+#: (what, case, baseline case, smallest ratio of medians baseline / case)
+RATIOS = [
+    ("census speed-up over plain numpy descent, end to end",
+     "census --K 10 --extra 0 --runs 300", "numpy baseline --K 10 --extra 0 --runs 300", 10.0),
+]
+
+#: Long cases, run only with --long (reported in the README, not budgets).
+LONG = [
+    ("census --K 6..20 --extra 0 --runs 1000",
+     ["census", "--K", ",".join(map(str, range(6, 21))), "--extra", "0", "--runs", "1000"],
+     None, 400.0),
 ]
 
 
 def run_once(args: list[str]) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MB and exit code of one run in a fresh process."""
     out = tempfile.mkdtemp(prefix="relucheck-bench-")
+    if args[0].startswith(SCRIPT):
+        cmd = [sys.executable, str(HERE / args[0][len(SCRIPT):]), *args[1:]]
+    else:
+        cmd = [*RELUCHECK, *args, "--out", out, "--quiet"]
     try:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([*RELUCHECK, *args, "--out", out, "--quiet"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         code = os.waitstatus_to_exitcode(status)
@@ -57,13 +83,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default="", help="run the cases whose name contains this text")
+    ap.add_argument("--long", action="store_true", help="also the long cases (minutes)")
     ns = ap.parse_args()
-    rows, over = [], False
-    for name, args, budget_s, budget_mb in CASES:
+    rows, over, medians = [], False, {}
+    for name, args, budget_s, budget_mb in CASES + (LONG if ns.long else []):
         if ns.only not in name:
             continue
         runs = [run_once(args) for _ in range(ns.repeat)]
         med = statistics.median(r[0] for r in runs)
+        medians[name] = med
         peak = max(r[1] for r in runs)
         codes = sorted({r[2] for r in runs})
         ok_t = budget_s is None or med <= budget_s
@@ -77,6 +105,12 @@ def main() -> int:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for what, case, base, least in RATIOS:
+        if case in medians and base in medians:
+            ratio = medians[base] / medians[case]
+            over |= ratio < least
+            print(f"{what}: {ratio:.1f}x ({medians[base]:.2f} s / {medians[case]:.2f} s; "
+                  f"at least {least:g}x) {'ok' if ratio >= least else 'UNDER'}")
     print(f"\n{os.cpu_count()} cores; medians of {ns.repeat} runs in fresh processes")
     return 1 if over else 0
 
