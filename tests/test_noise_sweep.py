@@ -209,7 +209,13 @@ def test_quick_run_claims_and_tables(quick_result):
                                          (["--lr", "0"], "--lr"), (["--runs", "0"], "--runs"),
                                          (["--top", "huge"], "--top"),
                                          (["--d", "1", "--K", "2"], "--d"),
-                                         (["--train-top"], "--train-top")])
+                                         (["--train-top"], "--train-top"),
+                                         (["--top", "none", "--top", "ones"], "--top"),
+                                         (["--top", "none", "--a-star", "2"], "--top"),
+                                         (["--noise", "1,1"], "--noise"),
+                                         (["--a-star", "nan"], "--a-star"),
+                                         (["--a-star", "1,nan"], "--a-star"),
+                                         (["--a", "inf"], "--a")])
 def test_bad_input_exits_2(tmp_path, args, option):
     out = tmp_path / "o"
     assert_rejected(CliRunner().invoke(main, ["noise-sweep", "--quick", "--out", str(out), *args]),
@@ -236,6 +242,99 @@ def test_a_cell_draws_the_same_runs_whatever_else_is_requested():
     pick = lambda t: (t["K"] == 4) & (t["noise"] == 10.0)  # noqa: E731
     a, b = one.tables["main"], many.tables["main"]
     np.testing.assert_array_equal(a["final_loss"][pick(a)], b["final_loss"][pick(b)])
+
+
+def test_a_star_nan_is_rejected_by_every_route(tmp_path):
+    """It used to run, on a NaN teacher, and exit 0."""
+    from dataclasses import replace
+
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["noise-sweep", "--quick", "--a-star", "nan", "--out", str(out)])
+    assert_rejected(r, "--a-star", out)
+    assert "'nan' is not a finite number" in r.output
+    for field in ("a_star", "a"):
+        with pytest.raises(ValueError, match=f"^{field}: expected finite"):
+            ns.run(replace(ns.quick(ns.Params()), **{field: (1.0, np.nan)}),
+                   np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------- Fig. 9 top verdict
+
+@pytest.mark.parametrize("counts,verdict", [
+    ({}, "not tested: no noise level"),
+    # two or more levels: every run below the largest reaches w*; the largest may miss
+    ({0.1: (8, 8), 1.0: (8, 8)}, "reproduced: every run below noise 1 reaches w*"),
+    ({1000.0: (3, 8), 1.0: (8, 8), 10.0: (8, 8)},
+     "reproduced: every run below noise 1000 reaches w*"),
+    # a miss below the largest level: the first such level is named
+    ({0.1: (8, 8), 1.0: (6, 8), 10.0: (8, 8), 100.0: (5, 8)},
+     "NOT reproduced: runs miss w* from noise 1 (6 of 8 reached)"),
+    ({1.0: (0, 4), 1000.0: (4, 4)}, "NOT reproduced: runs miss w* from noise 1 (0 of 4 reached)"),
+    # one level alone cannot reproduce the statement (nothing below it to contrast with)
+    ({1.0: (12, 16)},
+     "NOT reproduced: runs miss w* at noise 1, the only level given (12 of 16 reached)"),
+    ({1.0: (16, 16)}, "not tested: one noise level (16 reached of 16)"),
+], ids=["none", "all-reach", "largest-misses", "miss-below", "miss-lowest", "K10-one-level",
+        "one-level-all-reach"])
+def test_noise_verdict(counts, verdict):
+    assert ns.noise_verdict(counts) == verdict
+
+
+def _top_claims(claims):
+    return {c.name.split(":")[0]: c.threshold for c in claims if "(Fig. 9 top)" in c.name}
+
+
+def test_top_row_claims_state_the_noise_verdict():
+    """_claims builds its statement with noise_verdict from the table's own counts."""
+    from dataclasses import replace
+
+    p = replace(ns.Params(), K=(2, 3), noise=(1.0, 1000.0), runs=2, iters=600, tops=())
+    r = ns.run(p, np.random.default_rng(np.random.SeedSequence(1)))
+    t = r.tables["main"]
+    seen = _top_claims(r.claims)
+    assert set(seen) == {"K = 2", "K = 3"}
+    for K in p.K:
+        counts = {nz: (int(np.sum((t["K"] == K) & (t["noise"] == nz) & (t["class"] == TEACHER))),
+                       p.runs) for nz in p.noise}
+        assert seen[f"K = {K}"] == ("paper: converges to w* unless the noise is huge - "
+                                    + ns.noise_verdict(counts))
+
+
+def test_one_noise_level_never_reproduces_the_top_row_statement(tmp_path):
+    """`noise-sweep --K 10 --noise 1` printed "reproduced" although runs missed w* at the only
+    level given (a tiny run: too few iterations to reach w*)."""
+    import json
+
+    r = CliRunner().invoke(main, ["noise-sweep", "--K", "10", "--noise", "1", "--runs", "2",
+                                  "--iters", "20", "--top", "none", "--quiet",
+                                  "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    claims = json.loads((tmp_path / "fig9_noise_sweep.json").read_text())["claims"]
+    (statement,) = [c["threshold"] for c in claims if "(Fig. 9 top)" in c["claim"]]
+    assert statement.endswith("NOT reproduced: runs miss w* at noise 1, the only level given "
+                              "(0 of 2 reached)"), statement
+
+
+# --------------------------------------------------------------------------- --top none
+
+def test_top_none_runs_the_top_row_only_end_to_end(tmp_path):
+    import json
+
+    # --d 3 is smaller than the bottom row's default K = 5: fine, there is no bottom row.
+    args = ["noise-sweep", "--K", "2", "--noise", "1,1000", "--runs", "2", "--iters", "300",
+            "--d", "3", "--top", "none", "--quiet"]
+    r = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    runs = (tmp_path / "fig9_noise_sweep.csv").read_text().splitlines()
+    assert len(runs) == 1 + 2 * 2 and all(ln.startswith("top,") for ln in runs[1:])
+    prov = json.loads((tmp_path / "fig9_noise_sweep.json").read_text())
+    assert prov["parameters"]["tops"] == []
+    assert not [c for c in prov["claims"] if "bottom" in c["claim"]]
+    # The figure has one row of panels, not an empty bottom half (see also the figure tests;
+    # test_all redraws every figure from its CSV).
+    png = (tmp_path / "fig9_noise_sweep.png").read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert height < 0.4 * width
 
 
 # --------------------------------------------------------------------------- the figure
@@ -288,10 +387,9 @@ def _overlapping_text(fig) -> list[str]:
 
 
 @pytest.mark.parametrize("shape", [
-    {}, dict(Ks=(2, 4), noises=(1.0, 1e3), readings=("student", "shared"),
-             tops=("ones", "mixed"), top_K=(2,)),
-    dict(Ks=(2,), top_K=(2, 3)), dict(readings=())], ids=["default", "quick", "one-K-two-top-K",
-                                                         "top-none"])
+    {}, dict(Ks=(2,), noises=(1.0, 1e3), readings=("student", "shared"), tops=("ones", "mixed"),
+             top_K=(2, 3)),
+    dict(readings=())], ids=["default", "one-K-two-top-K", "top-none"])
 def test_figure_9_titles_overlap_nothing(shape):
     from relucheck.output import fig9
 

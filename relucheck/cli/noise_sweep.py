@@ -16,6 +16,7 @@ from relucheck.cli.common import (
 from relucheck.experiments import noise_sweep as exp
 
 D = exp.Params()
+NONE = "none"  # --top none: skip the bottom row of Figure 9
 
 
 @click.command("noise-sweep")
@@ -34,9 +35,10 @@ D = exp.Params()
                    "[default: d = K, W* = I].")
 @click.option("--gtol", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"A run stops when |grad J| < gtol [default {D.gtol:g}].")
-@click.option("--top", "tops", type=click.Choice(exp.PRESETS), multiple=True,
+@click.option("--top", "tops", type=click.Choice((*exp.PRESETS, NONE)), multiple=True,
               help="Top-weight presets of the bottom row, repeatable: ones, large (2), "
-                   "small (1/2), mixed (+1, -1, ...) [default: all].")
+                   "small (1/2), mixed (+1, -1, ...); none: no bottom row (top row only) "
+                   "[default: all].")
 @click.option("--reading", "readings", type=click.Choice(exp.READINGS), multiple=True,
               help="Readings of the paper's sentence: student (a* = 1, a = preset fixed), "
                    "shared (a = a* = preset fixed), trained (a* = preset, a trained from a*) "
@@ -61,7 +63,11 @@ def command(out, seed, quick, quiet, K, noise, tops, readings, top_K, **rest):
     Writes fig9_noise_sweep.{csv,json,png,pdf} (one row per run) and
     fig9_noise_sweep_curves.csv (errors along each run).
     """
-    given = dict(rest, K=flatten(K), noise=flatten(noise), tops=tuple(tops) or None,
+    if NONE in tops and len(set(tops)) > 1:
+        raise click.UsageError(f"Invalid value for '--top': {NONE!r} (no bottom row) cannot be "
+                               f"combined with presets {exp.PRESETS}")
+    tops = () if NONE in tops else tuple(tops) or None
+    given = dict(rest, K=flatten(K), noise=flatten(noise), tops=tops,
                  readings=tuple(readings) or None, top_K=flatten(top_K))
     if given.get("train_top") and given.get("a_star") is None and given.get("a") is None:
         raise click.UsageError("--train-top applies to a custom setting: give --a-star or --a")
