@@ -84,7 +84,7 @@ def test_theorem7_saddle_is_classified_saddle():
 
 
 def test_loss_above_the_start_is_diverged_and_moving_runs_not_converged(spurious_k8):
-    spur, glob = spurious_k8
+    spur, _ = spurious_k8
     W = np.stack([spur, spur])
     ends, _ = classify_runs(W, np.ones((2, 8)), np.array(["converged", "max_iters"]),
                             np.eye(8), np.ones(8), np.array([1e-6, 10.0]))
@@ -104,7 +104,7 @@ def test_permuted_copy_joins_its_family_and_another_minimum_does_not(spurious_k8
     assert list(fam.count) == [2, 3] and list(fam.ids) == [GLOBAL, 1]
 
 
-def test_a_different_minimum_does_not_join(spurious_k8, rng):
+def test_a_different_minimum_does_not_join(spurious_k8):
     """A minimum that differs from the family by more than the tolerance (here: the same point
     moved by 1e-4 along a coordinate, so its invariants move by about 1e-4) starts a family of
     its own; a copy moved by 1e-9 (well inside the tolerance) joins."""

@@ -17,7 +17,7 @@ from relucheck.numerics.endpoints import (
     SADDLE,
     SINGULAR,
     TEACHER,
-    classify,
+    classify_runs,
     collapsed_units,
 )
 from relucheck.numerics.fdcheck import fd_derivatives
@@ -92,8 +92,8 @@ def test_symmetric_saddle_is_classified_as_saddle(K):
     theta = symmetric_saddle(K)[None]
     g = np.linalg.norm(net.grad(theta))
     assert g < 1e-14  # Theorem 7: a fixed point, to rounding
-    ends = classify(net, theta, np.array([g]), gtol=1e-10, teacher_tol=1e-3,
-                    loss0=np.array([np.inf]))
+    ends, _ = classify_runs(theta, np.ones((1, K)), np.array(["converged"]), np.eye(K),
+                            np.ones(K), np.array([np.inf]))
     assert ends.cls[0] == SADDLE
     assert ends.lam_min[0] < -100 * ends.lam_err[0]
 
@@ -103,11 +103,16 @@ def test_teacher_is_classified_as_teacher_and_is_a_strict_minimum(trained):
     K = 3
     net = Network(np.eye(K), np.ones(K), None if trained else np.ones(K))
     theta = net.pack(np.eye(K)[None], np.ones((1, K)) if trained else None)
-    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=1e-3, loss0=np.array([np.inf]))
+    W, a = net.split(theta)
+    a = np.ones((1, K)) if a is None else a
+    conv = np.array(["converged"])
+    ends, _ = classify_runs(W, a, conv, np.eye(K), np.ones(K), np.array([np.inf]),
+                            trained=trained)
     assert ends.cls[0] == TEACHER and ends.loss[0] < 1e-15
     # Pretending it is not the teacher, its Hessian (rescaling symmetry projected out when a is
     # trained) is positive definite: the classifier would call it a minimum.
-    ends = classify(net, theta, np.zeros(1), gtol=1e-10, teacher_tol=-1.0, loss0=np.array([np.inf]))
+    ends, _ = classify_runs(W, a, conv, np.eye(K), np.ones(K), np.array([np.inf]),
+                            trained=trained, teacher_tol=-1.0)
     assert ends.cls[0] == MINIMUM
 
 

@@ -16,12 +16,13 @@ initialized with the true values"):
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from relucheck.experiments.params import require_finite
-from relucheck.numerics.dynamics import gradient_descent
+from relucheck.numerics import train as engine
 from relucheck.numerics.endpoints import (
     CLASSES,
     DIVERGED,
@@ -29,15 +30,17 @@ from relucheck.numerics.endpoints import (
     NOT_CONVERGED,
     SINGULAR,
     TEACHER,
-    classify,
+    classify_runs,
     relative_errors,
 )
 from relucheck.numerics.fdcheck import fd_derivatives
 from relucheck.numerics.network import Network
 from relucheck.numerics.seeding import keyed_rng
 from relucheck.numerics.stats import wilson_interval
+from relucheck.numerics.train import Descent
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
+from relucheck.theory.gradient import population_loss
 
 STEM = "fig9_noise_sweep"
 PRESETS = ("ones", "large", "small", "mixed")
@@ -68,7 +71,8 @@ class Params:
     d: int | None = None  # None: d = K and W* = I
     gtol: float = 1e-8  # a run stops when |grad J| < gtol
     teacher_tol: float = 1e-3  # relative error that counts as reaching the teacher
-    record_every: int = 10
+    record_points: int = 80  # states kept per run, at log-spaced iterations
+    workers: int = 0  # threads of the dynamics engine; 0: one per core
     tops: tuple[str, ...] = PRESETS  # bottom row
     readings: tuple[str, ...] = READINGS
     top_K: tuple[int, ...] = (5,)
@@ -103,7 +107,8 @@ class Params:
              "at least the largest K (the teacher's rows are orthonormal)"),
             (self.gtol > 0, "gtol", "> 0"),
             (0 < self.teacher_tol < 1, "teacher_tol", "in (0, 1)"),
-            (self.record_every >= 1, "record_every", ">= 1"),
+            (self.record_points >= 2, "record_points", ">= 2"),
+            (self.workers >= 0, "workers", ">= 0"),
             (set(self.tops) <= set(PRESETS), "top", f"presets from {PRESETS}"),
             (set(self.readings) <= set(READINGS), "reading", f"values from {READINGS}"),
             (len(self.top_K) >= 1 and min(self.top_K) >= 1, "top_K", "integers >= 1"),
@@ -168,7 +173,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
         "row", "reading", "setting", "K", "d", "noise", "run", "train_top", "a", "a_star",
         "iterations", "iterations_to_tol",
         "final_loss", "rel_err", "rel_fn_err", "grad_norm", "hessian_min_eig",
-        "hessian_fd_err", "class")}
+        "hessian_err", "status", "class")}
     curves: dict[str, list] = {k: [] for k in (
         "row", "reading", "setting", "K", "noise", "run", "iteration", "rel_err", "rel_fn_err",
         "loss")}
@@ -176,101 +181,117 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     gd = dict(runs=0, rose=0, max=0.0, max_w=0.0)
     spurious: list[tuple] = []
 
-    # Cells with the same K, top weights and training are integrated as one batch.
+    # States are kept at these iterations (0 and the last included), for the curves and checks.
+    rec_its = np.unique(np.concatenate([
+        [0, p.iters], np.round(np.geomspace(1, max(p.iters, 1), p.record_points - 1))]).astype(
+        np.int64))
+
+    # Cells with the same K, top weights and training go to the engine as one batch.
     groups: dict[tuple, list[int]] = {}
     for i, c in enumerate(cells):
         key = (c["row"], c["reading"], c["setting"], c["K"])
         groups.setdefault(key, []).append(i)
 
-    with progress(len(groups), "noise-sweep") as bar:
+    with progress(sum(p.runs * len(m) for m in groups.values()), "noise-sweep") as bar:
         for (row, reading, setting, K), members in groups.items():
             c0 = cells[members[0]]
-            train = c0["train"]
+            train_a = c0["train"]
             W_star = W_stars[K]
             d = W_star.shape[1]
-            net = Network(W_star, c0["a_star"], None if train else c0["a"])
+            net = Network(W_star, c0["a_star"], None if train_a else c0["a"])
             W0 = np.concatenate([
                 1e-3 * W_star + 1e-3 * cells[i]["noise"]
                 * cell_rngs[i].standard_normal((p.runs, K, d)) for i in members])
-            a0 = np.broadcast_to(c0["a"], (W0.shape[0], K)) if train else None
-            theta0 = net.pack(W0, a0)
-            res = gradient_descent(lambda th, _i, net=net: _finite_grad(net, th), theta0, p.lr,
-                                   p.iters, gtol=p.gtol, record_every=p.record_every)
-            traj = res.trajectory  # (R, B, K, cols)
-            R, B = traj.shape[:2]
-            shape = traj.shape[2:]
-            finite = np.all(np.isfinite(traj.reshape(R, B, -1)), axis=2)
-            safe = np.where(finite[..., None, None], traj, 1.0).reshape(R * B, *shape)
-            J = np.where(finite, net.loss(safe).reshape(R, B), np.inf)
-            ends = classify(net, res.final, res.grad_norm, gtol=p.gtol,
-                            teacher_tol=p.teacher_tol, loss0=J[0])
+            B = W0.shape[0]
+            a0 = np.broadcast_to(c0["a"], (B, K))
+            loss0 = population_loss(W0, W_star, a0, c0["a_star"])
+            out = engine.train(
+                W0, W_star, a0, c0["a_star"],
+                Descent(lr=p.lr, gtol=p.gtol, max_iters=p.iters, train_a=train_a),
+                workers=p.workers, record=range(B), record_iters=rec_its,
+                progress=lambda total, desc, bar=bar: contextlib.nullcontext(bar))
+            ends, spectra = classify_runs(out.W, out.a, out.status, W_star, c0["a_star"],
+                                          loss0, trained=train_a, teacher_tol=p.teacher_tol,
+                                          workers=p.workers, spectra=True)
+            final = net.pack(np.where(np.isfinite(out.W), out.W, 1.0),
+                             out.a if train_a else None)
+            rel, _ = relative_errors(net, final)
+            rel = np.where(ends.cls == DIVERGED, np.inf, rel)
+
+            # The recorded states of every run: (iteration, theta) at the log-spaced iterations
+            # it reached and where it ended, finite ones only (a diverging run's may not be).
+            its_all, th_all, run_of = [], [], []
+            for b in range(B):
+                its, Wc, ac = out.curves[b]
+                if its.size and its[-1] == out.iterations[b]:  # a polished run moved after
+                    its, Wc, ac = its[:-1], Wc[:-1], ac[:-1]  # its last record: the endpoint
+                its = np.append(its, out.iterations[b])
+                Wc = np.concatenate([Wc, out.W[b][None]])
+                ac = np.concatenate([ac, out.a[b][None]])
+                ok = np.all(np.isfinite(Wc.reshape(len(its), -1)), axis=1) & np.all(
+                    np.isfinite(ac), axis=1)
+                its_all.append(its[ok])
+                th_all.append(net.pack(Wc[ok], ac[ok] if train_a else None))
+                run_of.append(np.full(int(ok.sum()), b))
+            its_all = np.concatenate(its_all)
+            th_all = np.concatenate(th_all)
+            run_of = np.concatenate(run_of)
+            J = net.loss(th_all)
+            rel_c, relfn_c = relative_errors(net, th_all)
 
             # Eqn 16: along the flow dJ/dt = -grad J . g, so J decreases exactly when the g that
             # drives the runs is the derivative of the closed-form J. Check that directional
-            # derivative by central differences at ~60 log-spaced iterates of every run.
-            keep = np.unique(np.round(np.geomspace(1, R, 60)).astype(int) - 1)
-            pts = traj[keep].reshape(-1, *shape)
-            pts = pts[np.all(np.isfinite(pts.reshape(len(pts), -1)), axis=1)]
-            dev, bnd, gnorm = _directional_check(net, pts)
-            fd["states"] += len(pts)
+            # derivative by central differences at every recorded state.
+            dev, bnd, gnorm = _directional_check(net, th_all)
+            fd["states"] += len(th_all)
             fd["worst"] = max(fd["worst"], float(np.max(dev / bnd, initial=0.0)))
             fd["kink"] += int(np.sum(bnd > 1e-2 * gnorm))
             # Eqn 8 is the gradient of J in every coordinate at every smooth endpoint.
             smooth = ~np.isin(ends.cls, [DIVERGED, SINGULAR])
             if smooth.any():
-                e = _gradient_check(net, res.final[smooth])
+                e = _gradient_check(net, final[smooth])
                 fd["endpoints"] += int(smooth.sum())
                 fd["end_worst"] = max(fd["end_worst"], e)
 
-            # Gradient descent (reported): J at every recorded iterate.
-            rise = np.diff(J, axis=0)
-            up = np.nonzero(rise > 0)  # the rounding bound is needed only where J went up
-            if up[0].size:
-                rise[up] -= net.rounding(traj[up[0] + 1, up[1]])
-            rose = np.any(rise > 0, axis=0)
-            gd["runs"] += B
-            gd["rose"] += int(rose.sum())
-            if rose.any():
-                gd["max"] = max(gd["max"], float(rise[:, rose].max()))
-                r_, b_ = np.nonzero(rise > 0)
-                W_at = np.linalg.norm(net.split(traj[r_ + 1, b_])[0], axis=-1).min(axis=-1)
-                gd["max_w"] = max(gd["max_w"], float(W_at.max()))
-            # Iterations to reach the teacher's function within teacher_tol (recorded iterates).
-            rel_fn_all = np.sqrt(J / net.zero_loss())
-            hit = rel_fn_all < p.teacher_tol
-            to_tol = np.where(hit.any(axis=0), res.record_steps[np.argmax(hit, axis=0)], -1)
-
-            # Curves at the same log-spaced recorded iterations.
-            rel_c, relfn_c = relative_errors(net, safe.reshape(R, B, *shape)[keep]
-                                             .reshape(-1, *shape))
-            rel_c, relfn_c = rel_c.reshape(keep.size, B), relfn_c.reshape(keep.size, B)
-
-            for m, i in enumerate(members):
-                for r in range(p.runs):
-                    b = m * p.runs + r
-                    vals = dict(row=row, reading=reading, setting=setting, K=K, d=d,
-                                noise=cells[i]["noise"],
-                                run=r, train_top=train,
-                                a=" ".join(f"{x:g}" for x in (net.split(res.final[b])[1])),
-                                a_star=" ".join(f"{x:g}" for x in c0["a_star"]),
-                                iterations=res.steps[b], iterations_to_tol=to_tol[b],
-                                final_loss=ends.loss[b],
-                                rel_err=ends.rel_err[b], rel_fn_err=ends.rel_fn_err[b],
-                                grad_norm=ends.grad_norm[b], hessian_min_eig=ends.lam_min[b],
-                                hessian_fd_err=ends.lam_err[b], **{"class": ends.cls[b]})
-                    for k in runs_t:
-                        runs_t[k].append(vals[k])
-                    if ends.cls[b] == MINIMUM:
-                        spurious.append((row, f"{setting} ({reading})", K, cells[i]["noise"],
-                                         r, ends.loss[b], ends.spectra[b], ends.lam_err[b]))
-                    for q, step in enumerate(res.record_steps[keep]):
-                        for k, v in (("row", row), ("reading", reading), ("setting", setting),
-                                     ("K", K),
-                                     ("noise", cells[i]["noise"]), ("run", r),
-                                     ("iteration", step), ("rel_err", rel_c[q, b]),
-                                     ("rel_fn_err", relfn_c[q, b]), ("loss", J[keep[q], b])):
-                            curves[k].append(v)
-            bar.update()
+            for b in range(B):
+                m = run_of == b
+                Jb = J[m]
+                # Gradient descent (reported): J at consecutive recorded states, beyond rounding.
+                rise = np.diff(Jb)
+                up = np.flatnonzero(rise > 0)
+                if up.size:
+                    rise[up] -= net.rounding(th_all[m][up + 1])
+                gd["runs"] += 1
+                if np.any(rise > 0):
+                    gd["rose"] += 1
+                    gd["max"] = max(gd["max"], float(rise.max()))
+                    W_at = np.linalg.norm(net.split(th_all[m][1:][rise > 0])[0], axis=-1)
+                    gd["max_w"] = max(gd["max_w"], float(W_at.min(axis=-1).max()))
+                # Iterations to the teacher's function within teacher_tol (recorded states).
+                hit = np.flatnonzero(relfn_c[m] < p.teacher_tol)
+                to_tol = int(its_all[m][hit[0]]) if hit.size else -1
+                i = members[b // p.runs]
+                r = b % p.runs
+                vals = dict(row=row, reading=reading, setting=setting, K=K, d=d,
+                            noise=cells[i]["noise"], run=r, train_top=train_a,
+                            a=" ".join(f"{x:g}" for x in out.a[b]),
+                            a_star=" ".join(f"{x:g}" for x in c0["a_star"]),
+                            iterations=out.iterations[b], iterations_to_tol=to_tol,
+                            final_loss=ends.loss[b], rel_err=rel[b],
+                            rel_fn_err=ends.rel_fn_err[b], grad_norm=out.grad[b],
+                            hessian_min_eig=ends.lam_min[b], hessian_err=ends.lam_err[b],
+                            status=out.status[b], **{"class": ends.cls[b]})
+                for k in runs_t:
+                    runs_t[k].append(vals[k])
+                if ends.cls[b] == MINIMUM:
+                    spurious.append((row, f"{setting} ({reading})", K, cells[i]["noise"], r,
+                                     ends.loss[b], spectra[b], ends.lam_err[b]))
+                for q in np.flatnonzero(m):
+                    for k, v in (("row", row), ("reading", reading), ("setting", setting),
+                                 ("K", K), ("noise", cells[i]["noise"]), ("run", r),
+                                 ("iteration", its_all[q]), ("rel_err", rel_c[q]),
+                                 ("rel_fn_err", relfn_c[q]), ("loss", J[q])):
+                        curves[k].append(v)
 
     runs_tab = {k: np.array(v) for k, v in runs_t.items()}
     claims = _claims(p, runs_tab, fd, gd, spurious)
@@ -285,7 +306,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
             "noise": np.array([s[3] for s in spurious]),
             "run": np.array([s[4] for s in spurious]),
             "loss": np.array([s[5] for s in spurious]),
-            "hessian_fd_err": np.array([s[7] for s in spurious]),
+            "hessian_err": np.array([s[7] for s in spurious]),
             "hessian_eigenvalues": np.array([" ".join(repr(float(x)) for x in s[6])
                                              for s in spurious]),
         }
@@ -402,7 +423,8 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Clai
                          f"at |w_j| <= {gd['max_w']:.2g}" if gd["rose"] else "")),
             statement="a discretisation of Eqn 16; a step can overshoot where the curvature "
                       "of J ~ 1/|w_j| is large (a unit near w_j = 0)",
-            justification=f"J at every {p.record_every}th iterate, beyond its rounding bound"),
+            justification=(f"J at {p.record_points} log-spaced iterations of every run, beyond "
+                           "its rounding bound")),
     ]
 
     top = t["row"] == "top"
@@ -460,9 +482,10 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Clai
             "Spurious local minima found",
             measured=(f"{len(spurious)} of {len(cls)} runs; loss {losses.min():.4g}-"
                       f"{losses.max():.4g}; Hessian eigenvalues from {lam.min():.3g} to "
-                      f"{lam_max.max():.3g} (FD error <= {fd.max():.1g}); spectra in "
+                      f"{lam_max.max():.3g} (error bound <= {fd.max():.1g}); spectra in "
                       f"{STEM}_minima.csv"),
-            statement="positive definite Hessian beyond its FD error, positive loss; at "
+            statement="analytic Hessian positive definite beyond its error bound, positive "
+                      "loss; at "
                       + "; ".join(f"{r} {s} K={k}" for r, s, k in where)))
     not_conv = int(np.sum(cls == NOT_CONVERGED))
     if not_conv:

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucheck.numerics.hessian import fd_hessian
 from relucheck.numerics.matching import relative_error
 from relucheck.numerics.network import Network
 
 TEACHER = "teacher"
 MINIMUM = "spurious_minimum"
 SADDLE = "saddle"
-DEGENERATE = "degenerate"  # critical, but the smallest eigenvalue is within the FD error of 0
+DEGENERATE = "degenerate"  # critical, but the smallest eigenvalue is within its error bound of 0
 SINGULAR = "singular"  # a unit is switching off, towards w_j = 0 where J is not differentiable
 DIVERGED = "diverged"  # the loss ended above where it started, or overflowed
 NOT_CONVERGED = "not_converged"
@@ -24,27 +23,19 @@ CLASSES = (TEACHER, MINIMUM, SADDLE, DEGENERATE, SINGULAR, DIVERGED, NOT_CONVERG
 OFF = 0.1
 
 
-def collapsed_units(net: Network, theta: np.ndarray) -> np.ndarray:
+def switched_off(W: np.ndarray, W_star: np.ndarray) -> np.ndarray:
     """True where some unit has (nearly) switched off: |w_j| < OFF * min_k |w*_k| (batch (B,)).
 
     Such a unit is heading for w_j = 0, the one point where Eqn 6 is undefined; the label is a
     description of where the run is, not a claim.
     """
-    W, _ = net.split(theta)
-    return np.any(np.linalg.norm(W, axis=-1) < OFF * np.linalg.norm(net.W_star, axis=-1).min(),
+    return np.any(np.linalg.norm(W, axis=-1) < OFF * np.linalg.norm(W_star, axis=-1).min(),
                   axis=-1)
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    cls: np.ndarray  # (B,) one of CLASSES
-    rel_err: np.ndarray  # weights, up to permutation
-    rel_fn_err: np.ndarray  # sqrt(J / (E[g*^2]/2)): the function's relative L2 error
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    lam_min: np.ndarray  # smallest Hessian eigenvalue (NaN where not computed)
-    lam_err: np.ndarray  # its finite-difference error bound
-    spectra: dict[int, np.ndarray]  # run -> Hessian eigenvalues, for critical points
+def collapsed_units(net: Network, theta: np.ndarray) -> np.ndarray:
+    """:func:`switched_off` for packed parameters theta (B, K, cols) of ``net``."""
+    return switched_off(net.split(theta)[0], net.W_star)
 
 
 def relative_errors(net: Network, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,55 +55,6 @@ def judged_by_function(net: Network) -> bool:
     (a_j / c) relu(c w_j . x), so reaching the teacher is judged by the function (the loss)."""
     return net.trained or not np.array_equal(net.a, net.a_star)
 
-
-def classify(net: Network, theta: np.ndarray, grad_norm: np.ndarray, *, gtol: float,
-             teacher_tol: float, loss0: np.ndarray, h: float = 1e-5) -> Endpoints:
-    """Classify each run's final parameters theta (B, K, cols).
-
-    Teacher: the weights are within ``teacher_tol`` relative error up to permutation (top layer
-    fixed at a = a*), or the function is (see :func:`judged_by_function`). Otherwise a run whose
-    gradient norm is below ``gtol`` is a critical point, classified by the Hessian of J (central
-    differences of the analytic gradient, with the rescaling directions projected out when a is
-    trained): a minimum if its smallest eigenvalue exceeds the FD error bound, a saddle if it is
-    below minus the bound, degenerate in between. A run whose loss ends above ``loss0`` (its
-    starting loss) or is not finite has diverged; one with a unit switched off
-    (:func:`collapsed_units`) is singular; the rest have not converged.
-    """
-    B = theta.shape[0]
-    finite = np.all(np.isfinite(theta.reshape(B, -1)), axis=1)
-    safe = np.where(finite[:, None, None], theta, 1.0)
-    rel, rel_fn = relative_errors(net, safe)
-    loss = np.where(finite, net.loss(safe), np.inf)
-    diverged = ~finite | (loss > loss0)
-    reached = ~diverged & ((rel_fn if judged_by_function(net) else rel) < teacher_tol)
-    critical = ~reached & ~diverged & (grad_norm < gtol)
-    cls = np.where(reached, TEACHER, NOT_CONVERGED).astype(object)
-    cls[diverged] = DIVERGED
-    cls[~reached & ~critical & ~diverged & collapsed_units(net, safe)] = SINGULAR
-    lam_min = np.full(B, np.nan)
-    lam_err = np.full(B, np.nan)
-    spectra: dict[int, np.ndarray] = {}
-    idx = np.flatnonzero(critical)
-    if idx.size:
-        shape = theta.shape[1:]
-        H, err = fd_hessian(lambda x: net.grad(x.reshape(-1, *shape)).reshape(x.shape[0], -1),
-                            theta[idx].reshape(idx.size, -1), h)
-        V = net.symmetry_directions(theta[idx])
-        for n, b in enumerate(idx):
-            Hn = H[n]
-            if V.shape[1]:
-                # orthonormal basis of the complement of the symmetry tangents
-                q, _ = np.linalg.qr(np.concatenate([V[n].T, np.eye(Hn.shape[0])], axis=1))
-                Q = q[:, V.shape[1]:]
-                Hn = Q.T @ Hn @ Q
-            ev = np.linalg.eigvalsh(Hn)
-            spectra[int(b)] = ev
-            lam_min[b], lam_err[b] = ev[0], err[n]
-            cls[b] = MINIMUM if ev[0] > err[n] else SADDLE if ev[0] < -err[n] else DEGENERATE
-    return Endpoints(cls.astype(str), rel, rel_fn, loss, grad_norm, lam_min, lam_err, spectra)
-
-
-# --- Endpoints of the dynamics engine (relucheck.numerics.train), by the analytic Hessian -------
 
 #: Relative L2 error of the function below which a run has reached the teacher:
 #: sqrt(J / J(0)) < TEACHER_TOL. The spurious minima of the census (k <= 20) sit at
@@ -153,10 +95,8 @@ def _spectrum(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarr
     H = population_hessian_packed(W, W_star, a, a_star)
     err = float(hessian_eigen_error(H, k))
     P = n * (d + 1)
-    V = np.zeros((P, n))
-    for j in range(n):  # tangent of the j-th rescaling orbit, in the packed layout
-        V[j * (d + 1):j * (d + 1) + d, j] = W[j]
-        V[j * (d + 1) + d, j] = -a[j]
+    net = Network(W_star, a_star, None)
+    V = net.symmetry_directions(net.pack(W[None], a[None]))[0].T  # (P, n) rescaling tangents
     q, _ = np.linalg.qr(np.concatenate([V, np.eye(P)], axis=1))
     Q = q[:, n:P]
     return np.linalg.eigvalsh(Q.T @ H.reshape(P, P) @ Q), err
@@ -187,7 +127,8 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     from threadpoolctl import threadpool_limits
 
     from relucheck.numerics.parallel import cores
-    from relucheck.numerics.train import CONVERGED, DIVERGED as RUN_DIVERGED, SMALL_LOSS, ZERO_ROW
+    from relucheck.numerics.train import CONVERGED, SMALL_LOSS, ZERO_ROW
+    from relucheck.numerics.train import DIVERGED as RUN_DIVERGED
     from relucheck.theory.gradient import population_loss
 
     R = W.shape[0]
@@ -200,8 +141,7 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     diverged = (status == RUN_DIVERGED) | ~finite | ~(loss <= loss0)
     teacher = ~diverged & (rel_fn < teacher_tol)
     zero = ~diverged & ~teacher & (status == ZERO_ROW)
-    norms = np.linalg.norm(safe_W, axis=-1)
-    off = np.any(norms < OFF * np.linalg.norm(W_star, axis=-1).min(), axis=-1)
+    off = switched_off(safe_W, W_star)
     converged = (status == CONVERGED) | (status == SMALL_LOSS)
     cls = np.full(R, NOT_CONVERGED, dtype=object)
     cls[~diverged & ~teacher & ~converged & off] = SINGULAR

@@ -262,7 +262,7 @@ def _kernel(nu, nv, pt, st, c):
 @numba.njit(cache=True, nogil=True)
 def loss(W, a, Ws, a_star):
     """The population loss J (Eqn 2, N = 1) of one state, from the same angles as
-    :func:`gradient`: 1/2 sum_{l, l'} b_l b_l' k(v_l, v_l') over V = [W; W*], b = [a; -a*].
+    :func:`gradient`: 1/2 sum_{p, q} b_p b_q k(v_p, v_q) over V = [W; W*], b = [a; -a*].
     A zero row contributes nothing; a non-finite state gives inf."""
     n, d = W.shape
     k = Ws.shape[0]
@@ -270,30 +270,30 @@ def loss(W, a, Ws, a_star):
     V = np.zeros((m, d))
     b = np.zeros(m)
     nv = np.zeros(m)
-    for l in range(m):
+    for p in range(m):
         s = 0.0
         for i in range(d):
-            x = W[l, i] if l < n else Ws[l - n, i]
-            V[l, i] = x
+            x = W[p, i] if p < n else Ws[p - n, i]
+            V[p, i] = x
             s += x * x
-        b[l] = a[l] if l < n else -a_star[l - n]
-        nv[l] = math.sqrt(s)
-        if not (nv[l] < BLOWUP):
+        b[p] = a[p] if p < n else -a_star[p - n]
+        nv[p] = math.sqrt(s)
+        if not (nv[p] < BLOWUP):
             return math.inf
-        if nv[l] > 0.0:
+        if nv[p] > 0.0:
             for i in range(d):
-                V[l, i] /= nv[l]
+                V[p, i] /= nv[p]
     J = 0.0
-    for l in range(m):
-        J += 0.5 * b[l] * b[l] * nv[l] * nv[l] * 0.5  # k(v, v) = |v|^2 / 2
-        if nv[l] == 0.0:
+    for p in range(m):
+        J += 0.5 * b[p] * b[p] * nv[p] * nv[p] * 0.5  # k(v, v) = |v|^2 / 2
+        if nv[p] == 0.0:
             continue
-        for q in range(l + 1, m):
+        for q in range(p + 1, m):
             if nv[q] == 0.0:
                 continue
             c = 0.0
             for i in range(d):
-                c += V[l, i] * V[q, i]
-            pt, st = _angle_of(c, V[l], V[q], d)
-            J += b[l] * b[q] * _kernel(nv[l], nv[q], pt, st, c)
+                c += V[p, i] * V[q, i]
+            pt, st = _angle_of(c, V[p], V[q], d)
+            J += b[p] * b[q] * _kernel(nv[p], nv[q], pt, st, c)
     return max(J, 0.0)

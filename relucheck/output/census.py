@@ -87,7 +87,7 @@ def plot(tables: dict[str, Table]) -> Figure:
             ax_b.set_yscale("linear")
 
         # (c) lambda_min of every family, the global minimum's included
-        for cls, (marker, color, label) in CLASS_STYLE.items():
+        for cls, (marker, color, _) in CLASS_STYLE.items():
             m = fam["class"] == cls
             if not m.any():
                 continue
@@ -115,7 +115,7 @@ def plot(tables: dict[str, Table]) -> Figure:
         rng = np.random.default_rng(0)  # jitter only: fixed, so the figure is reproducible
         present = [c for c in CLASS_STYLE if np.any(runs["class"] == c)]
         for i, cls in enumerate(present):
-            marker, color, label = CLASS_STYLE[cls]
+            color = CLASS_STYLE[cls][1]
             for e in extras:
                 m = (runs["class"] == cls) & (runs["n"] - runs["k"] == e)
                 if not m.any():
