@@ -69,7 +69,17 @@ def paper_style() -> Iterator[None]:
 
 
 def save_figure(fig: Figure, out: Path, stem: str) -> list[Path]:
-    """Write <stem>.png (150 dpi, for the README) and <stem>.pdf (vector), atomically."""
+    """Write <stem>.png (150 dpi, for the README) and <stem>.pdf (vector), atomically.
+
+    A figure with a layout engine (constrained layout) is laid out once, then frozen: each save
+    would otherwise redo the layout, twice with a tight bounding box, and the layout's text
+    measurements (mathtext tick labels) are most of the time of a save.
+    """
+    if fig.get_layout_engine() is not None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig).draw()
+        fig.set_layout_engine("none")
     paths = []
     for ext, kwargs in (
         ("png", {"dpi": 150, "metadata": {"Software": None}}),
