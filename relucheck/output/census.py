@@ -61,8 +61,8 @@ def plot(tables: dict[str, Table]) -> Figure:
         ax_a.set_xlabel("teacher units $k$")
         ax_a.set_ylabel("share of runs at a spurious minimum")
         runs_per = sorted({int(r) for r in main["runs"]})
-        ax_a.set_title(f"(a) spurious share, 95% Wilson bands ({'/'.join(map(str, runs_per))} "
-                       "runs per cell)", fontsize=8)
+        ax_a.set_title(f"(a) spurious share ({'/'.join(map(str, runs_per))} runs per cell, "
+                       "95% Wilson)", fontsize=8)
         ax_a.legend(loc="upper left", fontsize=7, frameon=False)
 
         # (b) loss of each spurious family, area by count
@@ -85,6 +85,11 @@ def plot(tables: dict[str, Table]) -> Figure:
             ax_b.text(0.5, 0.5, "no spurious minimum found", transform=ax_b.transAxes,
                       ha="center", va="center", fontsize=8)
             ax_b.set_yscale("linear")
+            ax_b.set_yticks([])
+        else:
+            ax_b.legend(handles=[Line2D([], [], ls="", marker="o", color=_color(int(e)),
+                                        alpha=0.6, label=f"$e = {int(e)}$") for e in extras],
+                        fontsize=6.5, frameon=False, loc="best")
 
         # (c) lambda_min of every family, the global minimum's included
         for cls, (marker, color, _) in CLASS_STYLE.items():
@@ -109,7 +114,7 @@ def plot(tables: dict[str, Table]) -> Figure:
                           mfc="none" if CLASS_STYLE[c][0] not in "x+" else CLASS_STYLE[c][1],
                           label=CLASS_STYLE[c][2])
                    for c in CLASS_STYLE if np.any(fam["class"] == c)]
-        ax_c.legend(handles=handles, fontsize=6.5, frameon=False, loc="lower left")
+        ax_c.legend(handles=handles, fontsize=6.5, frameon=False, loc="center left")
 
         # (d) iterations by class (every run), jittered strips
         rng = np.random.default_rng(0)  # jitter only: fixed, so the figure is reproducible
@@ -124,11 +129,13 @@ def plot(tables: dict[str, Table]) -> Figure:
                 ax_d.scatter(x, np.maximum(runs["iterations"][m], 1), s=2, color=_color(int(e)),
                              alpha=0.35, lw=0)
         ax_d.set_yscale("log")
+        ax_d.set_xlim(-0.5, len(present) - 0.5)
         ax_d.set_xticks(range(len(present)), [CLASS_STYLE[c][2] for c in present], fontsize=7)
         ax_d.set_ylabel("descent steps")
         ax_d.set_title("(d) steps to the endpoint, by class (colour: $e$)", fontsize=8)
         for ax in (ax_a, ax_b, ax_c):
             ax.set_xticks(ks if len(ks) <= 12 else ks[::2])
+            ax.set_xlim(min(ks) - 0.5, max(ks) + 0.5)
         fig.suptitle(r"Census: $W^* = I_k$, $a = a^* = 1$, student $n = k + e$ units, "
                      "gradient descent from random starts", fontsize=8)
     return fig
