@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from relucheck.experiments.params import require_finite
 from relucheck.numerics.endpoints import (
     CLASSES,
     MINIMUM,
@@ -79,7 +80,7 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range (before any work)."""
-        finite = all(math.isfinite(x) for x in (self.noise, self.lr, self.gtol, self.polish_tol))
+        require_finite(self)
         checks = [
             (len(self.K) >= 1 and all(int(k) == k and 1 <= k <= 64 for k in self.K), "K",
              "integers in [1, 64]"),
@@ -89,7 +90,6 @@ class Params:
             (len(set(self.extra)) == len(self.extra), "extra", "distinct values"),
             (self.init in INITS or str(self.init).endswith(".npy"), "init",
              f"one of {INITS} or a .npy file"),
-            (finite, "noise/lr/gtol/polish_tol", "finite numbers"),
             (self.noise >= 0, "noise", ">= 0"),
             (self.runs >= 1, "runs", ">= 1"),
             (self.lr > 0, "lr", "> 0"),
@@ -140,7 +140,7 @@ class Params:
                        polish_tol=self.polish_tol)
 
 
-QUICK = dict(K=(4, 6), extra=(0, 1), runs=24)
+QUICK = dict(K=(4, 8), extra=(0, 1), runs=12)
 
 
 def quick(p: Params) -> Params:
