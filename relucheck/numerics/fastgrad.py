@@ -9,11 +9,13 @@ e_j = w_j / |w_j|, t_jl = angle(w_j, v_l). Per step that is n(n - 1)/2 + n k ang
 and one ``sqrt`` each, the student-student angles shared by both rows of a pair) and about
 2 d (n(n - 1)/2 + n k) + 2 n m d flops for the dot products and the weighted sums.
 
-Angles: ``acos`` of the cosine loses half the digits near t = 0 and pi (an error of sqrt(eps) in t
-is a gradient error of about 1e-9, larger than the census's stopping tolerance, and two student
-units parallel to one teacher unit are a real endpoint when n > k). Where |cos t| > 1/2 the angle
-is taken from the half-angle chord instead: |e - f| = 2 sin(t/2), so t = 2 asin(|e - f| / 2) to
-full relative accuracy (likewise |e + f| = 2 cos(t/2) near pi).
+Angles: ``acos`` of a rounded cosine near t = 0 or pi gives t with an error of about sqrt(eps).
+In the gradient that error cancels to first order (near t = 0, -dt |v| e_v from the (pi - t) term
+and +dt |v| e_j from the sin t term differ by dt |v| |e_j - e_v| ~ dt t), but not in the loss or
+in the angle itself, and two student units parallel to one teacher unit are a real endpoint when
+n > k. Where |cos t| > 1/2 the angle is therefore taken from the half-angle chord:
+|e - f| = 2 sin(t/2), so t = 2 asin(|e - f| / 2) to full relative accuracy (likewise
+|e + f| = 2 cos(t/2) near pi).
 
 Each run of :func:`descend` is independent and deterministic; the kernels release the GIL
 (``nogil``), so several runs go on at once in Python threads with the same bits as one at a time.

@@ -79,15 +79,19 @@ class Descent:
     restarts: int = 0  # restarts with half the step after a divergence
 
     def validate(self) -> None:
+        def count(x) -> bool:
+            return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
         checks = [
             (math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0"),
             (math.isfinite(self.gtol) and self.gtol > 0, "gtol", "a finite number > 0"),
-            (self.max_iters >= 0, "max_iters", ">= 0"),
-            (not math.isnan(self.polish_tol), "polish_tol", "a number"),
-            (self.polish_steps >= 1, "polish_steps", ">= 1"),
+            (count(self.max_iters) and self.max_iters >= 0, "max_iters", "an integer >= 0"),
+            (math.isfinite(self.polish_tol), "polish_tol", "a finite number"),
+            (count(self.polish_steps) and self.polish_steps >= 1, "polish_steps",
+             "an integer >= 1"),
             (0 <= self.loss_tol < 1, "loss_tol", "in [0, 1)"),
-            (self.g_limit > 0, "g_limit", "> 0"),
-            (self.restarts >= 0, "restarts", ">= 0"),
+            (self.g_limit > 0, "g_limit", "> 0 (inf: no limit)"),
+            (count(self.restarts) and self.restarts >= 0, "restarts", "an integer >= 0"),
         ]
         for ok, name, what in checks:
             if not ok:
@@ -103,7 +107,7 @@ class Runs:
     status: np.ndarray  # (R,) CONVERGED, SMALL_LOSS, MAX_ITERS, DIVERGED or ZERO_ROW
     iterations: np.ndarray  # (R,) descent steps taken (the last attempt's, after restarts)
     polish_steps: np.ndarray  # (R,) Newton steps accepted (0: not polished)
-    grad: np.ndarray  # (R,) final max_j |grad_j J| (inf when diverged)
+    grad: np.ndarray  # (R,) final max_j |grad_j J| (inf when diverged, NaN at a zero row)
     lr: np.ndarray  # (R,) step size of the last attempt
     curves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     # run -> (iterations (T,), W (T, n, d), a (T, n)) at the recorded iterations it reached
@@ -116,6 +120,12 @@ def gradient(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarra
     The compiled kernel; NaN for a run with a zero or non-finite row.
     """
     W = np.ascontiguousarray(W, dtype=float)
+    W_star = np.asarray(W_star, dtype=float)
+    a_star = np.asarray(a_star, dtype=float)
+    if W.ndim != 3 or W_star.ndim != 2 or W_star.shape[1] != W.shape[2] or a_star.shape != (
+            W_star.shape[0],):
+        raise ValueError(f"gradient: W {W.shape}, W_star {W_star.shape}, a_star {a_star.shape}: "
+                         "expected (B, n, d), (k, d), (k,)")
     a = np.ascontiguousarray(np.broadcast_to(a, W.shape[:-1]), dtype=float)
     return fastgrad.gradient_batch(W, a, np.ascontiguousarray(W_star, dtype=float),
                                    np.ascontiguousarray(a_star, dtype=float), train_a)
@@ -171,14 +181,18 @@ def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Desce
         status, it, g, ptr = fastgrad.descend(W, a, W_star, a_star, lr, cfg.gtol, polish_tol,
                                               after, it, cfg.max_iters, cfg.train_a,
                                               cfg.g_limit, rec_it, rec_W, rec_a, ptr)
-        if status == fastgrad.POLISH and it >= newton_at:
+        # The loss rule (0 turns it off) is checked at every polishing point and at the cap.
+        small = small_loss > 0 and status in (fastgrad.POLISH, fastgrad.MAX_ITERS) and (
+            fastgrad.loss(W, a, W_star, a_star) <= small_loss)
+        # Newton is tried at its back-off, and always before the loss rule stops a run: a
+        # strict minimum (the teacher, at n = k) then ends polished, not at the loss rule.
+        if status == fastgrad.POLISH and (it >= newton_at or small):
             polished = newton_polish(W, a, W_star, a_star, cfg.gtol, cfg.polish_steps)
             if polished is not None:
                 W[...] = polished[0]
                 return fastgrad.CONVERGED, it, polished[2], polished[1], ptr, rec_W, rec_a
             newton_at, wait = it + wait, 2 * wait  # refused: descend further, retry later
-        if status in (fastgrad.POLISH, fastgrad.MAX_ITERS) and (
-                fastgrad.loss(W, a, W_star, a_star) <= small_loss):
+        if small:
             return _SMALL_LOSS, it, g, 0, ptr, rec_W, rec_a
         if status != fastgrad.POLISH:
             return status, it, g, 0, ptr, rec_W, rec_a
@@ -206,7 +220,10 @@ def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
     if W_star.ndim != 2 or W_star.shape[1] != d:
         raise ValueError(f"W_star: expected shape (k, {d}), got {W_star.shape}")
     k = W_star.shape[0]
-    a0 = np.broadcast_to(np.ones(n) if a0 is None else np.asarray(a0, dtype=float), (R, n))
+    a0 = np.ones(n) if a0 is None else np.asarray(a0, dtype=float)
+    if a0.shape not in ((n,), (R, n)):
+        raise ValueError(f"a0: expected shape ({n},) or ({R}, {n}), got {a0.shape}")
+    a0 = np.broadcast_to(a0, (R, n))
     a_star = np.ascontiguousarray(np.ones(k) if a_star is None else a_star, dtype=float)
     if a_star.shape != (k,):
         raise ValueError(f"a_star: expected shape ({k},), got {a_star.shape}")
@@ -222,7 +239,7 @@ def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
     iterations = np.zeros(R, dtype=np.int64)
     polish_steps = np.zeros(R, dtype=np.int64)
     grad = np.zeros(R)
-    lr = np.full(R, cfg.lr)
+    lr = np.full(R, cfg.lr, dtype=float)
     curves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     lock = threading.Lock()
 
@@ -239,7 +256,7 @@ def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
             step /= 2
         W[r], a[r] = Wr, ar
         status[r], iterations[r], polish_steps[r], lr[r] = _STATUS[code], it, ps, step
-        grad[r] = math.inf if code == fastgrad.DIVERGED else g
+        grad[r] = math.inf if code == fastgrad.DIVERGED else math.nan if g < 0 else g
         if its.size:
             with lock:
                 curves[r] = (its[:ptr].copy(), rW[:ptr], ra[:ptr])
