@@ -42,7 +42,7 @@ PAPER_RC = {
     "svg.hashsalt": "relucheck",
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.03,
-    "figure.dpi": 100,
+    "figure.dpi": 150,  # the PNG's: the layout's text measurements are reused by its save
 }
 
 #: Colours by role, so a distribution or K has the same colour in every figure.
@@ -71,15 +71,17 @@ def paper_style() -> Iterator[None]:
 def save_figure(fig: Figure, out: Path, stem: str) -> list[Path]:
     """Write <stem>.png (150 dpi, for the README) and <stem>.pdf (vector), atomically.
 
-    A figure with a layout engine (constrained layout) is laid out once, then frozen: each save
-    would otherwise redo the layout, twice with a tight bounding box, and the layout's text
-    measurements (mathtext tick labels) are most of the time of a save.
+    The figure is drawn once here: its layout engine (constrained layout) runs once and is then
+    frozen, and the tight bounding box is measured once and given to both saves. Otherwise each
+    save redoes the layout and draws twice for the box, and the text measurements behind both
+    (mathtext tick labels) are most of the time of a save.
     """
-    if fig.get_layout_engine() is not None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        FigureCanvasAgg(fig).draw()
-        fig.set_layout_engine("none")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    fig.set_layout_engine("none")
+    box = fig.get_tightbbox(canvas.get_renderer()).padded(PAPER_RC["savefig.pad_inches"])
     paths = []
     for ext, kwargs in (
         ("png", {"dpi": 150, "metadata": {"Software": None}}),
@@ -87,6 +89,7 @@ def save_figure(fig: Figure, out: Path, stem: str) -> list[Path]:
                               "Creator": "relucheck"}}),
     ):
         path = Path(out) / f"{stem}.{ext}"
-        atomic_write(path, lambda tmp, ext=ext, kw=kwargs: fig.savefig(tmp, format=ext, **kw))
+        atomic_write(path, lambda tmp, ext=ext, kw=kwargs: fig.savefig(
+            tmp, format=ext, bbox_inches=box, **kw))
         paths.append(path)
     return paths
