@@ -74,9 +74,10 @@ class RunEndpoints:
     lam_err: np.ndarray  # float64 error bound of the eigenvalues (hessian_eigen_error)
 
 
-def _spectrum(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
-              trained: bool) -> tuple[np.ndarray, float]:
-    """Eigenvalues of the analytic Hessian at one endpoint and their error bound.
+def _spectra(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
+             trained: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (B, P) of the analytic Hessian at a batch of endpoints, and their error
+    bounds (B,).
 
     With a trained top layer the Hessian is in theta = [W | a], restricted to the orthogonal
     complement of the rescaling tangents (w_j, -a_j), along which J is constant.
@@ -87,19 +88,26 @@ def _spectrum(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarr
         population_hessian_packed,
     )
 
-    n, d = W.shape
+    B, n, d = W.shape
     k = W_star.shape[0]
     if not trained:
         H = population_hessian(W, W_star, a, a_star)
-        return np.linalg.eigvalsh(H.reshape(n * d, n * d)), float(hessian_eigen_error(H, k))
+        return np.linalg.eigvalsh(H.reshape(B, n * d, n * d)), hessian_eigen_error(H, k)
     H = population_hessian_packed(W, W_star, a, a_star)
-    err = float(hessian_eigen_error(H, k))
+    err = hessian_eigen_error(H, k)
     P = n * (d + 1)
     net = Network(W_star, a_star, None)
-    V = net.symmetry_directions(net.pack(W[None], a[None]))[0].T  # (P, n) rescaling tangents
-    q, _ = np.linalg.qr(np.concatenate([V, np.eye(P)], axis=1))
-    Q = q[:, n:P]
-    return np.linalg.eigvalsh(Q.T @ H.reshape(P, P) @ Q), err
+    V = net.symmetry_directions(net.pack(W, a))  # (B, n, P) rescaling tangents
+    ev = np.empty((B, P - n))
+    for b in range(B):
+        q, _ = np.linalg.qr(np.concatenate([V[b].T, np.eye(P)], axis=1))
+        Q = q[:, n:P]
+        ev[b] = np.linalg.eigvalsh(Q.T @ H[b].reshape(P, P) @ Q)
+    return ev, err
+
+
+#: Hessians computed at once by :func:`classify_runs` (bytes of the batch, about 32 MB).
+HESSIAN_BATCH_BYTES = 1 << 25
 
 
 def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.ndarray,
@@ -119,8 +127,8 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     between; ``not_converged`` otherwise.
 
     The Hessian is computed at every teacher and critical endpoint (lambda_min of the global
-    minimum is reported too), one endpoint per worker thread. Returns the classification and,
-    with ``spectra``, each computed spectrum by run.
+    minimum is reported too), in batches of about 32 MB shared out to worker threads. Returns
+    the classification and, with ``spectra``, each computed spectrum by run.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -152,15 +160,22 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     todo = np.flatnonzero(~diverged & ~zero & (teacher | (status == CONVERGED)))
     found: dict[int, np.ndarray] = {}
 
-    def one(r: int) -> None:
-        ev, err = _spectrum(W[r], a[r], W_star, a_star, trained)
-        lam_min[r], lam_max[r], lam_err[r] = ev[0], ev[-1], err
-        if spectra:
-            found[r] = ev
-        if not teacher[r]:
-            cls[r] = MINIMUM if ev[0] > err else SADDLE if ev[0] < -err else DEGENERATE
+    P = W.shape[1] * (W.shape[2] + int(trained))
+    size = max(1, HESSIAN_BATCH_BYTES // (8 * P * P))
+    chunks = [todo[i:i + size] for i in range(0, todo.size, size)]
+    if chunks and len(chunks) < cores(workers):  # at least one chunk per worker
+        chunks = [c for c in np.array_split(todo, min(cores(workers), todo.size)) if c.size]
+
+    def one(rs: np.ndarray) -> None:
+        ev, err = _spectra(W[rs], a[rs], W_star, a_star, trained)
+        lam_min[rs], lam_max[rs], lam_err[rs] = ev[:, 0], ev[:, -1], err
+        for r, e, b in zip(rs, ev, err, strict=True):
+            if spectra:
+                found[int(r)] = e
+            if not teacher[r]:
+                cls[r] = MINIMUM if e[0] > b else SADDLE if e[0] < -b else DEGENERATE
 
     with threadpool_limits(limits=1):
-        with ThreadPoolExecutor(max_workers=max(1, min(cores(workers), todo.size))) as pool:
-            list(pool.map(one, todo))
+        with ThreadPoolExecutor(max_workers=max(1, min(cores(workers), len(chunks)))) as pool:
+            list(pool.map(one, chunks))
     return RunEndpoints(cls.astype(str), loss, rel_fn, lam_min, lam_max, lam_err), found
