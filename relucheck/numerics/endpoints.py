@@ -106,8 +106,9 @@ def _spectra(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarra
     return ev, err
 
 
-#: Hessians computed at once by :func:`classify_runs` (bytes of the batch, about 32 MB).
-HESSIAN_BATCH_BYTES = 1 << 25
+#: Hessians computed at once by :func:`classify_runs`: about 8 MB of output per batch (the
+#: intermediates of population_hessian are a few times that, per worker).
+HESSIAN_BATCH_BYTES = 1 << 23
 
 
 def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.ndarray,
@@ -127,7 +128,7 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     between; ``not_converged`` otherwise.
 
     The Hessian is computed at every teacher and critical endpoint (lambda_min of the global
-    minimum is reported too), in batches of about 32 MB shared out to worker threads. Returns
+    minimum is reported too), in batches of about 8 MB shared out to worker threads. Returns
     the classification and, with ``spectra``, each computed spectrum by run.
     """
     from concurrent.futures import ThreadPoolExecutor
