@@ -34,6 +34,14 @@ def invoke(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+def run_census(seed: int = 0, **kw):
+    """The experiment as the command runs it (same seed handling), without writing a figure:
+    for the tests that read only its tables."""
+    p = census.Params(**kw)
+    p.validate()
+    return census.run(p, np.random.default_rng(np.random.SeedSequence(seed)))
+
+
 @pytest.fixture(scope="module")
 def spurious_k8():
     """Two endpoints of gradient descent at k = n = 8 from Xavier starts: one spurious minimum
@@ -181,15 +189,12 @@ def test_census_writes_consistent_tables(quick_census):
     assert np.all(main_t["not_converged"] == 0)
 
 
-def test_census_is_reproducible_and_cells_are_keyed(quick_census, tmp_path):
-    """Same seed: byte-identical CSV; a cell's runs do not depend on the other cells asked for,
-    nor on the number of workers."""
+def test_census_is_reproducible_and_cells_are_keyed(quick_census):
+    """A cell's runs do not depend on the other cells asked for, nor on the number of workers."""
     _, out = quick_census
-    r = invoke("census", "--K", "8", "--extra", "1", "--runs", "20", "--workers", "1",
-               "--out", str(tmp_path), "--quiet")
-    assert r.exit_code == 0
+    res = run_census(K=(8,), extra=(1,), runs=20, workers=1)
     a = read_csv(out / "census_runs.csv")
-    b = read_csv(tmp_path / "census_runs.csv")
+    b = res.tables["runs"]
     m = (a["k"] == 8) & (a["n"] == 9)
     for col in ("loss", "iterations", "lambda_min", "grad_norm"):
         assert np.array_equal(a[col][m], b[col]), col
@@ -209,23 +214,15 @@ def test_starts_from_a_file_equal_the_same_starts_drawn(tmp_path):
     p = census.Params(K=(4,), extra=(1,), runs=4)
     W0 = census.starts(p, 4, 5, 4, np.random.default_rng(np.random.SeedSequence(0)))
     np.save(tmp_path / "w0.npy", W0)
-    r = invoke("census", "--K", "4", "--extra", "1", "--runs", "4", "--out",
-               str(tmp_path / "a"), "--quiet")
-    s = invoke("census", "--K", "4", "--extra", "1", "--init", str(tmp_path / "w0.npy"),
-               "--out", str(tmp_path / "b"), "--quiet")
-    assert r.exit_code == 0 and s.exit_code == 0, s.output
-    a = read_csv(tmp_path / "a" / "census_runs.csv")
-    b = read_csv(tmp_path / "b" / "census_runs.csv")
+    a = run_census(K=(4,), extra=(1,), runs=4).tables["runs"]
+    b = run_census(K=(4,), extra=(1,), init=str(tmp_path / "w0.npy")).tables["runs"]
     assert np.array_equal(a["loss"], b["loss"]) and np.array_equal(a["iterations"],
                                                                    b["iterations"])
 
 
-def test_tian_start_reaches_the_teacher_at_small_noise(tmp_path):
+def test_tian_start_reaches_the_teacher_at_small_noise():
     """The paper's start 1e-3 w* + small noise converges to w* (Figure 9, top row)."""
-    r = invoke("census", "--K", "5", "--extra", "0", "--init", "tian", "--noise", "0.1",
-               "--runs", "8", "--out", str(tmp_path), "--quiet")
-    assert r.exit_code == 0
-    t = read_csv(tmp_path / "census.csv")
+    t = run_census(K=(5,), extra=(0,), init="tian", noise=0.1, runs=8).tables["main"]
     assert t["teacher"][0] == 8
 
 
@@ -237,13 +234,10 @@ def test_large_step_diverges_without_an_exception(tmp_path):
     assert t["diverged"][0] == 4
 
 
-def test_cap_on_steps_counts_not_converged(tmp_path):
-    r = invoke("census", "--K", "6", "--extra", "0", "--runs", "5", "--max-iters", "20",
-               "--out", str(tmp_path), "--quiet")
-    assert r.exit_code == 0
-    t = read_csv(tmp_path / "census.csv")
-    assert t["not_converged"][0] == 5
-    assert "5 of 5" in r.output
+def test_cap_on_steps_counts_not_converged():
+    res = run_census(K=(6,), extra=(0,), runs=5, max_iters=20)
+    assert res.tables["main"]["not_converged"][0] == 5
+    assert any("5 of 5" in c.measured for c in res.claims)
 
 
 @pytest.mark.parametrize("args, option", [
@@ -291,15 +285,10 @@ def test_non_finite_start_file(tmp_path):
                            str(out)), "--init", out)
 
 
-def test_polishing_off_still_classifies(tmp_path):
+def test_polishing_off_still_classifies():
     """--polish-tol 0: plain descent to the stopping rule; same classes as with polishing."""
-    a = invoke("census", "--K", "5", "--extra", "0", "--runs", "6", "--polish-tol", "0",
-               "--out", str(tmp_path / "a"), "--quiet")
-    b = invoke("census", "--K", "5", "--extra", "0", "--runs", "6", "--out",
-               str(tmp_path / "b"), "--quiet")
-    assert a.exit_code == 0 and b.exit_code == 0
-    ra = read_csv(tmp_path / "a" / "census_runs.csv")
-    rb = read_csv(tmp_path / "b" / "census_runs.csv")
+    ra = run_census(K=(5,), extra=(0,), runs=6, polish_tol=0.0).tables["runs"]
+    rb = run_census(K=(5,), extra=(0,), runs=6).tables["runs"]
     assert np.array_equal(ra["class"], rb["class"])
     assert np.all(ra["polish_steps"] == 0) and np.all(rb["polish_steps"] > 0)
     assert np.all(ra["iterations"] > rb["iterations"])
