@@ -22,8 +22,8 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install relucheck with its test tools (editable)
 
-test: $(STAMP)  ## Run the test suite (budget: 2 minutes)
-	$(BIN)/python -m pytest -q
+test: $(STAMP)  ## Run the test suite on 2 workers, a test file per worker (budget: 2 minutes)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
 	$(BIN)/relucheck all --out $(OUT)
