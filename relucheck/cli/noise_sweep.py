@@ -59,13 +59,20 @@ def command(out, seed, quick, quiet, K, noise, tops, readings, top_K, **rest):
     """Figure 9: gradient descent from w0 = 1e-3 w* + eps, and networks with top weights.
 
     Every run ends classified as teacher, spurious minimum, saddle, degenerate or singular
-    critical point, or not converged (Hessian of the population loss by finite differences).
+    critical point, diverged, or not converged (by the analytic Hessian of the population loss
+    and its error bound).
     Writes fig9_noise_sweep.{csv,json,png,pdf} (one row per run) and
     fig9_noise_sweep_curves.csv (errors along each run).
     """
     if NONE in tops and len(set(tops)) > 1:
         raise click.UsageError(f"Invalid value for '--top': {NONE!r} (no bottom row) cannot be "
                                f"combined with presets {exp.PRESETS}")
+    if NONE in tops:
+        ignored = [name for name, v in (("--reading", readings), ("--top-K", flatten(top_K)),
+                                        ("--top-noise", rest.get("top_noise"))) if v]
+        if ignored:
+            raise click.UsageError(f"Invalid value for '--top': {NONE!r} (no bottom row) leaves "
+                                   f"nothing for {', '.join(ignored)} to apply to")
     tops = () if NONE in tops else tuple(tops) or None
     given = dict(rest, K=flatten(K), noise=flatten(noise), tops=tops,
                  readings=tuple(readings) or None, top_K=flatten(top_K))
