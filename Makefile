@@ -35,7 +35,7 @@ certificate: $(STAMP)  ## Prove Conjecture 1 on a in [0.01, pi - 0.001] (interva
 verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any theorem-level claim
 	@tmp=$$(mktemp -d) && $(BIN)/relucheck all --out $$tmp --quiet; rc=$$?; rm -rf $$tmp; exit $$rc
 
-bench: $(STAMP)  ## Time each command against its budget in DESIGN.md (medians)
+bench: $(STAMP)  ## Time each command against its budget in docs/design.md (medians)
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)  ## ruff over the package, tests and benchmarks

@@ -1,4 +1,5 @@
-"""Time every command against its budget in DESIGN.md: `make bench` (or python benchmarks/run.py).
+"""Time every command against its budget (docs/design.md): `make bench`, or
+`python benchmarks/run.py`.
 
 Each case runs the installed ``relucheck`` in a fresh process ``--repeat`` times (default 3) into
 a temporary folder; we report the median wall time and the largest peak resident memory (from the

@@ -74,5 +74,5 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        """0 when every theorem-level claim holds, 1 otherwise (DESIGN.md, exit codes)."""
+        """0 when every theorem-level claim holds, 1 otherwise (docs/design.md, exit codes)."""
         return 1 if self.failed else 0

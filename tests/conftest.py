@@ -30,7 +30,7 @@ def assert_mean_matches(samples: np.ndarray, expected: np.ndarray, alpha: float 
 
 def assert_rejected(result, option: str, out) -> None:
     """A rejected command line: exit code 2, exactly one ``Error:`` line and it names the
-    option, no traceback, and nothing written to ``out`` (DESIGN.md, exit codes)."""
+    option, no traceback, and nothing written to ``out`` (docs/design.md, exit codes)."""
     assert result.exit_code == 2, result.output
     errors = [ln for ln in result.output.splitlines() if ln.startswith("Error")]
     assert len(errors) == 1 and option in errors[0], result.output

@@ -76,7 +76,8 @@ def test_classes_of_known_points(spurious_k8):
                             np.full(4, 10.0))
     assert list(ends.cls) == [TEACHER, MINIMUM, SINGULAR, DIVERGED]
     assert ends.lam_min[1] > ends.lam_err[1] > 0  # a minimum beyond the error bound
-    assert abs(ends.lam_min[0] - 0.0908) < 1e-3  # W = I: MATH.md 8's positive definite Hessian
+    # W = I: the positive definite Hessian of docs/math.md section 8
+    assert abs(ends.lam_min[0] - 0.0908) < 1e-3
 
 
 def test_theorem7_saddle_is_classified_saddle():

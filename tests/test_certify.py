@@ -1,6 +1,6 @@
 """The interval proof of Conjecture 1 (``conjecture1-grid --certify``) and its checker.
 
-Enclosures are tested against independent computations: MATH.md's textbook formula evaluated
+Enclosures are tested against independent computations: docs/math.md's textbook formula evaluated
 in mpmath at 40 digits (and its phi-derivative by mpmath's numerical differentiation), and the
 float64 reduced form of relucheck.theory.critical. A deliberately wrong function must not be
 certified, and a certificate with one box removed, duplicated or moved must be rejected.
@@ -20,11 +20,12 @@ from relucheck.numerics import certify as cf
 from relucheck.numerics import l12_interval as iv
 from relucheck.theory.critical import L_plane
 
-# --- an independent reference: MATH.md section 4 as printed, in mpmath -------------------------
+# --- an independent reference: docs/math.md section 4 as printed, in mpmath ---------------
 
 
 def _G_textbook(a, phi):
-    """(L12, L21) / sin a from the explicit 2 x 2 inverse of M_r (MATH.md 4), angles folded."""
+    """(L12, L21) / sin a from the explicit 2 x 2 inverse of M_r (docs/math.md section 4),
+    angles folded."""
     a, phi = mp.mpf(a), mp.mpf(phi)
     pi = mp.pi
 
@@ -115,7 +116,7 @@ def _piece_at(region, a, phi):
 @pytest.mark.parametrize("form", ["value", "slope"])
 def test_jet_gradient_and_hessian_match_mpmath_derivatives(rng, form):
     """The second-order jets behind the Taylor form, at points, against mpmath's numerical
-    partial derivatives of MATH.md's formula in the box coordinates (a, x)."""
+    partial derivatives of docs/math.md's formula in the box coordinates (a, x)."""
     mp.mp.dps = 40
     iv.set_precision(128)
     n = 0
@@ -155,7 +156,8 @@ def test_proposition_1_the_lines_are_zeros_of_the_enclosures():
 
 
 def test_reference_values_of_math_md():
-    """MATH.md 4's reference (a, phi, L12, L21) lie in the enclosures at point boxes."""
+    """The reference (a, phi, L12, L21) of docs/math.md section 4 lie in the enclosures at
+    point boxes."""
     iv.set_precision(64)
     for a, phi, L12, L21 in [(3 * np.pi / 8, np.pi / 8, 0.364462883427043, 0.304190189760724),
                              (7 * np.pi / 8, np.pi, -0.0534978054711314, -0.402227663772468)]:

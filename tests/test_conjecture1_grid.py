@@ -24,7 +24,7 @@ SMALL = dict(n_a=48, n_phi=96, map_a=12, map_phi=24, slice_points=64)
 
 
 def _mp_plane(a: float, phi: float) -> tuple:
-    """Eqn 14 as printed in MATH.md section 4 at 50 digits (explicit 2 x 2 inverse)."""
+    """Eqn 14 as printed in docs/math.md section 4 at 50 digits (explicit 2 x 2 inverse)."""
     A, P = mp.mpf(a), mp.mpf(phi)
 
     def fold(x):

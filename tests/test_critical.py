@@ -19,7 +19,7 @@ from relucheck.theory import critical as cr
 mp.mp.dps = 50
 U = 2.0**-53
 
-# MATH.md section 4: (a, phi, L12, L21), exact to the digits shown: the printed decimals are
+# docs/math.md section 4: (a, phi, L12, L21), exact to the digits shown: the printed decimals are
 # correct up to one unit of the last digit (they are truncated, not rounded: 0.676087939346751
 # for 0.67608793934675160...).
 REFERENCE = [
@@ -196,8 +196,8 @@ def test_reduced_closed_form_matches_textbook_and_mpmath():
 
 
 def test_textbook_trap_and_kernel_on_small_a_rows():
-    """MATH.md: on the 10^4 x 2 10^4 grid the textbook float64 evaluation gets the wrong sign at a
-    few hundred cells with a < 0.006; mpmath shows they are false; the kernel settles them."""
+    """docs/math.md: on the 10^4 x 2 10^4 grid the textbook float64 evaluation gets the wrong sign
+    at a few hundred cells with a < 0.006; mpmath shows they are false; the kernel settles them."""
     n_a, n_phi = 10_000, 20_000
     a = np.linspace(0, np.pi, n_a + 2)[1:-1]
     a = a[a < 0.006]

@@ -133,7 +133,7 @@ def test_bad_input_raises():
 # ---------------------------------------------------------------- the saddle
 @pytest.mark.parametrize("K,value", [(2, 0.534155), (5, 0.256841), (10, 0.155735)])
 def test_saddle_matches_math_md(K, value):
-    assert saddle(K) == pytest.approx(value, abs=5e-7)  # MATH.md gives 6 decimals
+    assert saddle(K) == pytest.approx(value, abs=5e-7)  # docs/math.md gives 6 decimals
 
 
 @pytest.mark.parametrize("K", [2, 3, 5, 10, 37, 1000])

@@ -33,7 +33,7 @@ def test_h_endpoints_and_derivative():
     t = np.linspace(0.1, 3.0, 7)
     eps = 1e-6
     fd = (h(t + eps) - h(t - eps)) / (2 * eps)
-    # h'(t) = -(pi - t) sin t (MATH.md section 1); FD truncation ~ eps^2, rounding ~ 1e-16/eps.
+    # h'(t) = -(pi - t) sin t (docs/math.md section 1); FD truncation ~ eps^2, rounding ~ 1e-16/eps.
     np.testing.assert_allclose(fd, -(np.pi - t) * np.sin(t), atol=1e-9)
 
 

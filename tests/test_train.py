@@ -6,7 +6,7 @@
   antiparallel, and against central differences of the loss;
 - descent without polishing against a plain numpy loop w <- w - lr gradient_K written here
   (same iterates, same stopping iteration, same recorded states);
-- descent with Newton polishing against plain descent run by run (MATH.md section 9 setting);
+- descent with Newton polishing against plain descent run by run (docs/math.md section 9 setting);
 - statuses (diverged, zero_row, small_loss), restarts, worker invariance, input validation.
 
 Tolerances. The kernel and the numpy implementation evaluate the same closed forms with angles
@@ -43,7 +43,7 @@ from relucheck.theory.hessian import population_hessian
 from relucheck.theory.kernel import arccos_kernel
 
 EPS = np.finfo(float).eps
-GTOL = 1e-9 / (2 * math.pi)  # the census stopping rule (MATH.md section 9)
+GTOL = 1e-9 / (2 * math.pi)  # the census stopping rule (docs/math.md section 9)
 # plain descent: no polishing, no loss rule (threshold 0), so only the gtol rule stops a run
 PLAIN = dict(polish_tol=0.0, loss_tol=0.0)
 
@@ -69,7 +69,7 @@ def _teacher(rng: np.random.Generator, k: int, d: int, kind: str) -> np.ndarray:
 
 
 def _xavier(rng: np.random.Generator, R: int, n: int, d: int) -> np.ndarray:
-    """Census starts: every entry N(0, 1/d) (MATH.md section 9)."""
+    """Census starts: every entry N(0, 1/d) (docs/math.md section 9)."""
     return rng.normal(scale=1.0 / math.sqrt(d), size=(R, n, d))
 
 
@@ -89,7 +89,7 @@ def _mp_angle(u, v):
 
 
 def _mp_gradient(W, Ws, a, a_star, dps: int = 50):
-    """Eqn 8 (MATH.md section 2) and dJ/da at ``dps`` digits:
+    """Eqn 8 (docs/math.md section 2) and dJ/da at ``dps`` digits:
     grad_j = a_j / (2 pi) [sum_l b_l (pi - t_jl) v_l + (sum_l b_l |v_l| sin t_jl) e_j] over
     V = [W; W*], b = [a; -a*]; dJ/da_j = sum_l b_l k(w_j, v_l)."""
     with mp.workdps(dps):

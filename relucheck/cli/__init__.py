@@ -1,4 +1,4 @@
-"""The ``relucheck`` command: a thin click group over the experiments (DESIGN.md, layer 5).
+"""The ``relucheck`` command: a thin click group over the experiments (docs/design.md, layer 5).
 
 Each subcommand lives in its own module here and is registered below.
 """

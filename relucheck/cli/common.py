@@ -126,7 +126,7 @@ def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
 
 
 def common_options(f: Callable) -> Callable:
-    """--out, --seed, --quick, --quiet: defined once, used by every command (DESIGN.md)."""
+    """--out, --seed, --quick, --quiet: defined once, used by every command (docs/design.md)."""
     f = click.option("--quiet", is_flag=True,
                      help="No progress bar and no list of files written.")(f)
     f = click.option("--quick", is_flag=True,

@@ -1,7 +1,7 @@
 """Census: where gradient descent on the population loss ends, for teachers of k = 2 to 20 units.
 
 The setting of Safran and Shamir (ICML 2018), which is Figure 9's question asked of a standard
-random start (MATH.md section 9): Gaussian input, teacher W* = [I_k 0] (d = k by default), top
+random start (docs/math.md section 9): Gaussian input, teacher W* = [I_k 0] (d = k by default), top
 weights a = a* = 1 fixed, a student of n = k + e units, plain gradient descent
 w <- w - lr grad J (Eqn 8) from
 
@@ -341,7 +341,8 @@ def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
             "global minimum (n = k): Hessian positive definite", ok,
             "lambda_min = " + ", ".join(f"{g[0]:.4f}" for g in checks["global_pd"]),
             "lambda_min > 0 (analytic and FD)",
-            "at W = P W* the Hessian is positive definite (a strict minimum), MATH.md 8"))
+            "at W = P W* the Hessian is positive definite (a strict minimum), "
+            "docs/math.md section 8"))
     # Reported: shares, the S&S rule, not converged, Fig 9 statement, extra units.
     parts = []
     for i in range(main["k"].size):

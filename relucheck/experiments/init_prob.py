@@ -5,7 +5,7 @@ r = eps sqrt(2 pi / (d + 1)) |w*| (Theorem 6's largest radius; |w*| = 1 througho
 homogeneous of degree 1 in (w, w*)), and the probability of success is measured as
 
 1. the exact P(w0 in Omega), Omega = {|w - w*| < |w*|} inside the basin by Theorem 5, from the
-   1D integral of MATH.md section 5 (relucheck.theory.init_prob, ~1e-12 absolute);
+   1D integral of docs/math.md section 5 (relucheck.theory.init_prob, ~1e-12 absolute);
 2. its Monte Carlo estimate: w0 drawn uniformly in the d-ball (all d coordinates) against a
    random direction of w*, with a Wilson interval;
 3. the fraction of the same initialisations that converge to w* under the population dynamics
@@ -306,7 +306,7 @@ def _claims(p: Params, table: dict) -> list[Claim]:
                   f"relative margin {rel.min():.4g} of eps/2 at {_where(table, j)}; "
                   f"{b.size} (d, eps) points"),
         threshold="margin > quad error bound at every point",
-        justification=("exact 1D integral (MATH.md section 5) by quad, error bound "
+        justification=("exact 1D integral (docs/math.md section 5) by quad, error bound "
                        f"<= {qerr.max():.1e}, accurate to ~1e-12 (tested against 50-digit "
                        "mpmath of the lens-volume formula); no sampling involved"),
         value=float(table["margin"][i])))

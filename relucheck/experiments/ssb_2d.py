@@ -1,4 +1,4 @@
-"""Figure 8: the symmetric K-ReLU dynamics of Theorem 7 (Section 6.2; MATH.md section 6).
+"""Figure 8: the symmetric K-ReLU dynamics of Theorem 7 (Section 6.2; docs/math.md section 6).
 
 Teacher w*_j = e_j, student w_j = x e_j + y sum_{k != j} e_k: Eqn 8 reduces to the 2D field of
 :mod:`relucheck.theory.symmetric`. Panels: (a)-(b) the field for the first two K; (c) gradient

@@ -115,7 +115,7 @@ def sample_grid(p: Params) -> np.ndarray:
 
 
 def _scale(EF: np.ndarray, F_mean: np.ndarray, dist: str) -> float:
-    """Global scale c of E[F] (MATH.md section 3): 1 for Gaussian input (Eqn 5 is exact), the
+    """Global scale c of E[F] (docs/math.md section 3): 1 for Gaussian input (Eqn 5 is exact), the
     least-squares c = <E[F], F> / <E[F], E[F]> over all pairs for any other distribution."""
     if dist == "gaussian":
         return 1.0

@@ -1,4 +1,4 @@
-"""Where a run of gradient descent ended (MATH.md section 7): the teacher, a spurious local
+"""Where a run of gradient descent ended (docs/math.md section 7): the teacher, a spurious local
 minimum, a saddle, a degenerate critical point, or nowhere yet."""
 
 from __future__ import annotations

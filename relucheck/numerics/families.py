@@ -1,4 +1,5 @@
-"""Families of endpoints: critical points of J that are the same up to symmetry (MATH.md section 9).
+"""Families of endpoints: critical points of J that are the same up to symmetry
+(docs/math.md section 9).
 
 For a teacher with orthonormal rows W* (W* = [I_k 0] in the census), J(P W Q^T) = J(W) for every
 permutation P of the student's rows and every orthogonal Q of the input space that permutes the

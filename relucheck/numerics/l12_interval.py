@@ -1,6 +1,6 @@
 """Rigorous enclosures of Conjecture 1's functions on boxes, in python-flint ``arb`` balls.
 
-K = 2 in the plane (MATH.md section 4; :mod:`relucheck.theory.critical`): L12 = sin a G12 and
+K = 2 in the plane (docs/math.md section 4; :mod:`relucheck.theory.critical`): L12 = sin a G12 and
 L21 = sin a G21 with, for H = h(a), p = pi - H, K_a = (pi - a) sin a / (p (pi + H)),
 
     G12 = (pi - t1) sin phi        - K_a (pi h(t2) - H h(t1))

@@ -1,4 +1,4 @@
-"""Comparing a student to the teacher up to permutation of hidden units (MATH.md section 7).
+"""Comparing a student to the teacher up to permutation of hidden units (docs/math.md section 7).
 
 The loss (Eqn 2) and the gradient (Eqn 8) are invariant to permuting the student's rows, so a
 solution is the teacher when some permutation of its rows is W*: match rows by the assignment

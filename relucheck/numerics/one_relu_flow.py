@@ -8,7 +8,7 @@ leaves time unchanged. All runs are integrated together, vectorised, each with i
 
 Convergence criterion (a certificate, not a tolerance at a final time). With rho = 1/2, let
 J_rho be a lower bound of the population loss J on the circle |w - w*| = rho (J in closed form,
-MATH.md section 2). The trap {|w - w*| < rho, J(w) < J_rho} is forward invariant: J never
+docs/math.md section 2). The trap {|w - w*| < rho, J(w) < J_rho} is forward invariant: J never
 increases along the flow (Eqn 16), so a run inside cannot reach the circle. The closed ball
 excludes the origin (rho < |w*|) and holds no critical point but w* (in the plane,
 d(angle)/dt = -(pi - t) sin t / (2 pi |w|) vanishes only at t in {0, pi}, and on t = 0,
@@ -48,7 +48,7 @@ def planar_gradient(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def planar_loss(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Population loss J (Eqn 2, N = 1) at w = (x, y), w* = (1, 0), through the arc-cosine kernel:
 
-    J = 1/2 [|w|^2 / 2 - |w| h(t) / pi + 1/2] (MATH.md section 2 with K = 1).
+    J = 1/2 [|w|^2 / 2 - |w| h(t) / pi + 1/2] (docs/math.md section 2 with K = 1).
     """
     n = np.hypot(x, y)
     t = np.abs(np.arctan2(y, x))

@@ -1,4 +1,4 @@
-"""Random inputs and random (e, w) pairs for the Monte Carlo checks (MATH.md section 3)."""
+"""Random inputs and random (e, w) pairs for the Monte Carlo checks (docs/math.md section 3)."""
 
 from __future__ import annotations
 

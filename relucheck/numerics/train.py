@@ -30,7 +30,7 @@ when polishing is tried, so strict minima still end polished, at a gradient near
 
 Divergence, overflow and non-finite values end a run with status ``diverged``, never an
 exception. With ``restarts`` > 0 a run whose gradient exceeds ``g_limit`` starts again from its
-initial state with half the step (Safran and Shamir's rule, MATH.md section 9).
+initial state with half the step (Safran and Shamir's rule, docs/math.md section 9).
 """
 
 from __future__ import annotations

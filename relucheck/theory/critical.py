@@ -1,5 +1,5 @@
 """Critical-point functions of Section 5: M_r, m_{jj'} and L_{jj'} (Eqns 10 to 14), and their
-K = 2 in-plane reduction behind Conjecture 1 and Figure 10 (MATH.md section 4).
+K = 2 in-plane reduction behind Conjecture 1 and Figure 10 (docs/math.md section 4).
 
 General K (Section 5.2). For unit weights e_1..e_K with pairwise angles theta_j^k = angle(e_j, e_k)
 and one teacher direction e* with theta*_l = angle(e*, e_l):
@@ -22,9 +22,10 @@ h(a) cos a + (pi - a) sin^2 a = (pi - a) + sin a cos a), so v^T M_r^{-1} m_12 = 
     L21 = sin a [ -(pi - t2) sin(phi - a) - K_a (pi h(t1) - H h(t2)) ]
 
 (the L21 line by the same steps with 1 <-> 2). This form drops the 1/a^2 of M_r^{-1} that the
-textbook evaluation cancels against (MATH.md, numerical trap); what remains needs D, i.e. pi - h(a),
-without cancellation: pi - h(a) = 2 pi sin^2(a/2) - (sin a - a cos a), the last term by its series
-for small a. :func:`L_plane` uses it; :func:`L_plane_textbook` is MATH.md's formula as printed.
+textbook evaluation cancels against (docs/math.md, numerical trap); what remains needs D, i.e.
+pi - h(a), without cancellation: pi - h(a) = 2 pi sin^2(a/2) - (sin a - a cos a), the last
+term by its series for small a. :func:`L_plane` uses it; :func:`L_plane_textbook` is the
+formula of docs/math.md as printed.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def plane_angles(a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, ...]:
     """t1 = angle(e*, e1), t2 = angle(e*, e2) and their cosines and sines (K = 2, in plane).
 
     Angles are folded differences, never arccos of a dot product; the cosines and sines use only
-    cos phi, sin phi, cos a, sin a (MATH.md section 4, cheap evaluation):
+    cos phi, sin phi, cos a, sin a (docs/math.md section 4, cheap evaluation):
     cos t1 = cos phi, sin t1 = |sin phi|, cos t2 = cos phi cos a + sin phi sin a,
     sin t2 = |sin phi cos a - cos phi sin a|.
     """
@@ -102,8 +103,9 @@ def plane_angles(a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def L_plane_textbook(a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(L12, L21) for K = 2 in the plane, MATH.md section 4 as printed (Eqn 14 with the explicit
-    2 x 2 inverse of M_r). Cancels catastrophically as a -> 0: kept as the trap to test against."""
+    """(L12, L21) for K = 2 in the plane, docs/math.md section 4 as printed (Eqn 14 with the
+    explicit 2 x 2 inverse of M_r). Cancels catastrophically as a -> 0: kept as the trap to test
+    against."""
     a = np.asarray(a, dtype=float)
     t1, t2, c1, s1, c2, s2 = plane_angles(a, phi)
     ca, sa = np.cos(a), np.sin(a)

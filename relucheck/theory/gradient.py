@@ -106,7 +106,7 @@ def gradient_a(
     a: np.ndarray | None = None,
     a_star: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Gradient of J with respect to the student's top weights a (MATH.md section 2).
+    """Gradient of J with respect to the student's top weights a (docs/math.md section 2).
 
     dJ/da_j = sum_k a_k k(w_j, w_k) - sum_k a*_k k(w_j, w*_k), k the arc-cosine kernel.
     """

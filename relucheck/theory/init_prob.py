@@ -3,7 +3,7 @@
 Omega = {w : |w - w*| < |w*|} lies in the basin of w* (Theorem 5). For w0 uniform in the ball
 B_r = {|w| <= r} and |w*| = 1 (Eqn 6 is homogeneous of degree 1 in (w, w*), so r is r / |w*|):
 write w0 = r s u with s^d ~ U(0, 1) and u uniform on the sphere, c = u . w*/|w*|. Then
-|w0 - w*|^2 < 1 iff r s < 2 c, c^2 ~ Beta(1/2, (d - 1)/2), and (MATH.md section 5)
+|w0 - w*|^2 < 1 iff r s < 2 c, c^2 ~ Beta(1/2, (d - 1)/2), and (docs/math.md section 5)
 
     P(w0 in Omega) = int_0^1 d s^(d-1) P(c > r s / 2) ds,
     P(c > t) = 1/2 I_{1 - t^2}((d - 1)/2, 1/2) = 1/2 (1 - I_{t^2}(1/2, (d - 1)/2)),  0 <= t <= 1,
@@ -12,7 +12,7 @@ and P(c > t) = 0 for t >= 1. The integral runs over the radius fraction s, never
 the density rho^(d-1) / r^d overflows for large d.
 
 Accuracy. The tail is evaluated as 1/2 (1 - betainc(1/2, (d - 1)/2, t^2)), accurate to ~1e-16
-absolute for every t: the form of MATH.md with the argument 1 - t^2 loses the digits of t^2
+absolute for every t: the form of docs/math.md with the argument 1 - t^2 loses the digits of t^2
 when t is small (an absolute error of about 1e-16 / t in the tail), and scipy's
 betaincc(1/2, 1/2, x) is off by up to 6e-11 for x < 1e-12 (scipy 1.17; d = 2, small r s).
 quad (QUADPACK QAGP, with break points at s = 1 - k/d where the weight d s^(d-1) is

@@ -1,6 +1,6 @@
 """The arc-cosine kernel: the second moment of two ReLUs under Gaussian input.
 
-E_x[relu(u . x) relu(v . x)] = |u| |v| h(t_uv) / (2 pi), x ~ N(0, I)  (MATH.md section 2; it is
+E_x[relu(u . x) relu(v . x)] = |u| |v| h(t_uv) / (2 pi), x ~ N(0, I)  (docs/math.md section 2; it is
 the inner product behind the loss of Eqn 2 and the normal equations of Section 5.1).
 """
 

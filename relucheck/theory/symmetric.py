@@ -1,4 +1,4 @@
-"""The symmetric K-ReLU dynamics of Theorem 7 (Section 6.2, Eqns 17-18; MATH.md section 6).
+"""The symmetric K-ReLU dynamics of Theorem 7 (Section 6.2, Eqns 17-18; docs/math.md section 6).
 
 Teacher w*_j = e_j (orthonormal, d = K), student w_j = x e_j + y sum_{k != j} e_k, top weights 1.
 Eqn 8 keeps this form (Eqn 17: the gradient of row j is the cyclic shift of row 1's), so the K x K
@@ -90,7 +90,7 @@ def _terms(x, y, K) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
 
 
 def velocity_terms(x, y, K) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """The terms of 2 pi dx/dt and 2 pi dy/dt (Theorem 7, MATH.md section 6), unsummed.
+    """The terms of 2 pi dx/dt and 2 pi dy/dt (Theorem 7, docs/math.md section 6), unsummed.
 
     Exposed so that callers can bound the rounding of the sum by eps * sum |terms|.
     """
