@@ -277,3 +277,45 @@ def test_eigen_error_bound(rng):
     assert 0 < hessian_eigen_error(Hp, k) < 1e-10
     with pytest.raises(ValueError):
         hessian_eigen_error(_flat(Hp))
+
+
+# ---------------------------------------------------------------- the compiled twin
+def _compiled(W, W_star, a, a_star):
+    from relucheck.numerics import fastgrad
+
+    n, d = W.shape
+    H = np.empty((n * d, n * d))
+    ok = fastgrad.hessian(np.ascontiguousarray(W), np.ascontiguousarray(a),
+                          np.ascontiguousarray(W_star), np.ascontiguousarray(a_star), H)
+    return ok, H
+
+
+@pytest.mark.parametrize("n,k,d", [(1, 1, 1), (3, 2, 5), (5, 5, 5), (6, 4, 9)])
+def test_compiled_hessian_equals_numpy(rng, n, k, d):
+    """fastgrad.hessian (used by Newton polishing and the endpoint classes) against
+    population_hessian, at random points with mixed-sign top weights and with a student row
+    parallel, antiparallel and equal in direction to a teacher row (the limits t = 0, pi)."""
+    for trial in range(3):
+        W = rng.standard_normal((n, d))
+        W_star = rng.standard_normal((k, d))
+        a, a_star = rng.standard_normal(n), rng.standard_normal(k)
+        if trial >= 1 and n >= 3:
+            W[1] = 3.0 * W[0]
+            W[2] = -0.5 * W[0]
+            W_star[0] = 2.0 * W[0]
+        if trial == 2:
+            W_star[-1] = 0.0  # a zero teacher row adds nothing
+        ok, H = _compiled(W, W_star, a, a_star)
+        R = _flat(population_hessian(W, W_star, a, a_star))
+        assert ok
+        assert np.array_equal(H, H.T)
+        assert np.max(np.abs(H - R)) <= 64 * EPS * np.max(np.abs(R))
+
+
+@pytest.mark.parametrize("bad", [0.0, np.nan, np.inf])
+def test_compiled_hessian_refuses_zero_or_nonfinite_row(rng, bad):
+    W = rng.standard_normal((3, 4))
+    W[1, :] = 0.0 if bad == 0.0 else W[1]
+    W[1, 2] = bad
+    ok, H = _compiled(W, np.eye(4)[:3], np.ones(3), np.ones(3))
+    assert not ok and np.all(np.isnan(H))

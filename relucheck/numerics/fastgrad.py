@@ -299,3 +299,103 @@ def loss(W, a, Ws, a_star):
             pt, st = _angle_of(c, V[p], V[q], d)
             J += b[p] * b[q] * _kernel(nv[p], nv[q], pt, st, c)
     return max(J, 0.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _perp_unit(e, f, c, d, out):
+    """The unit direction of p = f - c e (c = e . f, e and f unit rows) into ``out``, 0 when
+    p = 0. p is formed without cancellation: p = (f - e) + |f - e|^2 / 2 e for c >= 0 and
+    p = (f + e) - |f + e|^2 / 2 e for c < 0 (as in :mod:`relucheck.theory.hessian`)."""
+    sign = -1.0 if c >= 0.0 else 1.0
+    h = _chord(f, e, d, sign)
+    s = 0.0
+    for i in range(d):
+        x = (f[i] + sign * e[i]) - sign * 0.5 * h * h * e[i]
+        out[i] = x
+        s += x * x
+    r = math.sqrt(s)
+    for i in range(d):
+        out[i] = out[i] / r if r > 0.0 else 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def hessian(W, a, Ws, a_star, H):
+    """The Hessian of J in W (top weights fixed) of one state into H (n d, n d), the compiled
+    twin of :func:`relucheck.theory.hessian.population_hessian` (same formulas, docs/math.md
+    section 8; the test suite checks one against the other):
+
+        H_jl = a_j a_l / (2 pi) [(pi - t) I + sin t (p^ q^T + u^_j u^_l^T)]        (l != j),
+        H_jj = a_j^2 I / 2 + sum_{l != j} a_j b_l |v_l| sin t_jl / (2 pi |w_j|)
+                                           (p^ p^T + I - u^_j u^_j^T)
+
+    over the rows v_l of [W; W*] with b = [a; -a*], p = v^_l - cos t u^_j, q = u^_j - cos t v^_l,
+    then symmetrised. Returns False (H filled with NaN) for a zero or non-finite row.
+    """
+    n, d = W.shape
+    k = Ws.shape[0]
+    m = n + k
+    V = np.zeros((m, d))
+    b = np.zeros(m)
+    nv = np.zeros(m)
+    for p in range(m):
+        s = 0.0
+        for i in range(d):
+            x = W[p, i] if p < n else Ws[p - n, i]
+            V[p, i] = x
+            s += x * x
+        b[p] = a[p] if p < n else -a_star[p - n]
+        nv[p] = math.sqrt(s)
+        if p < n and not (0.0 < nv[p] < BLOWUP):
+            H[:, :] = math.nan
+            return False
+        if nv[p] > 0.0:
+            for i in range(d):
+                V[p, i] /= nv[p]
+    H[:, :] = 0.0
+    pu = np.zeros(d)
+    qu = np.zeros(d)
+    for j in range(n):
+        u = V[j]
+        jd = j * d
+        for l in range(m):
+            if l == j or nv[l] == 0.0:
+                continue
+            v = V[l]
+            c = 0.0
+            for i in range(d):
+                c += u[i] * v[i]
+            pt, st = _angle_of(c, u, v, d)
+            _perp_unit(u, v, c, d, pu)
+            coef = a[j] * b[l] * nv[l] * st / (_TWO_PI * nv[j])
+            for x in range(d):
+                H[jd + x, jd + x] += coef
+                for y in range(d):
+                    H[jd + x, jd + y] += coef * (pu[x] * pu[y] - u[x] * u[y])
+            if l < n:
+                _perp_unit(v, u, c, d, qu)
+                w = a[j] * a[l] / _TWO_PI
+                ld = l * d
+                for x in range(d):
+                    H[jd + x, ld + x] += w * pt
+                    for y in range(d):
+                        H[jd + x, ld + y] += w * st * (pu[x] * qu[y] + u[x] * v[y])
+        for x in range(d):
+            H[jd + x, jd + x] += 0.5 * a[j] * a[j]
+    N = n * d
+    for x in range(N):
+        for y in range(x + 1, N):
+            h = 0.5 * (H[x, y] + H[y, x])
+            H[x, y] = h
+            H[y, x] = h
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def hessian_batch(W, a, Ws, a_star):
+    """Hessians (B, n d, n d) of a batch W (B, n, d), a (B, n); NaN for a run with a zero or
+    non-finite row."""
+    B, n, d = W.shape
+    H = np.empty((B, n * d, n * d))
+    for r in range(B):
+        hessian(W[r], a[r], Ws, a_star, H[r])
+    return H

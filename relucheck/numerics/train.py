@@ -48,7 +48,6 @@ from relucheck.numerics import fastgrad
 from relucheck.numerics.parallel import cores
 from relucheck.progress import Progress, null_progress
 from relucheck.theory.gradient import population_loss
-from relucheck.theory.hessian import population_hessian
 
 #: Run status after :func:`train`.
 CONVERGED, SMALL_LOSS, MAX_ITERS, DIVERGED, ZERO_ROW = (
@@ -142,9 +141,11 @@ def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.n
     G, _, g = gradient(x[None], a[None], W_star, a_star)
     g = float(g[0])
     first = total = 0.0
+    H = np.empty((n * d, n * d))
+    a = np.ascontiguousarray(a, dtype=float)
     for step in range(1, max_steps + 1):
-        H = population_hessian(x, W_star, a, a_star).reshape(n * d, n * d)
-        if not np.all(np.isfinite(H)):
+        # the compiled Hessian (nogil, ~10x the numpy one's speed; tested against it)
+        if not fastgrad.hessian(x, a, W_star, a_star, H) or not np.all(np.isfinite(H)):
             return None
         try:
             np.linalg.cholesky(H)  # exists iff H is positive definite (to rounding)
