@@ -1,4 +1,5 @@
-"""The census figure, drawn from census.csv (per cell), census_families.csv and census_runs.csv.
+"""The census figure (plain-text labels and tick labels, no mathtext: see
+:class:`relucheck.output.style.SuperscriptLogFormatter`), drawn from census.csv (per cell), census_families.csv and census_runs.csv.
 
 (a) share of runs at spurious local minima against k, one line per number of extra units e, with
 95% Wilson bands; (b) the loss of every spurious family against k, marker area by its count;
@@ -12,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from relucheck.output.style import TEXT_WIDTH, paper_style, subplots
+from relucheck.output.style import TEXT_WIDTH, log_axis, paper_style, subplots
 from relucheck.result import Table
 
 EXTRA_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -56,9 +57,9 @@ def plot(tables: dict[str, Table]) -> Figure:
             ax_a.fill_between(k, main["spurious_low"][m][order], main["spurious_high"][m][order],
                               color=c, alpha=0.2, lw=0)
             ax_a.plot(k, main["spurious_share"][m][order], "o-", color=c, ms=3,
-                      label=f"$n = k{'+' + str(int(e)) if e else ''}$")
+                      label=f"n = k{' + ' + str(int(e)) if e else ''}")
         ax_a.set_ylim(-0.02, 1.02)
-        ax_a.set_xlabel("teacher units $k$")
+        ax_a.set_xlabel("teacher units k")
         ax_a.set_ylabel("share of runs at a spurious minimum")
         runs_per = sorted({int(r) for r in main["runs"]})
         ax_a.set_title(f"(a) spurious share ({'/'.join(map(str, runs_per))} runs per cell, "
@@ -77,9 +78,9 @@ def plot(tables: dict[str, Table]) -> Figure:
                               zip(fam["k"][m], fam["n"][m], fam["count"][m], strict=True)])
             ax_b.scatter(fam["k"][m] + _offset(e, extras), fam["loss"][m], s=4 + 150 * share,
                          color=_color(int(e)), alpha=0.6, lw=0.3, edgecolor="k")
-        ax_b.set_yscale("log")
-        ax_b.set_xlabel("teacher units $k$")
-        ax_b.set_ylabel(r"loss $J$ of the family")
+        log_axis(ax_b)
+        ax_b.set_xlabel("teacher units k")
+        ax_b.set_ylabel("loss J of the family")
         ax_b.set_title("(b) spurious families (area: share of runs)", fontsize=8)
         if not spur.any():
             ax_b.text(0.5, 0.5, "no spurious minimum found", transform=ax_b.transAxes,
@@ -88,7 +89,7 @@ def plot(tables: dict[str, Table]) -> Figure:
             ax_b.set_yticks([])
         else:
             ax_b.legend(handles=[Line2D([], [], ls="", marker="o", color=_color(int(e)),
-                                        alpha=0.6, label=f"$e = {int(e)}$") for e in extras],
+                                        alpha=0.6, label=f"e = {int(e)}") for e in extras],
                         fontsize=6.5, frameon=False, loc="best")
 
         # (c) lambda_min of every family, the global minimum's included
@@ -106,9 +107,9 @@ def plot(tables: dict[str, Table]) -> Figure:
                                  s=14, facecolor="none" if marker not in "x+" else color,
                                  edgecolor=color if marker not in "x+" else None,
                                  color=color if marker in "x+" else None, lw=0.8)
-        ax_c.set_yscale("log")
-        ax_c.set_xlabel("teacher units $k$ (shifted by $e$)")
-        ax_c.set_ylabel(r"$|\lambda_{\min}|$ of the Hessian")
+        log_axis(ax_c)
+        ax_c.set_xlabel("teacher units k (shifted by e)")
+        ax_c.set_ylabel("|λₘᵢₙ| of the Hessian")
         ax_c.set_title(r"(c) smallest Hessian eigenvalue per family", fontsize=8)
         handles = [Line2D([], [], ls="", marker=CLASS_STYLE[c][0], color=CLASS_STYLE[c][1],
                           mfc="none" if CLASS_STYLE[c][0] not in "x+" else CLASS_STYLE[c][1],
@@ -128,14 +129,14 @@ def plot(tables: dict[str, Table]) -> Figure:
                 x = i + _offset(e, extras) * 2 + rng.uniform(-0.08, 0.08, int(m.sum()))
                 ax_d.scatter(x, np.maximum(runs["iterations"][m], 1), s=2, color=_color(int(e)),
                              alpha=0.35, lw=0)
-        ax_d.set_yscale("log")
+        log_axis(ax_d)
         ax_d.set_xlim(-0.5, len(present) - 0.5)
         ax_d.set_xticks(range(len(present)), [CLASS_STYLE[c][2] for c in present], fontsize=7)
         ax_d.set_ylabel("descent steps")
-        ax_d.set_title("(d) steps to the endpoint, by class (colour: $e$)", fontsize=8)
+        ax_d.set_title("(d) steps to the endpoint, by class (colour: e)", fontsize=8)
         for ax in (ax_a, ax_b, ax_c):
             ax.set_xticks(ks if len(ks) <= 12 else ks[::2])
             ax.set_xlim(min(ks) - 0.5, max(ks) + 0.5)
-        fig.suptitle(r"Census: $W^* = I_k$, $a = a^* = 1$, student $n = k + e$ units, "
+        fig.suptitle("Census: W* = Iₖ, a = a* = 1, student n = k + e units, "
                      "gradient descent from random starts", fontsize=8)
     return fig

@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from relucheck.output.writers import atomic_write
@@ -52,6 +53,34 @@ COLORS = {
     "reference": "#555555",
     "bias": "#2ca02c",
 }
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-−+.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻⁺·")
+
+
+class SuperscriptLogFormatter(ticker.LogFormatterSciNotation):
+    """Log-axis tick labels as plain text with Unicode superscripts (10⁻³, 2×10⁻³).
+
+    The same labels as matplotlib's default, without mathtext: a mathtext label is parsed (in
+    pure Python) once per label and resolution, which for a figure with several log axes is
+    most of the time of a save (0.7 s of the census figure's 2.5 s). DejaVu Sans has every glyph.
+    """
+
+    def __call__(self, x, pos=None):
+        text = super().__call__(x, pos)  # e.g. "$\\mathdefault{2\\times10^{-3}}$" or ""
+        if not text.startswith("$"):
+            return text
+        body = text.strip("$").replace("\\mathdefault", "").replace("\\times", "×")
+        base, _, power = body.partition("^")
+        return base.strip("{}") + power.strip("{}").translate(_SUPERSCRIPT)
+
+
+def log_axis(ax, which: str = "y") -> None:
+    """Put the x or y axis of ``ax`` on a log scale, labelled by :class:`SuperscriptLogFormatter`."""
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_major_formatter(SuperscriptLogFormatter())
+    axis.set_minor_formatter(SuperscriptLogFormatter(labelOnlyBase=False))
 
 
 def subplots(nrows: int, ncols: int, **kwargs):
