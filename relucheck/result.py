@@ -67,6 +67,7 @@ class Result:
     claims: list[Claim]
     params: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the JSON record
+    documents: dict[str, Any] = field(default_factory=dict)  # written as <stem>_<name>.json
 
     @property
     def failed(self) -> list[Claim]:

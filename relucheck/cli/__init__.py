@@ -12,6 +12,7 @@ from relucheck.cli import all as all_
 from relucheck.cli import (
     census,
     check_certificate,
+    check_minimum,
     conjecture1_grid,
     init_prob,
     noise_sweep,
@@ -34,5 +35,5 @@ def main() -> None:
 
 
 for _module in (verify_formula, conjecture1_grid, ssb_2d, noise_sweep, init_prob, census, all_,
-                plot, check_certificate):
+                plot, check_certificate, check_minimum):
     main.add_command(_module.command)

@@ -57,6 +57,11 @@ class Init(click.ParamType):
 @click.option("--polish-tol", type=FiniteFloat(min=0), default=None,
               help=f"Newton polishing is tried below this gradient; 0: plain descent only "
                    f"[default {D.polish_tol:g}].")
+@click.option("--certify", is_flag=True, default=None,
+              help="Prove every spurious family (and the n = k global minimum) a strict local "
+                   "minimum in interval arithmetic; adds the columns certified, radius, loss_lo, "
+                   "loss_hi, lambda_min_lo to census_families.csv and writes "
+                   "census_certificates.json (re-check: relucheck check-minimum).")
 @common_options
 def command(out, seed, quick, quiet, K, extra, **rest):
     """Where gradient descent ends: the share of runs at spurious local minima, and the minima
@@ -65,7 +70,8 @@ def command(out, seed, quick, quiet, K, extra, **rest):
     Every endpoint is classified by the analytic Hessian (teacher, spurious_minimum, saddle,
     degenerate, singular, diverged, not_converged) and grouped into families up to the
     permutation symmetry. Writes census.csv (per cell), census_runs.csv, census_families.csv,
-    census_representatives.csv, census.json, census.png and census.pdf.
+    census_representatives.csv, census.json, census.png and census.pdf; with --certify also
+    census_certificates.json, and the command exits 1 when a family cannot be proved.
     """
     given = dict(rest, K=flatten(K), extra=flatten(extra))
     params = build_params(D, exp.QUICK if quick else None, given)

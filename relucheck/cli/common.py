@@ -200,6 +200,10 @@ def run_and_write(
         paths += save_figure(plot(read_csv(paths[0])), out, result.stem)
     elif result.stem in FIGURES:
         paths += save_figure(draw(paths[0])[1], out, result.stem)
+    for name, doc in result.documents.items():
+        doc_path = out / f"{result.stem}_{name}.json"
+        write_json(doc_path, doc)
+        paths.append(doc_path)
     json_path = out / f"{result.stem}.json"
     context = {
         "command": command,

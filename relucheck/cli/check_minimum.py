@@ -1,0 +1,60 @@
+"""``relucheck check-minimum``: re-verify certificates of strict local minima from their file."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from relucheck.progress import tqdm_progress
+
+
+def _not_a_certificate(path: Path, why: str) -> None:
+    click.echo(f"Error: {path} is not a minimum certificate: {why}", err=True)
+    sys.exit(2)
+
+
+@click.command("check-minimum")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes; 0: one per core.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def command(path: Path, workers: int, quiet: bool) -> None:
+    """Re-verify census_certificates.json (written by `relucheck census --certify`) from the file
+    alone.
+
+    For every certificate the interval proof is recomputed on the stored box (Krawczyk inclusion
+    of the critical point, positive definiteness of the Hessian on the box, the loss enclosure)
+    and must imply the stored claims. Exit 0 when every certificate is VALID, 1 when one is
+    INVALID (naming it and the failed step), 2 when the file is not a certificate.
+    """
+    from relucheck.experiments import minimum_certificates as mc
+    from relucheck.numerics.l12_interval import FLINT_HINT, arb
+    from relucheck.numerics.parallel import cores
+
+    if arb is None:
+        _not_a_certificate(path, FLINT_HINT)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        _not_a_certificate(path, f"cannot read it ({exc.__class__.__name__}: {exc})")
+    except json.JSONDecodeError as exc:
+        _not_a_certificate(path, f"not JSON ({exc})")
+    t0 = time.perf_counter()
+    try:
+        count, problems = mc.check_document(doc, workers=cores(workers),
+                                            progress=tqdm_progress(quiet))
+    except mc.NotACertificate as exc:
+        _not_a_certificate(path, str(exc))
+    wall = time.perf_counter() - t0
+    if problems:
+        click.echo(f"{path}: INVALID, {len(problems)} of {count} certificate(s) fail:")
+        for msg in problems:
+            click.echo(f"  {msg}")
+        sys.exit(1)
+    click.echo(f"{path}: VALID. {count} certificate(s) re-proved ({wall:.1f} s): each names a "
+               "strict local minimum of J within its radius, with its loss interval and "
+               "eigenvalue bound.")
