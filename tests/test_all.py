@@ -33,13 +33,13 @@ def two_runs(tmp_path_factory):
 
 def test_every_command_runs_and_the_summary_lists_every_claim(two_runs):
     out, output = two_runs[0]
-    stems = {exp.STEM for _, exp in experiments()}
+    stems = {exp.STEM for _, exp, _ in experiments()}
     for stem in stems:
         for ext in ("csv", "json", "png", "pdf"):
             assert (out / f"{stem}.{ext}").exists(), f"{stem}.{ext}"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["theorem_level_failures"] == 0
-    assert [c["command"] for c in summary["commands"]] == [n for n, _ in experiments()]
+    assert [c["command"] for c in summary["commands"]] == [n for n, _, _ in experiments()]
     n_claims = sum(len(c["claims"]) for c in summary["commands"])
     lines = (out / "summary.csv").read_text().splitlines()
     assert lines[0] == "command,claim,level,measured,threshold,verdict,wall_seconds"

@@ -16,21 +16,22 @@ from relucheck.cli.common import check_writable, common_options, run_and_write
 from relucheck.progress import tqdm_progress
 
 #: The commands `all` runs, in order, with their experiment modules (imported when run, so that
-#: `relucheck <one command>` does not pay for importing every experiment).
+#: `relucheck <one command>` does not pay for importing every experiment) and the parameters
+#: their flags set.
 COMMANDS = [
-    ("verify-formula", "verify_formula"),
-    ("conjecture1-grid", "conjecture1_grid"),
-    ("conjecture1-grid --certify", "conjecture1_certify"),
-    ("ssb-2d", "ssb_2d"),
-    ("noise-sweep", "noise_sweep"),
-    ("init-prob", "init_prob"),
-    ("census", "census"),
+    ("verify-formula", "verify_formula", {}),
+    ("conjecture1-grid", "conjecture1_grid", {}),
+    ("conjecture1-grid --certify", "conjecture1_certify", {}),
+    ("ssb-2d", "ssb_2d", {}),
+    ("noise-sweep", "noise_sweep", {}),
+    ("init-prob", "init_prob", {}),
+    ("census --certify", "census", {"certify": True}),
 ]
 
 
-def experiments() -> list[tuple[str, ModuleType]]:
-    return [(name, importlib.import_module(f"relucheck.experiments.{module}"))
-            for name, module in COMMANDS]
+def experiments() -> list[tuple[str, ModuleType, dict]]:
+    return [(name, importlib.import_module(f"relucheck.experiments.{module}"), flags)
+            for name, module, flags in COMMANDS]
 SUMMARY = "summary"
 
 
@@ -60,8 +61,8 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
     rows = []
     t0 = time.perf_counter()
     with progress(len(COMMANDS), "relucheck all") as bar:
-        for name, exp in experiments():
-            params = exp.Params()
+        for name, exp, flags in experiments():
+            params = exp.Params(**flags)
             if quick:
                 params = dataclasses.replace(params, **exp.QUICK)
             argv = f"relucheck {name} --out {out} --seed {seed}" + (" --quick" if quick else "")

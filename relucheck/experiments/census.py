@@ -232,18 +232,22 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     params = asdict(p)
     params["gtol_times_2pi"] = p.gtol * 2 * math.pi
     claims = _claims(p, tables, checks)
-    documents = {}
+    documents, summary = {}, {}
     if p.certify:
         from relucheck.experiments import minimum_certificates as mc
 
         proofs = prove_families(to_prove, prec=p.prec, workers=p.workers, progress=progress)
         claims.append(_certify_columns(tables["families"], to_prove, proofs))
+        # wall times vary from run to run: in the JSON record, not in the (byte-stable) CSV
+        summary["certify_seconds"] = [
+            {"k": k, "n": n, "family": f, "seconds": round(pr.seconds, 3)}
+            for (k, n, _, f, _, _), pr in zip(to_prove, proofs, strict=True)]
         certs = [mc.certificate(k, n, d, f, mc.SPURIOUS if c == MINIMUM else mc.GLOBAL, W,
                                 teacher(k, d), np.ones(n), np.ones(k), pr)
                  for (k, n, d, f, c, W), pr in zip(to_prove, proofs, strict=True) if pr.ok]
         if certs:
             documents["certificates"] = mc.document(certs)
-    return Result(STEM, tables, claims, params, documents=documents)
+    return Result(STEM, tables, claims, params, summary=summary, documents=documents)
 
 
 def _prove_task(task: tuple) -> Proof:
@@ -265,8 +269,7 @@ def prove_families(tasks: list[tuple], *, prec: int, workers: int,
 
 
 #: Columns that --certify adds to census_families.csv.
-CERTIFY_COLUMNS = ("certified", "radius", "loss_lo", "loss_hi", "lambda_min_lo",
-                   "certify_seconds", "certify_note")
+CERTIFY_COLUMNS = ("certified", "radius", "loss_lo", "loss_hi", "lambda_min_lo", "certify_note")
 
 
 def _certify_columns(fam: dict, tasks: list[tuple], proofs: list[Proof]) -> Claim:
@@ -279,15 +282,14 @@ def _certify_columns(fam: dict, tasks: list[tuple], proofs: list[Proof]) -> Clai
         if pr is None:
             note = ("not attempted: with n > k the global minima are not isolated (not strict)"
                     if c == TEACHER else f"not attempted: class {c}")
-            row = (0, math.nan, math.nan, math.nan, math.nan, math.nan, note)
+            row = (0, math.nan, math.nan, math.nan, math.nan, note)
         else:
             ok = pr.ok and (c != MINIMUM or pr.loss_lo > 0)
             note = "proved" if ok else (
                 f"{pr.step}: {pr.reason}" if not pr.ok else "loss_lo <= 0: not proved spurious")
             if not ok:
                 failed.append(f"k={int(k)} n={int(n)} family {int(f)}: {note}")
-            row = (int(ok), pr.radius, pr.loss_lo, pr.loss_hi, pr.lambda_min_lo,
-                   round(pr.seconds, 3), note)
+            row = (int(ok), pr.radius, pr.loss_lo, pr.loss_hi, pr.lambda_min_lo, note)
         for col, v in zip(CERTIFY_COLUMNS, row, strict=True):
             cols[col].append(v)
     for col, v in cols.items():
