@@ -42,6 +42,10 @@ CASES = [
                                             "300"], None, None),
     ("numpy baseline --K 10 --extra 0 --runs 300",
      [SCRIPT + "numpy_descent.py", "--K", "10", "--extra", "0", "--runs", "300"], None, None),
+    ("interval proof of a k = n = 10 spurious family (with its descent)",
+     [SCRIPT + "certify_minimum.py", "--k", "10"], 10.0, None),
+    ("interval proof of a k = n = 20 spurious family (with its descent)",
+     [SCRIPT + "certify_minimum.py", "--k", "20"], 120.0, None),
     ("census --K 20 --runs 1000 (memory)", ["census", "--K", "20", "--runs", "1000"], None,
      400.0),
 ]

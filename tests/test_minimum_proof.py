@@ -289,3 +289,17 @@ def test_census_certify_exits_1_and_says_why_when_a_family_cannot_be_proved(monk
     assert np.all(fam["certified"] == 0)
     assert any("refused on purpose" in s for s in fam["certify_note"])
     assert not (tmp_path / "census_certificates.json").exists()
+
+
+def test_census_prec_reaches_the_proofs():
+    p = census.Params(K=(3,), extra=(0,), runs=5, certify=True, prec=96, workers=1)
+    res = census.run(p, np.random.default_rng(0))
+    certs = res.documents["certificates"]["certificates"]
+    assert certs and all(c["precision_bits"] == 96 for c in certs)
+    assert mc.check_document(json.loads(json.dumps(res.documents["certificates"])))[1] == []
+
+
+def test_no_box_beyond_the_largest_radius_is_searched():
+    W = np.eye(3) + 1e-3 * np.arange(9.0).reshape(3, 3)  # a Newton step of ~1e-3 from I
+    pr = mp.prove_minimum(W, np.eye(3))
+    assert not pr.ok and pr.step == mp.KRAWCZYK and "no critical point within" in pr.reason

@@ -253,8 +253,8 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
 def _prove_task(task: tuple) -> Proof:
     from relucheck.numerics.minimum_proof import prove_minimum
 
-    k, n, d, _, _, W = task
-    return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k))
+    k, n, d, _, _, W, prec = task
+    return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec)
 
 
 def prove_families(tasks: list[tuple], *, prec: int, workers: int,
@@ -264,7 +264,8 @@ def prove_families(tasks: list[tuple], *, prec: int, workers: int,
     from relucheck.numerics.certify import pool_map
     from relucheck.numerics.parallel import cores
 
-    return pool_map(_prove_task, tasks, prec=prec, workers=min(cores(workers), len(tasks)),
+    return pool_map(_prove_task, [(*t, prec) for t in tasks], prec=prec,
+                    workers=min(cores(workers), len(tasks)),
                     progress=progress, desc="certifying")
 
 

@@ -84,7 +84,11 @@ def float_up(x) -> float:
 
 
 def _pow2_at_least(x: float) -> float:
-    return 2.0 ** math.ceil(math.log2(x)) if x > 0 else 2.0 ** -1074
+    """The smallest power of two >= x (exact: from the binary exponent, not a rounded log)."""
+    if not x > 0:
+        return 2.0 ** -1074
+    m, e = math.frexp(x)  # x = m 2^e, 0.5 <= m < 1
+    return math.ldexp(0.5, e) if m == 0.5 else math.ldexp(1.0, e)
 
 
 def _to_arb_mat(A: np.ndarray):
@@ -99,15 +103,14 @@ def krawczyk(W0: np.ndarray, r: float, F0: list, H, C) -> tuple[bool, float]:
     Y = arb_mat([[arb(int(i == j)) for j in range(N)] for i in range(N)]) - Cm * H
     Z = arb_mat([[arb(0, r)] for _ in range(N)])
     D = Y * Z - Cm * arb_mat([[f] for f in F0])
-    worst = arb(0)
+    worst = 0.0
     inside = True
     for i in range(N):
         m = D[i, 0].abs_upper()
         if not m.is_finite() or not m < r:
             inside = False
-        if m > worst:
-            worst = m
-    return inside, float_up(worst) / r if worst.is_finite() else math.inf
+        worst = max(worst, float_up(m) if m.is_finite() else math.inf)
+    return inside, worst / r
 
 
 def lambda_lower_bound(H, Q: np.ndarray):
@@ -130,9 +133,11 @@ def lambda_lower_bound(H, Q: np.ndarray):
         for j in range(N):
             e = G[i, j] - int(i == j)
             dev += e * e
-    delta = dev.sqrt().upper()
-    if not delta < 1:
-        return arb.nan()
+    delta = dev.nonnegative_part().sqrt().upper()
+    if not delta < 1 or not mu > 0:
+        # Q is not proved invertible, or the discs reach 0: no positive bound (mu itself is
+        # returned so that a refusal can say how far from positive it was)
+        return mu if delta < 1 else arb.nan()
     return mu / (1 + delta)
 
 
@@ -186,7 +191,9 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
         if radius is None:
             r0 = _pow2_at_least(max(4.0 * step, 2.0 ** -60 * max(1.0, np.abs(W0).max())))
             radii = [r for r in (r0 * 2.0 ** (8 * i) for i in range(8)) if r <= MAX_RADIUS]
-            radii = radii or [r0]
+            if not radii:
+                return fail(KRAWCZYK, f"a Newton step from the representative is {step:.3g}: "
+                                      f"no critical point within {MAX_RADIUS:.3g} to prove")
         else:
             radii = [_pow2_at_least(float(radius))]
         why = ""
@@ -195,6 +202,8 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
                 E = enclose(box(W0, r), W_star, a, a_star, gradient=True, hessian=True)
             except NotEnclosable as exc:
                 return fail(FORMULAS, str(exc), r)
+            except ValueError as exc:  # e.g. an empty intersection: never for correct formulas
+                return fail(FORMULAS, f"inconsistent enclosures ({exc})", r)
             inside, ratio = krawczyk(W0, r, F0, E.hess, C)
             if inside:
                 break
@@ -205,7 +214,8 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
         lam_lo = lambda_lower_bound(E.hess, Q)
         if not lam_lo.is_finite() or not lam_lo > 0:
             return fail(POSITIVE, "the Hessian is not proved positive definite on the box "
-                                  f"(Gershgorin bound after eigen-rotation {lam_lo.lower()}; "
+                                  "(Gershgorin discs after the eigen-rotation reach down to "
+                                  f"{float_down(lam_lo) if lam_lo.is_finite() else math.nan:.3g}; "
                                   f"float lambda_min {lam[0]:.3g})", r)
         J0 = enclose(box(W0, 0.0), W_star, a, a_star, gradient=False, loss=True).loss
         J = J0 + sum((g * arb(0, r) for g in E.grad), arb(0))
