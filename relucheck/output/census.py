@@ -81,7 +81,10 @@ def plot(tables: dict[str, Table]) -> Figure:
         log_axis(ax_b)
         ax_b.set_xlabel("teacher units k")
         ax_b.set_ylabel("loss J of the family")
-        ax_b.set_title("(b) spurious families (area: share of runs)", fontsize=8)
+        proved = ""
+        if "certified" in fam and spur.any():  # census --certify: say how many are proved
+            proved = f"; {int(np.sum(fam['certified'][spur] == 1))}/{int(spur.sum())} proved"
+        ax_b.set_title(f"(b) spurious families (area: share of runs{proved})", fontsize=8)
         if not spur.any():
             ax_b.text(0.5, 0.5, "no spurious minimum found", transform=ax_b.transAxes,
                       ha="center", va="center", fontsize=8)
