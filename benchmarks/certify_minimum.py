@@ -40,8 +40,9 @@ def main() -> None:
     t0 = time.perf_counter()
     pr = prove_minimum(out.W[spur[0]], np.eye(k))
     wall = time.perf_counter() - t0
-    print(f"k = n = {k} ({k * k} parameters): proved={pr.ok} in {wall:.2f} s; radius {pr.radius:.3g}, "
-          f"J in [{pr.loss_lo!r}, {pr.loss_hi!r}], lambda_min >= {pr.lambda_min_lo:.4g}"
+    print(f"k = n = {k} ({k * k} parameters): proved={pr.ok} in {wall:.2f} s; "
+          f"radius {pr.radius:.3g}, J in [{pr.loss_lo!r}, {pr.loss_hi!r}], "
+          f"lambda_min >= {pr.lambda_min_lo:.4g}"
           + ("" if pr.ok else f"; {pr.step}: {pr.reason}"))
     raise SystemExit(0 if pr.ok else 1)
 

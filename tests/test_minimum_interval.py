@@ -463,9 +463,9 @@ def _mutated_enclose(old: str, new: str):
 
 MUTATIONS = [  # (replaced text, replacement, the quantity it breaks)
     ("proj = (1 - ux * u[y])", "proj = (1 + ux * u[y])", "hess"),
-    ("row[l * d + y] = e + wpt if x == y", "row[l * d + y] = e - wpt if x == y", "hess"),
+    ("row[ell * d + y] = e + wpt if x == y", "row[ell * d + y] = e - wpt if x == y", "hess"),
     ("coef = b[j] * pi  #", "coef = b[j] * pi / 2  #", "grad"),
-    ("radial += b[l] * norms[l] * pr.s", "radial -= b[l] * norms[l] * pr.s", "grad"),
+    ("radial += b[ell] * norms[ell] * pr.s", "radial -= b[ell] * norms[ell] * pr.s", "grad"),
     ("norms[p] * norms[p] / 4", "norms[p] * norms[p] / 2", "loss"),
 ]
 

@@ -165,7 +165,7 @@ def _edit(doc, i, field, value, redigest=True):
 
 
 def _problem(d) -> str:
-    count, problems = mc.check_document(d)
+    _, problems = mc.check_document(d)
     assert len(problems) == 1, problems
     return problems[0]
 

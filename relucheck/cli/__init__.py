@@ -5,6 +5,8 @@ Each subcommand lives in its own module here and is registered below.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from relucheck import __version__
@@ -22,7 +24,29 @@ from relucheck.cli import (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """click's group, with Ctrl-C ending the process with exit code 130 (128 + SIGINT, the
+    shell's convention; docs/design.md, exit codes) instead of click's "Aborted!" and 1, which
+    would read as "a theorem-level claim failed". Usage errors keep click's own handling."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Abort:
+            click.echo("\nInterrupted.", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="relucheck")
 def main() -> None:
     """Checked, reproducible figures and theorems of Tian (ICML 2017), "An Analytical Formula

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from relucheck.cli.common import (
+    SCHEDULER_HELP,
     CommaList,
     FiniteFloat,
+    SchedulerType,
     build_params,
     common_options,
     execute,
@@ -57,6 +59,7 @@ class Init(click.ParamType):
 @click.option("--polish-tol", type=FiniteFloat(min=0), default=None,
               help=f"Newton polishing is tried below this gradient; 0: plain descent only "
                    f"[default {D.polish_tol:g}].")
+@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP)
 @click.option("--certify", is_flag=True, default=None,
               help="Prove every spurious family (and the n = k global minimum) a strict local "
                    "minimum in interval arithmetic; adds the columns certified, radius, loss_lo, "

@@ -7,7 +7,14 @@ import math
 
 import click
 
-from relucheck.cli.common import FiniteFloat, build_params, common_options, execute
+from relucheck.cli.common import (
+    SCHEDULER_HELP,
+    FiniteFloat,
+    SchedulerType,
+    build_params,
+    common_options,
+    execute,
+)
 from relucheck.experiments import conjecture1_certify as cert
 from relucheck.experiments import conjecture1_grid as exp
 
@@ -32,6 +39,7 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Threads sweeping row blocks (processes with --certify); 0: one per core "
                    "[default 0]. Results do not depend on it.")
+@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP)
 @click.option("--certify", is_flag=True,
               help="Prove Conjecture 1 on the whole region a in [a-min, a-max], phi in "
                    "[0, 2 pi) with interval arithmetic (needs python-flint: pip install "

@@ -27,6 +27,7 @@ and the effect of extra units.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from relucheck.experiments.params import require_finite
+from relucheck.numerics import cluster
 from relucheck.numerics.endpoints import (
     CLASSES,
     MINIMUM,
@@ -49,7 +51,7 @@ from relucheck.numerics.hessian import fd_hessian
 from relucheck.numerics.network import Network
 from relucheck.numerics.seeding import keyed_rng
 from relucheck.numerics.stats import wilson_interval
-from relucheck.numerics.train import Descent, gradient, train
+from relucheck.numerics.train import Descent, Runs, gradient, train
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
 from relucheck.theory.gradient import gradient_K, population_loss
@@ -83,6 +85,7 @@ class Params:
     level: float = 0.95  # Wilson intervals
     certify: bool = False  # prove every spurious family (and the n = k global minimum)
     prec: int = 64  # arb precision of the proofs (bits)
+    scheduler: str | None = None  # dask.distributed: local:N, tcp://HOST:PORT or a file
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range (before any work)."""
@@ -115,6 +118,8 @@ class Params:
                 raise ValueError(f"{name}: expected {what}")
         if self.init not in INITS:
             self.starts_from_file()  # raises ValueError on a missing or ill-shaped file
+        if self.scheduler is not None:
+            cluster.check_option(self.scheduler)
 
     def starts_from_file(self) -> np.ndarray:
         """The starts of ``init`` = FILE.npy, checked against the one cell they are for."""
@@ -186,13 +191,70 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     rep_t: dict[str, list] = {c: [] for c in ("k", "n", "family", "row", "col", "value")}
     checks = dict(grad_worst=0.0, fd_worst=0.0, reps=0, minima_fd=[], global_pd=[])
     to_prove: list[tuple] = []  # (k, n, d, family, class, representative W) for --certify
+    with contextlib.ExitStack() as stack:
+        client = None if p.scheduler is None else stack.enter_context(
+            cluster.client(cluster.parse(p.scheduler)))
+        tables = _run_cells(p, rng, progress, client, cells, file_runs, tab, runs_t, fam_t,
+                            rep_t, checks, to_prove)
+        proofs = (prove_families(to_prove, prec=p.prec, workers=p.workers, progress=progress,
+                                 client=client) if p.certify else [])
+    params = asdict(p)
+    params["gtol_times_2pi"] = p.gtol * 2 * math.pi
+    return _result(p, tables, checks, to_prove, proofs, params)
+
+
+#: Runs per cluster task are about TASK_WORK / (n (n + k) d), clipped to [4, 256]: the cost of a
+#: run grows like n (n + k) d per step, and this gives tasks of about a second on one core (k = n
+#: = d = 10: 125 runs; 20: 16), far above the scheduler's few milliseconds per task.
+TASK_WORK = 250_000
+
+
+def task_runs(k: int, n: int, d: int) -> int:
+    return int(min(256, max(4, round(TASK_WORK / (n * (n + k) * d)))))
+
+
+def _train_task(task: tuple):
+    """One cluster task: descent of a batch of runs of one cell (pure: same numbers, same bytes)."""
+    W0, W_star, cfg = task
+    return train(W0, W_star, cfg=cfg, workers=1)
+
+
+def _train_all(c, p: Params, rng, cells, progress) -> list:
+    """Descent of every cell on the cluster: all cells' batches at once, gathered by cell."""
+    batches, owner = [], []
+    for i, (k, n, d) in enumerate(cells):
+        W0 = starts(p, k, n, d, rng)
+        size = task_runs(k, n, d)
+        for r0 in range(0, W0.shape[0], size):
+            batches.append((W0[r0:r0 + size], teacher(k, d), p.descent))
+            owner.append(i)
+    parts = cluster.map_tasks(c, _train_task, batches, kind="census-descent", progress=progress,
+                              desc="census (descent tasks)")
+    outs = []
+    for i in range(len(cells)):
+        mine = [r for r, o in zip(parts, owner, strict=True) if o == i]
+        outs.append(Runs(*(np.concatenate([getattr(r, f) for r in mine])
+                           for f in ("W", "a", "status", "iterations", "polish_steps", "grad",
+                                     "lr"))))
+    return outs
+
+
+def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, fam_t, rep_t,
+               checks, to_prove) -> dict:
+    """Descend (in-process, or on the cluster with a dask ``client``), classify and tabulate
+    every cell; fills ``checks`` and ``to_prove`` and returns the tables."""
+    outs = _train_all(client, p, rng, cells, progress) if client is not None else None
     with progress(len(cells) * file_runs, "census") as bar:
-        for k, n, d in cells:
+        for i, (k, n, d) in enumerate(cells):
             W_star = teacher(k, d)
             W0 = starts(p, k, n, d, rng)
             loss0 = population_loss(W0, W_star)
-            out = train(W0, W_star, cfg=p.descent, workers=p.workers,
-                        progress=_forward(bar), desc=f"k={k} n={n}")
+            if outs is None:
+                out = train(W0, W_star, cfg=p.descent, workers=p.workers,
+                            progress=_forward(bar), desc=f"k={k} n={n}")
+            else:
+                out = outs[i]
+                bar.update(W0.shape[0])
             ends, _ = classify_runs(out.W, out.a, out.status, W_star, np.ones(k), loss0,
                                     teacher_tol=p.teacher_tol, workers=p.workers)
             fams = find_families(out.W, W_star, ends.loss, ends.cls)
@@ -229,14 +291,15 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     for t in tables.values():
         if "cls" in t:
             t["class"] = t.pop("cls")
-    params = asdict(p)
-    params["gtol_times_2pi"] = p.gtol * 2 * math.pi
+    return tables
+
+
+def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
     claims = _claims(p, tables, checks)
     documents, summary = {}, {}
     if p.certify:
         from relucheck.experiments import minimum_certificates as mc
 
-        proofs = prove_families(to_prove, prec=p.prec, workers=p.workers, progress=progress)
         claims.append(_certify_columns(tables["families"], to_prove, proofs))
         # wall times vary from run to run: in the JSON record, not in the (byte-stable) CSV
         summary["certify_seconds"] = [
@@ -258,12 +321,16 @@ def _prove_task(task: tuple) -> Proof:
 
 
 def prove_families(tasks: list[tuple], *, prec: int, workers: int,
-                   progress: Progress = null_progress) -> list[Proof]:
+                   progress: Progress = null_progress, client=None) -> list[Proof]:
     """The interval proof (relucheck.numerics.minimum_proof) of each (k, n, d, family, class,
-    representative) task, one process per core (the families are independent)."""
+    representative) task, one process per core (the families are independent), or one cluster
+    task each with a dask ``client``."""
     from relucheck.numerics.certify import pool_map
     from relucheck.numerics.parallel import cores
 
+    if client is not None:
+        return cluster.map_tasks(client, _prove_task, [(*t, prec) for t in tasks],
+                                 kind="census-proof", progress=progress, desc="certifying")
     return pool_map(_prove_task, [(*t, prec) for t in tasks], prec=prec,
                     workers=min(cores(workers), len(tasks)),
                     progress=progress, desc="certifying")

@@ -19,12 +19,14 @@ to -pi), so the boxes there shrink like pi - a; the proof stops at ``a_max = pi 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from relucheck.experiments.params import require_finite
+from relucheck.numerics import cluster
 from relucheck.numerics.parallel import cores
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
@@ -44,6 +46,7 @@ class Params:
     max_depth: int = 60
     prec: int = 64
     workers: int = 0  # 0: one process per available core
+    scheduler: str | None = None  # dask.distributed: the frontier boxes as cluster tasks
 
     @property
     def a_top(self) -> float:
@@ -64,6 +67,8 @@ class Params:
         for ok, name, rng in checks:
             if not ok:
                 raise ValueError(f"{name}: expected {rng}")
+        if self.scheduler is not None:
+            cluster.check_option(self.scheduler)
 
 
 QUICK = dict(a_min=0.5, a_margin=0.2)
@@ -105,9 +110,12 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     a_max = p.a_top
     roots = list(cf.iter_roots(p.a_min, a_max))
     t0 = time.perf_counter()
-    leaves = cf.prove(roots, max_depth=p.max_depth, prec=p.prec, workers=workers(p),
-                      progress=progress, a_floor=p.a_min / 4,
-                      evaluate=evaluate or cf.enclose)
+    with contextlib.ExitStack() as stack:
+        client = None if p.scheduler is None else stack.enter_context(
+            cluster.client(cluster.parse(p.scheduler)))
+        leaves = cf.prove(roots, max_depth=p.max_depth, prec=p.prec, workers=workers(p),
+                          progress=progress, a_floor=p.a_min / 4,
+                          evaluate=evaluate or cf.enclose, client=client)
     prove_s = time.perf_counter() - t0
     table = leaves_table(leaves)
     tiling = tiling_problems(table, p.a_min, a_max)

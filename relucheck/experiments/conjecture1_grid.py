@@ -31,6 +31,7 @@ number of workers or the block size (each cell's float operations are fixed, see
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from relucheck.experiments.params import require_finite
+from relucheck.numerics import cluster
 from relucheck.numerics.l12_grid import (
     PIECE_SIGN,
     PhiGrid,
@@ -74,6 +76,7 @@ class Params:
     a_min: float = 0.0
     a_max: float = float(np.pi)
     workers: int = 0  # 0: one thread per available core
+    scheduler: str | None = None  # dask.distributed: row blocks as cluster tasks
     block_cells: int = 1 << 18  # cells per block and thread (cache-sized)
     map_a: int = 64  # downsampled map written to the CSV (Fig. 10c)
     map_phi: int = 128
@@ -103,6 +106,8 @@ class Params:
         if not (a[0] > 0 and a[-1] < np.pi and np.all(np.diff(a) > 0)):
             raise ValueError("n_a: expected distinct grid values strictly inside (0, pi); "
                              "widen --a-min/--a-max or lower --n-a")
+        if self.scheduler is not None:
+            cluster.check_option(self.scheduler)
 
 
 QUICK = dict(n_a=200, n_phi=400)
@@ -295,7 +300,16 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
         map_vals.update(blk.map_rows)
         esc_seconds += blk.esc_seconds
 
-    with progress(n_a, "conjecture1-grid") as bar, ThreadPoolExecutor(workers) as pool:
+    with contextlib.ExitStack() as stack:
+        bar = stack.enter_context(progress(n_a, "conjecture1-grid"))
+        if p.scheduler is None:
+            pool = stack.enter_context(ThreadPoolExecutor(workers))
+            shared_G = G
+        else:  # row blocks as cluster tasks; the phi grid goes to every worker once
+            c = stack.enter_context(cluster.client(cluster.parse(p.scheduler)))
+            pool = stack.enter_context(cluster.Executor(c, "conjecture1-rows"))
+            shared_G = pool.shared(G)
+            workers = max(workers, len(c.scheduler_info()["workers"]))
         pending = []
         for s0 in range(0, n_a, _SUPERBLOCK_ROWS):
             s1 = min(n_a, s0 + _SUPERBLOCK_ROWS)
@@ -309,8 +323,9 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
                 r1 = min(s1, r0 + rows_per_block)
                 k = slice(r0 - s0, r1 - s0)
                 sub = RowCoefficients(rc.a[k], rc.coef[k], rc.delta[k])
-                pending.append(pool.submit(_sweep_block, G, sub, bounds[k], r0, width, tamper,
-                                           map_cols, map_rows, p.max_prec, p.max_reported))
+                pending.append(pool.submit(_sweep_block, shared_G, sub, bounds[k], r0, width,
+                                           tamper, map_cols, map_rows, p.max_prec,
+                                           p.max_reported))
                 while len(pending) > 4 * workers:  # bounded memory: a few blocks in flight
                     blk = pending.pop(0).result()
                     collect(blk)

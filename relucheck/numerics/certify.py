@@ -156,21 +156,32 @@ def _subdivide_task(task: tuple[Box, int, Evaluator]) -> list[Leaf]:
 
 
 def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress,
-          a_floor: float, x_parts: int = 16, evaluate: Evaluator = enclose) -> list[Leaf]:
-    """Subdivide every root (in parallel over frontier tasks); leaves sorted by region, a, x."""
+          a_floor: float, x_parts: int = 16, evaluate: Evaluator = enclose,
+          client=None) -> list[Leaf]:
+    """Subdivide every root (in parallel over frontier tasks, or as dask tasks with a
+    ``client``); leaves sorted by region, a, x."""
     tasks = [(b, max_depth, evaluate) for r in roots for b in frontier(r, a_floor, x_parts)]
     parts = pool_map(_subdivide_task, tasks, prec=prec, workers=workers, progress=progress,
-                     desc="proving (tasks)")
+                     desc="proving (tasks)", client=client)
     leaves = [leaf for part in parts for leaf in part]
     leaves.sort(key=lambda lf: (iv.REGIONS.index(lf.box.region), lf.box.a_lo, lf.box.x_lo))
     return leaves
 
 
-def pool_map(fn: Callable, items: list, *, prec: int, workers: int, progress, desc: str) -> list:
+def pool_map(fn: Callable, items: list, *, prec: int, workers: int, progress, desc: str,
+             client=None) -> list:
     """[fn(item) for item in items] at arb precision ``prec``, in ``workers`` processes when
-    more than one (results in the order of ``items`` whatever the count)."""
+    more than one, or as tasks of a dask.distributed ``client`` (results in the order of
+    ``items`` whatever the count)."""
     import multiprocessing
 
+    if client is not None:
+        from functools import partial
+
+        from relucheck.numerics import cluster
+
+        return cluster.map_tasks(client, partial(cluster.at_precision, fn, prec), items,
+                                 kind=f"{fn.__name__}-{prec}", progress=progress, desc=desc)
     out = []
     with progress(len(items), desc) as bar:
         if workers <= 1 or len(items) <= 1:

@@ -357,24 +357,24 @@ def hessian(W, a, Ws, a_star, H):
     for j in range(n):
         u = V[j]
         jd = j * d
-        for l in range(m):
-            if l == j or nv[l] == 0.0:
+        for ell in range(m):
+            if ell == j or nv[ell] == 0.0:
                 continue
-            v = V[l]
+            v = V[ell]
             c = 0.0
             for i in range(d):
                 c += u[i] * v[i]
             pt, st = _angle_of(c, u, v, d)
             _perp_unit(u, v, c, d, pu)
-            coef = a[j] * b[l] * nv[l] * st / (_TWO_PI * nv[j])
+            coef = a[j] * b[ell] * nv[ell] * st / (_TWO_PI * nv[j])
             for x in range(d):
                 H[jd + x, jd + x] += coef
                 for y in range(d):
                     H[jd + x, jd + y] += coef * (pu[x] * pu[y] - u[x] * u[y])
-            if l < n:
+            if ell < n:
                 _perp_unit(v, u, c, d, qu)
-                w = a[j] * a[l] / _TWO_PI
-                ld = l * d
+                w = a[j] * a[ell] / _TWO_PI
+                ld = ell * d
                 for x in range(d):
                     H[jd + x, ld + x] += w * pt
                     for y in range(d):

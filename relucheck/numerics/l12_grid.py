@@ -387,6 +387,14 @@ class PhiGrid:
         self._local = threading.local()
         self.use_blas = blas_is_shape_independent() if use_blas is None else bool(use_blas)
 
+    def __getstate__(self) -> dict:
+        """Pickled without the per-thread buffers (a cluster worker makes its own)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_local"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def layout(self, a: np.ndarray) -> RowLayout:
         a = np.asarray(a, dtype=np.float64)
         jA = np.searchsorted(self.phi, a, side="left")

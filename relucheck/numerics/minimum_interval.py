@@ -170,9 +170,9 @@ def enclose(W: list[list], W_star: np.ndarray, a: np.ndarray, a_star: np.ndarray
     pairs: dict[tuple[int, int], _Pair] = {}
     rows = range(m) if loss else range(n)
     for j in rows:
-        for l in range(m):
-            if l != j and units[j] is not None and units[l] is not None:
-                pairs[j, l] = _pair(units[j], units[l], pi)
+        for ell in range(m):
+            if ell != j and units[j] is not None and units[ell] is not None:
+                pairs[j, ell] = _pair(units[j], units[ell], pi)
 
     grad = None
     if gradient:
@@ -180,17 +180,17 @@ def enclose(W: list[list], W_star: np.ndarray, a: np.ndarray, a_star: np.ndarray
         for j in range(n):
             acc = [arb(0)] * d
             radial = arb(0)
-            for l in range(m):
-                if l == j:
+            for ell in range(m):
+                if ell == j:
                     coef = b[j] * pi  # t = 0 with itself
-                    acc = [x + coef * y for x, y in zip(acc, V[l], strict=True)]
+                    acc = [x + coef * y for x, y in zip(acc, V[ell], strict=True)]
                     continue
-                if units[l] is None:
+                if units[ell] is None:
                     continue
-                pr = pairs[j, l]
-                coef = b[l] * pr.pt
-                acc = [x + coef * y for x, y in zip(acc, V[l], strict=True)]
-                radial += b[l] * norms[l] * pr.s
+                pr = pairs[j, ell]
+                coef = b[ell] * pr.pt
+                acc = [x + coef * y for x, y in zip(acc, V[ell], strict=True)]
+                radial += b[ell] * norms[ell] * pr.s
             f = aa[j] / two_pi
             grad.extend(f * (x + radial * u) for x, u in zip(acc, units[j], strict=True))
 
@@ -217,27 +217,27 @@ def enclose(W: list[list], W_star: np.ndarray, a: np.ndarray, a_star: np.ndarray
             half_aa = aa[j] * aa[j] / 2
             for x in range(d):
                 D[x][x] = half_aa
-            for l in range(m):
-                if l == j or units[l] is None:
+            for ell in range(m):
+                if ell == j or units[ell] is None:
                     continue
-                pr = pairs[j, l]
-                coef = aa[j] * b[l] * norms[l] / (two_pi * norms[j])
+                pr = pairs[j, ell]
+                coef = aa[j] * b[ell] * norms[ell] / (two_pi * norms[j])
                 PP = _over_sin(pr.p, pr.p, pr.s, True)
                 for x in range(d):
                     Dx, PPx, ux, cs = D[x], PP[x], u[x], coef * pr.s
                     for y in range(d):
                         proj = (1 - ux * u[y]) if x == y else -(ux * u[y])
                         Dx[y] = Dx[y] + coef * PPx[y] + cs * proj
-                if l < n:
-                    v = units[l]
-                    PQ = _over_sin(pr.p, pairs[l, j].p, pr.s, False)
-                    w = aa[j] * aa[l] / two_pi
+                if ell < n:
+                    v = units[ell]
+                    PQ = _over_sin(pr.p, pairs[ell, j].p, pr.s, False)
+                    w = aa[j] * aa[ell] / two_pi
                     ws, wpt = w * pr.s, w * pr.pt
                     for x in range(d):
                         row, PQx, ux = M[j * d + x], PQ[x], u[x]
                         for y in range(d):
                             e = w * PQx[y] + ws * (ux * v[y])
-                            row[l * d + y] = e + wpt if x == y else e
+                            row[ell * d + y] = e + wpt if x == y else e
             for x in range(d):
                 M[j * d + x][j * d:(j + 1) * d] = D[x]
         for x in range(N):  # the exact Hessian is symmetric: keep what both enclosures allow

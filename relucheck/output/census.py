@@ -1,5 +1,5 @@
-"""The census figure (plain-text labels and tick labels, no mathtext: see
-:class:`relucheck.output.style.SuperscriptLogFormatter`), drawn from census.csv (per cell), census_families.csv and census_runs.csv.
+"""The census figure, drawn from census.csv (per cell), census_families.csv and census_runs.csv
+(plain-text labels, no mathtext: see :class:`relucheck.output.style.SuperscriptLogFormatter`).
 
 (a) share of runs at spurious local minima against k, one line per number of extra units e, with
 95% Wilson bands; (b) the loss of every spurious family against k, marker area by its count;

@@ -76,7 +76,7 @@ class SuperscriptLogFormatter(ticker.LogFormatterSciNotation):
 
 
 def log_axis(ax, which: str = "y") -> None:
-    """Put the x or y axis of ``ax`` on a log scale, labelled by :class:`SuperscriptLogFormatter`."""
+    """Put the x or y axis of ``ax`` on a log scale, with :class:`SuperscriptLogFormatter`."""
     (ax.set_xscale if which == "x" else ax.set_yscale)("log")
     axis = ax.xaxis if which == "x" else ax.yaxis
     axis.set_major_formatter(SuperscriptLogFormatter())

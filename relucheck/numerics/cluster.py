@@ -1,0 +1,194 @@
+"""Running independent tasks on a dask.distributed cluster (the optional extra
+``relucheck[distributed]``).
+
+``--scheduler`` takes
+
+- ``local:N``: a ``LocalCluster`` of N single-threaded worker processes on this machine;
+- ``tcp://HOST:PORT`` (or another dask address such as ``tls://...``): an existing scheduler;
+- the path of a scheduler file (JSON written by ``dask scheduler --scheduler-file``).
+
+Tasks are keyed by content: the key of a task is its kind plus ``dask.base.tokenize`` of its
+arguments, a deterministic hash of the numbers it will compute with. Every task is a pure
+function of those numbers (the census's runs and proofs, Conjecture 1's grid rows and boxes do
+not depend on anything else), so a task that a worker loses and the scheduler retries computes the
+same bytes, and the results are gathered in the order of the tasks, so the output is byte-identical
+to the in-process run whatever the number of workers.
+
+Progress comes from the futures as they complete (one bar); Ctrl-C cancels the futures still
+pending before the KeyboardInterrupt goes on (the command then exits 130).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from relucheck.progress import Progress, null_progress
+
+HINT = "--scheduler needs dask's distributed: pip install 'relucheck[distributed]'"
+#: Largest N of local:N.
+MAX_LOCAL = 256
+#: Seconds to wait for a scheduler to answer before giving up (an input error, exit 2).
+CONNECT_TIMEOUT = 10
+
+
+class SchedulerUnreachable(ConnectionError):
+    """The scheduler named by --scheduler did not answer (an input error: exit 2)."""
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """A parsed --scheduler value: kind 'local' (workers N), 'address' or 'file'."""
+
+    kind: str
+    workers: int = 0
+    address: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "local":
+            return f"local:{self.workers}"
+        return self.address
+
+
+def available() -> bool:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def parse(text: str) -> Scheduler:
+    """Parse a --scheduler value; ValueError naming what is accepted."""
+    text = str(text).strip()
+    m = re.fullmatch(r"local:(\d+)", text)
+    if m:
+        n = int(m.group(1))
+        if not 1 <= n <= MAX_LOCAL:
+            raise ValueError(f"local:N needs 1 <= N <= {MAX_LOCAL}, got {n}")
+        return Scheduler("local", workers=n)
+    if re.fullmatch(r"[a-z]+://\S+", text):
+        return Scheduler("address", address=text)
+    if text and Path(text).is_file():
+        return Scheduler("file", address=str(Path(text)))
+    raise ValueError(f"{text!r} is not local:N, a scheduler address (tcp://HOST:PORT) or an "
+                     "existing scheduler file")
+
+
+def check_option(text: str) -> None:
+    """ValueError ("scheduler: ...") for a --scheduler value that cannot be used, decided before
+    any work: not parseable, or dask's distributed not installed (the install hint)."""
+    try:
+        parse(text)
+    except ValueError as exc:
+        raise ValueError(f"scheduler: {exc}") from None
+    if not available():
+        raise ValueError(f"scheduler: {HINT}")
+
+
+@contextlib.contextmanager
+def client(spec: Scheduler) -> Iterator[Any]:
+    """A distributed Client for the scheduler (a LocalCluster started and stopped here for
+    local:N). Raises ImportError with the install hint without the extra, and
+    :class:`SchedulerUnreachable` when the scheduler does not answer within CONNECT_TIMEOUT
+    seconds."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(HINT) from None
+    if spec.kind == "local":
+        # One thread per worker process: the kernels already use a whole core each, and
+        # processes keep python-flint (which holds the GIL) from serialising the proofs.
+        with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+                          # ":0": any free port (a fixed one clashes with a second cluster)
+                          dashboard_address=":0", silence_logs=40) as cluster, \
+                Client(cluster, set_as_default=False) as c:
+            yield c
+        return
+    kw = {"scheduler_file": spec.address} if spec.kind == "file" else {"address": spec.address}
+    try:
+        c = Client(timeout=CONNECT_TIMEOUT, set_as_default=False, **kw)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerUnreachable(f"cannot reach the scheduler {spec.address} within "
+                                   f"{CONNECT_TIMEOUT} s ({exc.__class__.__name__})") from None
+    with c:
+        yield c
+
+
+def keys(kind: str, items: Sequence[Any]) -> list[str]:
+    """Content keys: ``kind-<token of the item>`` (dask's deterministic tokenize)."""
+    from dask.base import tokenize
+
+    return [f"relucheck-{kind}-{tokenize(item)}" for item in items]
+
+
+def map_tasks(c: Any, fn: Callable, items: Sequence[Any], *, kind: str,
+              progress: Progress = null_progress, desc: str = "tasks",
+              retries: int = 3) -> list:
+    """[fn(item) for item in items] on the cluster, in the order of ``items``.
+
+    Futures are keyed by content (:func:`keys`; equal items are computed once) and retried up to
+    ``retries`` times when a worker dies. The bar advances as futures complete. On Ctrl-C the
+    pending futures are cancelled and the KeyboardInterrupt is raised again.
+    """
+    from distributed import as_completed
+
+    if not items:
+        return []
+    futures = c.map(fn, list(items), key=keys(kind, items), pure=True, retries=retries)
+    try:
+        with progress(len(futures), desc) as bar:
+            for _ in as_completed(futures, loop=c.loop):
+                bar.update(1)
+        return c.gather(futures)
+    except BaseException:
+        c.cancel(futures)
+        raise
+
+
+def worker_pids(c: Any) -> dict[str, int]:
+    """Process id of every worker (for tests that kill one)."""
+    return c.run(os.getpid)
+
+
+class Executor:
+    """``submit(fn, *args)`` on the cluster with a content key, like a concurrent.futures
+    executor (the returned futures have ``result()``). ``shared(x)`` sends a large argument to
+    every worker once (scatter, keyed by content) and returns what to pass in its place. On an
+    exception (Ctrl-C included) leaving the ``with`` block, the pending futures are cancelled."""
+
+    def __init__(self, c: Any, kind: str, retries: int = 3) -> None:
+        self.c, self.kind, self.retries = c, kind, retries
+        self.futures: list = []
+
+    def shared(self, x: Any) -> Any:
+        return self.c.scatter(x, broadcast=True, hash=True)
+
+    def submit(self, fn: Callable, *args: Any) -> Any:
+        from dask.base import tokenize
+
+        key = f"relucheck-{self.kind}-{tokenize(fn.__name__, *args)}"
+        fut = self.c.submit(fn, *args, key=key, pure=True, retries=self.retries)
+        self.futures.append(fut)
+        return fut
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.c.cancel(self.futures)
+
+
+def at_precision(fn: Callable, prec: int, item: Any) -> Any:
+    """``fn(item)`` with python-flint's working precision set first (a cluster task runs in a
+    worker whose precision nobody else has set)."""
+    from relucheck.numerics import l12_interval as iv
+
+    iv.set_precision(prec)
+    return fn(item)

@@ -1,0 +1,154 @@
+"""--scheduler: census runs and proofs, Conjecture 1's grid rows and proof boxes as
+dask.distributed tasks (relucheck.numerics.cluster), on a two-worker LocalCluster.
+
+Results must be byte-identical to the in-process run (tasks are pure and gathered in order), also
+when a worker is killed mid-run; without the extra the option is a usage error; Ctrl-C exits 130
+and cancels the futures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from relucheck.cli import main
+from relucheck.experiments import census
+from relucheck.experiments import conjecture1_certify as cc
+from relucheck.experiments import conjecture1_grid as grid
+from relucheck.numerics import cluster
+from relucheck.output.writers import table_to_csv
+
+distributed = pytest.importorskip("distributed")  # the dev extra installs it (CI included)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0", silence_logs=40) as lc, \
+            distributed.Client(lc, set_as_default=False) as client:
+        yield lc.scheduler_address, client
+
+
+def _same_tables(a, b) -> None:
+    assert a.tables.keys() == b.tables.keys()
+    for name in a.tables:
+        assert table_to_csv(a.tables[name]) == table_to_csv(b.tables[name]), name
+    assert json.dumps(a.documents, sort_keys=True) == json.dumps(b.documents, sort_keys=True)
+
+
+def _census(**kw):
+    p = census.Params(K=(6, 8), extra=(0, 1), runs=40, certify=True, **kw)
+    return census.run(p, np.random.default_rng(np.random.SeedSequence(0)))
+
+
+def test_census_and_its_proofs_on_the_cluster_equal_one_worker(dask_cluster):
+    address, _ = dask_cluster
+    ref = _census(workers=1)
+    assert ref.documents["certificates"]["certificates"]  # there is something to prove
+    _same_tables(ref, _census(scheduler=address))
+
+
+def test_conjecture1_grid_rows_and_proof_boxes_on_the_cluster(dask_cluster):
+    address, _ = dask_cluster
+    for mod, kw in ((grid, dict(n_a=120, n_phi=300)), (cc, dict(a_min=0.5, a_margin=0.2))):
+        ref = mod.run(mod.Params(**kw, workers=1))
+        _same_tables(ref, mod.run(mod.Params(**kw, scheduler=address)))
+
+
+def test_a_worker_killed_mid_run_leaves_the_result_unchanged(dask_cluster, monkeypatch):
+    address, client = dask_cluster
+    monkeypatch.setattr(census, "TASK_WORK", 4000)  # small tasks: many of them in flight
+    p = dict(K=(8, 10), extra=(0,), runs=60, certify=False)
+    ref = census.run(census.Params(**p, workers=1), np.random.default_rng(0))
+    box: dict = {}
+    run = threading.Thread(target=lambda: box.setdefault(
+        "res", census.run(census.Params(**p, scheduler=address), np.random.default_rng(0))))
+    run.start()
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and run.is_alive() and time.monotonic() < deadline:
+        busy = [w for w, tasks in client.processing().items()
+                if any(str(t).startswith("relucheck-census-descent") for t in tasks)]
+        if busy:
+            pid = cluster.worker_pids(client)[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed = busy[0]
+        time.sleep(0.02)
+    run.join(timeout=300)
+    assert killed is not None, "no task was seen running: the kill did not happen mid-run"
+    _same_tables(ref, box["res"])
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
+
+
+def test_local_n_from_the_command_line(tmp_path):
+    out1, out2 = tmp_path / "one", tmp_path / "cluster"
+    args = ["census", "--K", "5", "--extra", "0", "--runs", "12", "--quiet"]
+    r1 = CliRunner().invoke(main, [*args, "--workers", "1", "--out", str(out1)])
+    r2 = CliRunner().invoke(main, [*args, "--scheduler", "local:2", "--out", str(out2)])
+    assert r1.exit_code == 0 and r2.exit_code == 0, r2.output
+    for f in ("census.csv", "census_runs.csv", "census_families.csv"):
+        assert (out1 / f).read_bytes() == (out2 / f).read_bytes(), f
+    assert json.loads((out2 / "census.json").read_text())["parameters"]["scheduler"] == "local:2"
+
+
+@pytest.mark.parametrize("value,words", [
+    ("local:0", "1 <= N"), ("local:x", "not local:N"), ("nowhere.json", "not local:N")])
+def test_bad_scheduler_values_are_usage_errors(tmp_path, value, words):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["census", "--K", "4", "--scheduler", value, "--out",
+                                    str(out)])
+    assert res.exit_code == 2 and words in res.output and "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_without_the_extra_the_option_exits_2_with_the_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "available", lambda: False)
+    for cmd in (["census", "--K", "4"], ["conjecture1-grid"], ["conjecture1-grid", "--certify"]):
+        out = tmp_path / cmd[0]
+        res = CliRunner().invoke(main, [*cmd, "--scheduler", "local:2", "--out", str(out)])
+        assert res.exit_code == 2, res.output
+        assert "relucheck[distributed]" in res.output and not out.exists()
+
+
+def test_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["census", "--K", "4", "--runs", "4", "--scheduler",
+                                    "tcp://127.0.0.1:9", "--out", str(out), "--quiet"])
+    assert res.exit_code == 2 and "cannot reach the scheduler" in res.output, res.output
+    assert "Traceback" not in res.output and not list(out.glob("census*"))
+
+
+def test_ctrl_c_cancels_the_futures_and_exits_130(dask_cluster, tmp_path):
+    address, client = dask_cluster
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relucheck", "census", "--K", "14", "--extra", "0", "--runs",
+         "2000", "--scheduler", address, "--out", str(tmp_path), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while not any(client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(client.processing().values()), "the run never reached the cluster"
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, output
+    assert "Traceback" not in output and "Interrupted" in output
+    assert not list(tmp_path.glob("census*"))
+
+    def tasks_left(dask_scheduler=None):
+        return sum(1 for k in dask_scheduler.tasks if str(k).startswith("relucheck-census"))
+
+    deadline = time.monotonic() + 30
+    while client.run_on_scheduler(tasks_left) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.run_on_scheduler(tasks_left) == 0  # cancelled, not left running
