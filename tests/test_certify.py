@@ -330,7 +330,7 @@ def test_cli_certify_writes_the_certificate_and_its_summary(tmp_path):
     r = invoke("conjecture1-grid", "--certify", "--a-min", 0.6, "--a-max", 1.2, "--workers", 1,
                "--quiet", "--out", tmp_path)
     assert r.exit_code == 0 and "PASS" in r.output and "FAIL" not in r.output, r.output
-    names = sorted(p.name for p in tmp_path.iterdir())
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert names == sorted([f"{cert.STEM}.{e}" for e in ("csv", "json", "png", "pdf")]
                            + [f"{cert.STEM}_uncertified.csv"])
     prov = json.loads((tmp_path / f"{cert.STEM}.json").read_text())

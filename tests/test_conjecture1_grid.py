@@ -345,7 +345,7 @@ def quick_runs(tmp_path_factory):
 def test_cli_quick_writes_everything(quick_runs):
     dirs, results = quick_runs
     assert results[0].exit_code == 0, results[0].output
-    names = {p.name for p in dirs[0].iterdir()}
+    names = {p.name for p in dirs[0].iterdir() if not p.name.startswith(".")}
     stem = "fig10_conjecture1_grid"
     assert {f"{stem}.csv", f"{stem}.json", f"{stem}.png", f"{stem}.pdf",
             f"{stem}_counterexamples.csv"} <= names

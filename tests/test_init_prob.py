@@ -390,7 +390,7 @@ def test_cli_help():
 
 def test_cli_quick_run_writes_every_file(cli_out):
     out, output = cli_out
-    assert sorted(p.name for p in out.iterdir()) == FILES
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == FILES
     assert "smallest margin" in output and "FAIL" not in output
     prov = json.loads((out / f"{STEM}.json").read_text())
     assert prov["exit_code"] == 0 and prov["parameters"]["d"] == [2, 20]

@@ -234,7 +234,7 @@ def test_cli_quick_run_writes_every_file(tmp_path):
     """Byte-identical reruns are checked for every command at once in tests/test_all.py."""
     r = CliRunner().invoke(main, ["noise-sweep", "--quick", "--quiet", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    assert {p.name for p in tmp_path.iterdir()} == {
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
         "fig9_noise_sweep.csv", "fig9_noise_sweep_curves.csv", "fig9_noise_sweep.json",
         "fig9_noise_sweep.png", "fig9_noise_sweep.pdf"}
 

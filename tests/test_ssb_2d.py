@@ -199,7 +199,7 @@ def test_quick_run_writes_everything(tmp_path):
     r = CliRunner().invoke(command, ["--quick", "--quiet", "--seed", "3", "--out", str(a)])
     assert r.exit_code == 0, r.output
     assert "all theorem-level claims hold" in r.output
-    names = {p.name for p in a.iterdir()}
+    names = {p.name for p in a.iterdir() if not p.name.startswith(".")}
     assert names == {f"{exp.STEM}{s}" for s in (".csv", "_endpoints.csv", ".json", ".png",
                                                  ".pdf")}
     meta = json.loads((a / f"{exp.STEM}.json").read_text())

@@ -5,6 +5,7 @@ Each subcommand lives in its own module here and is registered below.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -25,24 +26,34 @@ from relucheck.cli import (
 
 
 class _Group(click.Group):
-    """click's group, with Ctrl-C ending the process with exit code 130 (128 + SIGINT, the
-    shell's convention; docs/design.md, exit codes) instead of click's "Aborted!" and 1, which
-    would read as "a theorem-level claim failed". Usage errors keep click's own handling."""
+    """click's group, with Ctrl-C ending the process with exit code 130 and SIGTERM with 143
+    (128 + the signal, the shell's convention; docs/design.md, exit codes) instead of click's
+    "Aborted!" and 1, which would read as "a theorem-level claim failed". Both unwind through
+    the same cleanup. Usage errors keep click's own handling."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        terminated = []
+
+        def on_sigterm(signum, frame):  # SIGTERM unwinds like Ctrl-C: staging removed, lock
+            terminated.append(signum)   # released, the previous outputs untouched
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
         try:
             return super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.Abort:
-            click.echo("\nInterrupted.", err=True)
-            sys.exit(130)
+            click.echo("\nTerminated." if terminated else "\nInterrupted.", err=True)
+            sys.exit(143 if terminated else 130)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=_Group,

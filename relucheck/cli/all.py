@@ -12,7 +12,7 @@ from types import ModuleType
 import click
 import numpy as np
 
-from relucheck.cli.common import check_writable, common_options, run_and_write
+from relucheck.cli.common import common_options, output_folder, run_and_write
 from relucheck.progress import tqdm_progress
 
 #: The commands `all` runs, in order, with their experiment modules (imported when run, so that
@@ -54,14 +54,18 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
     the table of every claim as summary.csv and summary.json. Exits 1 if any theorem-level claim
     failed."""
     from relucheck.output.report import claim_table
-    from relucheck.output.writers import atomic_write_text, table_to_csv, write_json
+    from relucheck.output.writers import atomic_write_text, table_to_csv
 
-    check_writable(out)
+    plan, skipped = plan_commands()
+    if skipped:
+        click.echo(f"note: python-flint is not installed, so the interval proofs "
+                   f"({', '.join(skipped)}) are skipped; pip install 'relucheck[certify]' to "
+                   "run them.", err=True)
     progress = tqdm_progress(quiet)
     rows = []
     t0 = time.perf_counter()
-    with progress(len(COMMANDS), "relucheck all") as bar:
-        for name, exp, flags in experiments():
+    with output_folder(out), progress(len(plan), "relucheck all") as bar:
+        for name, exp, flags in plan:
             params = exp.Params(**flags)
             if quick:
                 params = dataclasses.replace(params, **exp.QUICK)
@@ -70,11 +74,41 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
                                             progress=progress, command=argv)
             rows.append((name, result, wall))
             bar.update()
-    total = time.perf_counter() - t0
+        total = time.perf_counter() - t0
+        table = summary_table(rows)
+        atomic_write_text(out / f"{SUMMARY}.csv", table_to_csv(table))
+        failed = [(n, c) for n, r, _ in rows for c in r.failed]
+        _write_summary(out, seed, quick, total, rows, failed, skipped)
+    for name, result, wall in rows:
+        click.echo(f"\n== {name} ({result.stem}, {wall:.1f} s)")
+        click.echo(claim_table(result.claims))
+    verdict = ("every theorem-level claim holds" if not failed
+               else f"{len(failed)} theorem-level claim(s) FAILED: "
+               + "; ".join(f"{n}: {c.name}" for n, c in failed))
+    click.echo(f"\nrelucheck all: {verdict} ({total:.1f} s); summary in {out / SUMMARY}.csv")
+    sys.exit(1 if failed else 0)
 
-    table = summary_table(rows)
-    atomic_write_text(out / f"{SUMMARY}.csv", table_to_csv(table))
-    failed = [(n, c) for n, r, _ in rows for c in r.failed]
+
+def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
+    """The commands to run, decided before any work: without python-flint the proofs are left
+    out (conjecture1-grid --certify) or run without their proof (census), and named."""
+    from relucheck.numerics.l12_interval import arb
+
+    plan, skipped = [], []
+    for name, exp, flags in experiments():
+        if arb is None and name.endswith("--certify"):
+            skipped.append(name)
+            if not flags.get("certify"):
+                continue
+            name, flags = name.removesuffix(" --certify"), {**flags, "certify": False}
+        plan.append((name, exp, flags))
+    return plan, skipped
+
+
+def _write_summary(out: Path, seed: int, quick: bool, total: float, rows, failed,
+                   skipped) -> None:
+    from relucheck.output.writers import write_json
+
     write_json(out / f"{SUMMARY}.json", {
         "command": " ".join(["relucheck", *sys.argv[1:]]),
         "seed": seed,
@@ -84,12 +118,5 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
                       "exit_code": r.exit_code, "claims": [c.as_dict() for c in r.claims]}
                      for n, r, w in rows],
         "theorem_level_failures": len(failed),
+        "skipped_without_python_flint": skipped,
     })
-    for name, result, wall in rows:
-        click.echo(f"\n== {name} ({result.stem}, {wall:.1f} s)")
-        click.echo(claim_table(result.claims))
-    verdict = ("every theorem-level claim holds" if not failed
-               else f"{len(failed)} theorem-level claim(s) FAILED: "
-               + "; ".join(f"{n}: {c.name}" for n, c in failed))
-    click.echo(f"\nrelucheck all: {verdict} ({total:.1f} s); summary in {out / SUMMARY}.csv")
-    sys.exit(1 if failed else 0)

@@ -3,13 +3,14 @@ sequence. Commands stay thin: parse, build Params, call :func:`execute`."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,19 +162,6 @@ def common_options(f: Callable) -> Callable:
     return f
 
 
-def check_writable(out: Path) -> None:
-    """Reject an --out that cannot be written, before any work and without creating it."""
-    probe = out
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise click.BadParameter(f"{str(probe)!r} is a file, not a folder", param_hint="'--out'")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"folder {str(probe)!r} is not writable", param_hint="'--out'")
-
-
 def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str, Any]) -> Any:
     """Defaults, then the --quick sizes, then every option the user gave explicitly."""
     params = base
@@ -199,11 +187,14 @@ def run_and_write(
     command: str,
     plot: Callable | None = None,
 ) -> tuple[Result, list[Path], float]:
-    """Run an experiment and write <stem>.csv (and sibling tables), .png, .pdf and .json.
+    """Run an experiment and write <stem>.csv (and sibling tables), .png, .pdf and .json as one
+    set (relucheck.output.outset): staged, then moved into ``out`` with the JSON last, which
+    lists every file with its SHA-256. The caller holds the folder (:func:`output_folder`).
 
     The figure is the one registered for the result's stem in ``relucheck.output.plots``
     (``plot``, a function of the main table, overrides it). Returns the result, the paths
-    written and the wall time of the computation.
+    written and the wall time of the computation. Raises outset.EnvironmentFailure when the
+    outputs cannot be written (the previous set is then untouched).
     """
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
@@ -211,32 +202,54 @@ def run_and_write(
     result = run(params, rng, progress)
     wall = time.perf_counter() - t0
 
+    from relucheck.output import outset
     from relucheck.output.plots import FIGURES, draw
     from relucheck.output.style import save_figure
     from relucheck.output.writers import provenance, read_csv, write_json, write_tables
 
-    out.mkdir(parents=True, exist_ok=True)
-    paths = write_tables(result, out)
-    # Draw from the CSVs just written, so the figure is exactly what `relucheck plot` redraws.
-    if plot is not None:
-        paths += save_figure(plot(read_csv(paths[0])), out, result.stem)
-    elif result.stem in FIGURES:
-        paths += save_figure(draw(paths[0])[1], out, result.stem)
-    for name, doc in result.documents.items():
-        doc_path = out / f"{result.stem}_{name}.json"
-        write_json(doc_path, doc)
-        paths.append(doc_path)
-    json_path = out / f"{result.stem}.json"
-    context = {
-        "command": command,
-        "seed": seed,
-        "started_utc": started.isoformat(timespec="seconds"),
-        "wall_seconds": round(wall, 3),
-        "outputs": [p.name for p in [*paths, json_path]],
-    }
-    write_json(json_path, provenance(result, context))
-    paths.append(json_path)
-    return result, paths, wall
+    json_name = f"{result.stem}.json"
+    with outset.staging(out) as stage:
+        paths = write_tables(result, stage)
+        # Draw from the CSVs just written, so the figure is exactly what `relucheck plot`
+        # redraws.
+        if plot is not None:
+            paths += save_figure(plot(read_csv(paths[0])), stage, result.stem)
+        elif result.stem in FIGURES:
+            paths += save_figure(draw(paths[0])[1], stage, result.stem)
+        for name, doc in result.documents.items():
+            doc_path = stage / f"{result.stem}_{name}.json"
+            write_json(doc_path, doc)
+            paths.append(doc_path)
+        names = [p.name for p in paths]
+        context = {
+            "command": command,
+            "seed": seed,
+            "started_utc": started.isoformat(timespec="seconds"),
+            "wall_seconds": round(wall, 3),
+            "outputs": [{"file": n, "sha256": outset.sha256(stage / n)} for n in names],
+        }
+        write_json(stage / json_name, provenance(result, context))
+        published = outset.publish(stage, out, names, json_name)
+    return result, published, wall
+
+
+@contextlib.contextmanager
+def output_folder(out: Path) -> Iterator[Path]:
+    """Probe and lock --out before any work (a usage error, exit 2, when it cannot be used), and
+    turn a failure of the environment while writing into one line and exit 3."""
+    from relucheck.output import outset
+
+    stack = contextlib.ExitStack()
+    try:
+        folder = stack.enter_context(outset.locked(out))
+    except outset.OutputError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--out'") from None
+    with stack:
+        try:
+            yield folder
+        except outset.EnvironmentFailure as exc:
+            click.echo(f"Error: {exc.strerror or exc}", err=True)
+            sys.exit(3)
 
 
 def execute(
@@ -248,17 +261,18 @@ def execute(
     quiet: bool,
     plot: Callable | None = None,
 ) -> None:
-    """The body of every command: check --out, run and write, print the claims, exit 0 or 1."""
+    """The body of every command: probe and lock --out, run and write, print the claims, exit 0
+    or 1 (2: an unusable --out or scheduler; 3: the environment failed while writing)."""
     from relucheck.numerics.cluster import SchedulerUnreachable
     from relucheck.output.report import claim_table
 
-    check_writable(out)
-    try:
-        result, paths, wall = run_and_write(
-            run, params, out=out, seed=seed, progress=tqdm_progress(quiet),
-            command=" ".join(["relucheck", *sys.argv[1:]]), plot=plot)
-    except SchedulerUnreachable as exc:  # found when connecting, before any computation
-        raise click.BadParameter(str(exc), param_hint="'--scheduler'") from None
+    with output_folder(out):
+        try:
+            result, paths, wall = run_and_write(
+                run, params, out=out, seed=seed, progress=tqdm_progress(quiet),
+                command=" ".join(["relucheck", *sys.argv[1:]]), plot=plot)
+        except SchedulerUnreachable as exc:  # found when connecting, before any computation
+            raise click.BadParameter(str(exc), param_hint="'--scheduler'") from None
     click.echo(claim_table(result.claims))
     verdict = "all theorem-level claims hold" if not result.failed else (
         f"{len(result.failed)} theorem-level claim(s) FAILED")

@@ -120,6 +120,11 @@ class Params:
             self.starts_from_file()  # raises ValueError on a missing or ill-shaped file
         if self.scheduler is not None:
             cluster.check_option(self.scheduler)
+        if self.certify:
+            from relucheck.numerics.l12_interval import FLINT_HINT, arb
+
+            if arb is None:
+                raise ValueError(f"certify: {FLINT_HINT}")
 
     def starts_from_file(self) -> np.ndarray:
         """The starts of ``init`` = FILE.npy, checked against the one cell they are for."""

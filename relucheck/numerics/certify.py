@@ -168,6 +168,16 @@ def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress
     return leaves
 
 
+def _worker_init(prec: int) -> None:
+    """A pool worker: arb precision set, and Ctrl-C / SIGTERM left to the parent, which
+    terminates the pool (otherwise every worker prints its own KeyboardInterrupt traceback)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    iv.set_precision(prec)
+
+
 def pool_map(fn: Callable, items: list, *, prec: int, workers: int, progress, desc: str,
              client=None) -> list:
     """[fn(item) for item in items] at arb precision ``prec``, in ``workers`` processes when
@@ -195,7 +205,7 @@ def pool_map(fn: Callable, items: list, *, prec: int, workers: int, progress, de
                 iv.ctx.prec = saved
             return out
         with multiprocessing.get_context("fork").Pool(
-                workers, initializer=iv.set_precision, initargs=(prec,)) as pool:
+                workers, initializer=_worker_init, initargs=(prec,)) as pool:
             for r in pool.imap(fn, items, chunksize=1):
                 out.append(r)
                 bar.update(1)

@@ -1,0 +1,166 @@
+"""A command's outputs are one set: probed before any work, staged, then published together.
+
+The contract (docs/design.md, "Conventions of every command"):
+
+- **Before any work** the folder is created and probed: a file is written and removed there,
+  so a folder that cannot take files (read-only, /proc, a full disk) is an input error (exit 2),
+  not a failure after minutes of computation. An empty --out is refused.
+- **One run at a time per folder.** An exclusive lock (``fcntl.flock`` on ``.relucheck.lock``,
+  released by the kernel when the process ends, however it ends) keeps two runs from mixing their
+  files; a second run is refused with the other run's pid.
+- **Stale leftovers are removed.** Holding the lock, the run removes temporary files
+  (``.*.tmp``) and staging folders of earlier runs that were killed.
+- **Staging, then publication.** Every file is written into a staging folder inside --out, then
+  moved into place with ``os.replace`` (atomic, and it needs no space), the JSON record last. The
+  JSON lists every file of the set with its SHA-256, so a reader can tell a complete set and
+  check it. Files that the previous set of the same stem listed and the new one does not have
+  (e.g. a certificate file of an earlier ``--certify`` run) are removed, so a folder never holds
+  CSVs of one run beside a JSON of another.
+- **Failures of the environment** while writing (disk full, folder removed) raise
+  :class:`EnvironmentFailure` (exit 3) and leave the previous set as it was: nothing is moved in
+  until every file of the new set has been written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+LOCK = ".relucheck.lock"
+STAGING_PREFIX = ".relucheck-staging-"
+
+
+class OutputError(ValueError):
+    """--out cannot be used (exit 2, before any work)."""
+
+
+class EnvironmentFailure(OSError):
+    """The environment failed while writing (exit 3): disk full, folder gone, I/O error."""
+
+
+def _probe(out: Path) -> None:
+    if str(out) == "" or str(out).strip() == "":
+        raise OutputError("--out is empty; give a folder")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{str(out)!r} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".relucheck-probe-{os.getpid()}"
+        with open(probe, "wb") as fh:
+            fh.write(b"relucheck")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write into {str(out)!r}: {exc.strerror or exc}") from None
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove what killed runs left behind (only our own name patterns)."""
+    for p in out.iterdir():
+        name = p.name
+        try:
+            if name.startswith(STAGING_PREFIX) and p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            elif name.startswith(".") and name.endswith(".tmp") and p.is_file():
+                p.unlink()
+            elif name.startswith(".relucheck-probe-") and p.is_file():
+                p.unlink()
+        except OSError:
+            continue
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[Path]:
+    """Probe --out, take its lock, and clean stale leftovers; yields the folder.
+
+    Raises :class:`OutputError` when the folder cannot be used or another run holds it.
+    """
+    out = Path(out)
+    _probe(out)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise OutputError(f"cannot lock {str(out)!r}: {exc.strerror}") from None
+            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise OutputError(f"another relucheck run (pid {other}) is writing into "
+                              f"{str(out)!r}; wait for it or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        _clean_stale(out)
+        yield out
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def staging(out: Path) -> Iterator[Path]:
+    """A fresh staging folder inside ``out``, removed on the way out whatever happens (after
+    :func:`publish` it is empty). OSError while writing becomes :class:`EnvironmentFailure`."""
+    stage = Path(out) / f"{STAGING_PREFIX}{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        stage.mkdir()
+    except OSError as exc:
+        raise EnvironmentFailure(exc.errno, f"cannot create a staging folder in {str(out)!r}: "
+                                 f"{exc.strerror}") from None
+    try:
+        yield stage
+    except EnvironmentFailure:
+        raise
+    except OSError as exc:
+        raise EnvironmentFailure(exc.errno, f"writing the outputs into {str(out)!r} failed: "
+                                 f"{exc.strerror or exc}; the previous outputs are "
+                                 "untouched") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def previous_outputs(json_path: Path) -> list[str]:
+    """The files the previous set of this stem listed (empty when there is none)."""
+    try:
+        doc = json.loads(Path(json_path).read_text(encoding="utf-8"))
+        outs = doc.get("outputs", [])
+        return [o["file"] if isinstance(o, dict) else str(o) for o in outs]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+
+
+def publish(stage: Path, out: Path, names: list[str], json_name: str | None = None) -> list[Path]:
+    """Move the staged files into ``out``, the JSON record (if any) last, and remove the files
+    of the previous set of this stem that the new set does not have. Returns the published
+    paths."""
+    out = Path(out)
+    stale = [] if json_name is None else [
+        n for n in previous_outputs(out / json_name)
+        if n not in names and n != json_name and "/" not in n and not n.startswith(".")]
+    published = []
+    try:
+        for name in [*names, *([json_name] if json_name else [])]:
+            os.replace(stage / name, out / name)
+            published.append(out / name)
+    except OSError as exc:
+        raise EnvironmentFailure(exc.errno, f"moving the outputs into {str(out)!r} failed: "
+                                 f"{exc.strerror or exc}") from None
+    for name in stale:
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
+    return published
