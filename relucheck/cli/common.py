@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +25,19 @@ DEFAULT_OUT = Path("figures")
 def _bound(x: float) -> str:
     """A range end as the user would type it (pi by name)."""
     return "pi" if x == math.pi else f"{x:g}" if float(f"{x:g}") == x else repr(x)
+
+
+class OutFolder(click.Path):
+    """--out: a folder path; an empty or blank value is refused (click would read it as the
+    current folder). Whether it can be written is probed before any work (execute)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty value is not a folder", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 class SchedulerType(click.ParamType):
@@ -157,7 +169,7 @@ def common_options(f: Callable) -> Callable:
                           "given explicitly still win.")(f)
     f = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Root of the numpy SeedSequence; every run/cell gets its own child.")(f)
-    f = click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
+    f = click.option("--out", type=OutFolder(), default=DEFAULT_OUT,
                      show_default=True, help="Output folder (created if missing).")(f)
     return f
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from relucheck.cli.common import OutFolder
+
 
 @click.command("plot")
 @click.argument("csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=OutFolder(), default=None,
               help="Folder for the PNG and PDF [default: beside the CSV].")
 @click.option("--quiet", is_flag=True, help="Do not list the files written.")
 def command(csv: Path, out: Path | None, quiet: bool):
