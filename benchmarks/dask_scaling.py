@@ -65,8 +65,8 @@ def main() -> None:
             if n == 2:
                 items = list(range(2000))
                 cluster.map_tasks(c, noop, items[:50], kind="warm")
-                per = timed(lambda: cluster.map_tasks(c, noop, [(i, time.time()) for i in items],
-                                                      kind="noop")) / len(items)
+                per = timed(lambda c=c, items=items: cluster.map_tasks(
+                    c, noop, [(i, time.time()) for i in items], kind="noop")) / len(items)
     print(f"  speed-up 1 -> 2 workers: {times[1] / times[2]:.2f}x")
     print(f"  overhead per task (2000 no-op tasks, 2 workers): {1e3 * per:.2f} ms")
     sizes = {k: census.task_runs(k, k, k) for k in K}

@@ -54,7 +54,7 @@ class Init(click.ParamType):
               help=f"Descent steps before a run counts as not converged [default {D.max_iters}].")
 @click.option("--d", type=click.IntRange(min=1), default=None,
               help="Input dimension, at least every k (W* = [I_k 0]) [default: d = k].")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
+@click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
               help="Worker threads; 0: one per core [default 0].")
 @click.option("--polish-tol", type=FiniteFloat(min=0), default=None,
               help=f"Newton polishing is tried below this gradient; 0: plain descent only "

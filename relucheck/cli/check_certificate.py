@@ -17,7 +17,7 @@ from relucheck.progress import tqdm_progress
                                                            path_type=Path))
 @click.option("--prec", type=click.IntRange(min=53, max=4096), default=cert.Params.prec,
               show_default=True, help="arb working precision in bits for the recomputation.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
               help="Processes; 0: one per core.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(csv_path: Path, prec: int, workers: int, quiet: bool) -> None:

@@ -19,7 +19,7 @@ def _not_a_certificate(path: Path, why: str) -> None:
 
 @click.command("check-minimum")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
               help="Processes; 0: one per core.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(path: Path, workers: int, quiet: bool) -> None:

@@ -62,6 +62,16 @@ SCHEDULER_HELP = ("Run the independent tasks on dask.distributed (pip install "
                   "byte-identical to the in-process run.")
 
 
+def _pi_multiple(text: str) -> float:
+    """c*pi, c pi, cpi, pi/q and -pi for plain numbers c, q (ValueError otherwise)."""
+    head, _, tail = text.partition("pi")
+    head = head.replace("*", "").strip()
+    coef = -1.0 if head == "-" else 1.0 if head in ("", "+") else float(head)
+    tail = tail.strip()
+    div = float(tail[1:]) if tail.startswith("/") else 1.0 if not tail else math.nan
+    return coef * math.pi / div
+
+
 class FiniteFloat(click.FloatRange):
     """A finite float, optionally in a range: the one type of every float option.
 
@@ -98,9 +108,10 @@ class FiniteFloat(click.FloatRange):
 
     def parse(self, value: Any) -> float:
         """The value as a float, or ValueError saying what is accepted."""
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
+        text = str(value).strip().lower()
+        try:  # pi by name, as the ranges in --help show it: pi, -pi, 2pi, 2*pi, pi/2
+            x = _pi_multiple(text) if "pi" in text else float(value)
+        except (TypeError, ValueError, ZeroDivisionError):
             x = math.nan
         ok = (math.isfinite(x)
               and (self.min is None or (x > self.min if self.min_open else x >= self.min))
@@ -180,8 +191,11 @@ def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str,
     if quick_sizes is not None:
         params = dataclasses.replace(params, **quick_sizes)
     params = dataclasses.replace(params, **{k: v for k, v in given.items() if v is not None})
+    from relucheck.experiments.params import require_memory
+
     try:
         params.validate()
+        require_memory(params)
     except ValueError as exc:
         name, _, why = str(exc).partition(":")
         option = name.strip().replace("_", "-")

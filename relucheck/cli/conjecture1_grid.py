@@ -36,7 +36,7 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
 @click.option("--a-max", type=FiniteFloat(min=0.0, max=math.pi, min_open=True),
               default=None, help="Upper end of the a range, excluded on the grid [default pi; "
                                  "pi - a-margin with --certify].")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
+@click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
               help="Threads sweeping row blocks (processes with --certify); 0: one per core "
                    "[default 0]. Results do not depend on it.")
 @click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP)

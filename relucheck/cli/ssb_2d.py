@@ -22,19 +22,21 @@ D = exp.Params()
 @click.option("--K", "K", type=CommaList(int), multiple=True,
               help="Number of ReLUs K >= 2, comma list or repeated; the first two get a vector "
                    f"field panel [default {show_list(D.K)}].")
-@click.option("--x0", type=FiniteFloat(min=0, min_open=True), default=None,
+@click.option("--x0", type=FiniteFloat(min=0, max=exp.START_MAX, min_open=True), default=None,
               help=f"Start x0 > 0 of the paths in (c)-(d) [default {D.x0:g}].")
-@click.option("--y0", type=FiniteFloat(), default=None,
+@click.option("--y0", type=FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX), default=None,
               help=f"Start y0 of the paths in (c)-(d) [default {D.y0:g}].")
 @click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"Gradient-descent step eta > 0 [default {D.lr:g}, the author's code].")
 @click.option("--iters", type=click.IntRange(1, exp.MAX_ITERS), default=None,
               help=f"Maximum iterations per run; runs stop once |grad| < {D.gtol:g} "
                    f"[default {D.iters}].")
-@click.option("--field-x", type=CommaList(FiniteFloat()), multiple=True,
+@click.option("--field-x", type=CommaList(FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX)),
+              multiple=True,
               help=f"x range MIN,MAX of the vector fields [default {D.field_x[0]:g},"
                    f"{D.field_x[1]:g}].")
-@click.option("--field-y", type=CommaList(FiniteFloat()), multiple=True,
+@click.option("--field-y", type=CommaList(FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX)),
+              multiple=True,
               help=f"y range MIN,MAX of the vector fields [default {D.field_y[0]:g},"
                    f"{D.field_y[1]:g}].")
 @click.option("--field-n", type=click.IntRange(2, 401), default=None,

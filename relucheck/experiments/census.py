@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from relucheck.experiments.params import require_finite
+from relucheck.experiments.params import F8, require_finite
 from relucheck.numerics import cluster
 from relucheck.numerics.endpoints import (
     CLASSES,
@@ -86,6 +86,23 @@ class Params:
     certify: bool = False  # prove every spurious family (and the n = k global minimum)
     prec: int = 64  # arb precision of the proofs (bits)
     scheduler: str | None = None  # dask.distributed: local:N, tcp://HOST:PORT or a file
+
+    def memory_bytes(self) -> tuple[int, str]:
+        """Peak memory estimate (bytes) and the option that drives it: per cell the runs'
+        states (start, end, a few working copies: 8 n d floats a run), about 1 KB a run of
+        table rows, and the Hessians of a classification batch (8 MB, or one (n d)^2 Hessian)
+        per worker."""
+        R = self.runs if self.init in INITS else 1
+        worst, driver = 0, "runs"
+        for k in self.K:
+            for e in self.extra:
+                n, d = k + e, self.d or k
+                need = F8 * 8 * R * n * d + 1024 * R + 4 * max(1 << 23, F8 * (n * d) ** 2)
+                if need > worst:
+                    worst = need
+                    driver = "runs" if R * n * d >= 64 * (n * d) ** 2 else (
+                        "d" if self.d else "K")
+        return worst, driver
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range (before any work)."""

@@ -32,14 +32,16 @@ number of workers or the block size (each cell's float operations are fixed, see
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from relucheck.experiments.params import require_finite
+from relucheck.experiments.params import F8, require_finite, require_memory
 from relucheck.numerics import cluster
 from relucheck.numerics.l12_grid import (
     PIECE_SIGN,
@@ -61,6 +63,9 @@ SLICE_ANGLES = (3 * np.pi / 8, 7 * np.pi / 8)
 #: A planted error for tests: a function of (a[:, None], phi[None, :]) returning a boolean mask of
 #: cells whose L12 and L21 are replaced by their negatives in every evaluation the sweep makes.
 Tamper = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: Smallest a_max the grid accepts. Measured (defaults otherwise): a_max = 1e-3 takes 3.3 s,
+#: 1e-4 12 s, 1e-5 several minutes (nearly every cell escalated to mpmath).
+A_RESOLVED = 1e-4
 _SUPERBLOCK_ROWS = 2048  # rows whose coefficients are computed together (bounded memory)
 _MIN_ROWS = 8  # rows per block at least (long rows are cut into column chunks instead)
 _SEG_TAGS = np.array([-1, 0, -2, 1, 2, 3])  # boundary phi=0, A, boundary phi=a, B, C, D
@@ -84,6 +89,14 @@ class Params:
     max_prec: int = 8192  # bits: interval arithmetic gives up (cell unsettled) beyond this
     max_reported: int = 1000  # counterexamples written with certified enclosures
 
+    def memory_bytes(self) -> tuple[int, str]:
+        """Peak memory estimate (bytes) and the option that drives it: about 20 floats a row of
+        a (results, coefficients, layout), 60 a column of phi (basis values, bounds, prefix and
+        suffix maxima), and a few blocks of block_cells in flight per worker."""
+        rows, cols = F8 * 20 * self.n_a, F8 * 60 * self.n_phi
+        blocks = F8 * 16 * self.block_cells * 4
+        return rows + cols + blocks, ("n_a" if rows >= cols else "n_phi")
+
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
         require_finite(self)
@@ -102,6 +115,11 @@ class Params:
         for ok, name, rng in checks:
             if not ok:
                 raise ValueError(f"{name}: expected {rng}")
+        if not self.a_max >= A_RESOLVED:
+            raise ValueError(f"a_max: expected >= {A_RESOLVED:g} on the grid: below it L ~ a^2 "
+                             "is under float64's resolution, so every cell would need "
+                             "multiple precision (hours); the proof (--certify) covers small a")
+        require_memory(self)  # before the grid of a is formed
         a = a_grid(self)
         if not (a[0] > 0 and a[-1] < np.pi and np.all(np.diff(a) > 0)):
             raise ValueError("n_a: expected distinct grid values strictly inside (0, pi); "
@@ -164,6 +182,15 @@ def _segments(lay: RowLayout, j_pi: int, n: int, c0: int, c1: int):
     return starts[keep], ends[keep], rows, funcs, tags
 
 
+#: Set when a sweep is interrupted: worker threads cannot be killed, so the blocks they are
+#: working on check it between chunks and between escalated cells and stop early.
+_STOP = threading.Event()
+
+
+class _Stopped(Exception):
+    """A block stopped because the sweep was interrupted."""
+
+
 def _sweep_block(G: PhiGrid, rc: RowCoefficients, bounds: np.ndarray, r0: int, width: int,
                  tamper: Tamper | None, map_cols: np.ndarray, map_rows: set, max_prec: int,
                  max_reported: int) -> _Block:
@@ -178,6 +205,8 @@ def _sweep_block(G: PhiGrid, rc: RowCoefficients, bounds: np.ndarray, r0: int, w
     flagged: dict[tuple[int, int], list] = {}  # (r, j) -> [(f, piece, value, bound)]
     local_map = {r: np.empty((2, map_cols.size)) for r in range(R) if r0 + r in map_rows}
     for c0 in range(0, n, width):
+        if _STOP.is_set():
+            raise _Stopped
         c1 = min(n, c0 + width)
         w = c1 - c0
         S = G.evaluate(rc, lay, c0, c1)  # (R, 2, w)
@@ -236,7 +265,9 @@ def _settle(G: PhiGrid, a: np.ndarray, r0: int, flagged: dict, tamper: Tamper | 
             max_prec: int, out: _Block) -> None:
     """Decide the flagged cells: certain wrong signs from the float bound, the rest by mpmath."""
     for (r, j), entries in sorted(flagged.items()):
-        undecided = tuple(f for f, _, v, b in entries if v >= -b)
+        if _STOP.is_set():  # the sweep was interrupted: end this block now
+            raise _Stopped
+        undecided = tuple(f for f, _, v, b in entries if not v < -b)  # NaN: undecided too
         cert = None
         if undecided:
             cert = certify(a[r], G.phi[j], which=undecided, max_prec=max_prec)
@@ -303,7 +334,16 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     with contextlib.ExitStack() as stack:
         bar = stack.enter_context(progress(n_a, "conjecture1-grid"))
         if p.scheduler is None:
+            # one BLAS thread per worker thread: the workers already use the cores, and a
+            # multi-threaded BLAS under them would oversubscribe them
+            stack.enter_context(threadpool_limits(limits=1))
             pool = stack.enter_context(ThreadPoolExecutor(workers))
+            _STOP.clear()
+            # On the way out (last in, first run): stop the blocks in flight and drop the
+            # queued ones, so Ctrl-C ends the sweep at once instead of after every block.
+            stack.callback(lambda: _STOP.clear())
+            stack.callback(lambda: pool.shutdown(wait=True, cancel_futures=True))
+            stack.push(lambda exc_type, exc, tb: _STOP.set() if exc_type is not None else None)
             shared_G = G
         else:  # row blocks as cluster tasks; the phi grid goes to every worker once
             c = stack.enter_context(cluster.client(cluster.parse(p.scheduler)))

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from relucheck.experiments.params import require_finite
-from relucheck.numerics.ball import ball_plane_coordinates
+from relucheck.experiments.params import F8, require_finite
+from relucheck.numerics.ball import CHUNK_FLOATS, ball_plane_coordinates
 from relucheck.numerics.one_relu_flow import TRAP_RADIUS, integrate_planar
 from relucheck.numerics.sampling import uniform_sphere
 from relucheck.numerics.seeding import keyed_rng
@@ -63,6 +63,17 @@ class Params:
     t_max: float = 100.0  # integration horizon of Eqn 6 (units of the N = 1 flow)
     level: float = 0.95  # Wilson intervals
     alpha: float = 1e-3  # family-wise level of the statistical claims
+
+    def memory_bytes(self) -> tuple[int, str]:
+        """Peak memory estimate (bytes) and the option that drives it: the chunks of uniform
+        points in the d-ball (3 arrays of max(CHUNK_FLOATS, d) floats), the flow's chunk of
+        FLOW_CHUNK 2D states, and the r sweep and curves (a few hundred floats a point)."""
+        dmax = max(max(self.d), self.sweep_d)
+        ball = F8 * 3 * max(CHUNK_FLOATS, dmax)
+        grid = F8 * 300 * (self.r_steps + self.curve_points * len(self.d))
+        driver = "r_steps" if grid > ball else ("d" if max(self.d) >= self.sweep_d
+                                                 else "sweep_d")
+        return ball + grid + F8 * 64 * FLOW_CHUNK, driver
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""

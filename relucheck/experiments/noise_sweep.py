@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from relucheck.experiments.params import require_finite
+from relucheck.experiments.params import F8, require_finite
 from relucheck.numerics import train as engine
 from relucheck.numerics.endpoints import (
     CLASSES,
@@ -91,6 +91,19 @@ class Params:
         """K of the bottom row's cells; () when there is no bottom row (``tops`` or
         ``readings`` empty, e.g. ``--top none``, and no custom setting)."""
         return self.top_K if self.custom or (self.tops and self.readings) else ()
+
+    def memory_bytes(self) -> tuple[int, str]:
+        """Peak memory estimate (bytes) and the option that drives it: per cell (K, noise) the
+        runs' states with their recorded curves (record_points + 8 copies of K x d each), and
+        the teacher."""
+        worst, driver = 0, "runs"
+        for K in self.K:
+            d = self.d or K
+            need = F8 * K * d * (self.runs * (self.record_points + 8) + 4)
+            if need > worst:
+                worst, driver = need, ("runs" if self.runs >= max(K, d) else
+                                       "d" if self.d and d >= K else "K")
+        return worst, driver
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""

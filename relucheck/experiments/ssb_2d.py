@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from relucheck.experiments.params import require_finite
+from relucheck.experiments.params import F8, require_finite
 from relucheck.numerics.dynamics import gradient_descent, gradient_flow
 from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
@@ -40,6 +40,12 @@ from relucheck.theory.symmetric import (
 STEM = "fig8_ssb_2d"
 EPS = np.finfo(float).eps
 MAX_ITERS = 1_000_000  # bounds the memory of the recorded paths (a few floats per iteration)
+
+
+#: Largest |start| (in units of |w*| = 1) of the 2D dynamics. From x0 = 1e12 a run still ends
+#: in seconds; from 1e100 the squared norms in the loss overflow and the descent runs for minutes
+#: without a meaningful step. 1e6 keeps twelve orders of magnitude of J in range.
+START_MAX = 1e6
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class Params:
     random_points: int = 200  # per K, for the reduction check
     record_every: int = 10  # CSV keeps every k-th iterate of the paths
 
+    def memory_bytes(self) -> tuple[int, str]:
+        """Peak memory estimate (bytes) and the option that drives it: the reduction check
+        evaluates Eqn 8 on full K x K states (gradient_K holds about 4 K^3 floats per point, at
+        least one point at a time), and the vector field grid (field_n^2 points)."""
+        K = max(self.K)
+        return F8 * (8 * K**3 + 64 * self.field_n**2) + (64 << 20), "K"
+
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
         require_finite(self)
@@ -69,12 +82,16 @@ class Params:
             (len(self.K) >= 1 and all(int(k) == k and k >= 2 for k in self.K), "K",
              "integers >= 2 (Theorem 7 needs at least two ReLUs)"),
             (len(set(self.K)) == len(self.K), "K", "distinct values"),
-            (np.isfinite(self.x0) and self.x0 > 0, "x0", "a number > 0 (Omega has 0 < x <= 1)"),
-            (np.isfinite(self.y0), "y0", "a finite number"),
+            (np.isfinite(self.x0) and 0 < self.x0 <= START_MAX, "x0",
+             f"a number in (0, {START_MAX:g}] (Omega has 0 < x <= 1)"),
+            (np.isfinite(self.y0) and abs(self.y0) <= START_MAX, "y0",
+             f"a number in [-{START_MAX:g}, {START_MAX:g}]"),
             (np.isfinite(self.lr) and self.lr > 0, "lr", "a step size > 0"),
             (1 <= self.iters <= MAX_ITERS, "iters", f"an integer in [1, {MAX_ITERS}]"),
             (self.gtol > 0, "gtol", "> 0"),
             (0 < self.reach < 1e-2, "reach", "in (0, 0.01)"),
+            (all(abs(v) <= START_MAX for v in (*self.field_x, *self.field_y)),
+             "field_x/field_y", f"numbers in [-{START_MAX:g}, {START_MAX:g}]"),
             (len(self.field_x) == 2 and self.field_x[0] < self.field_x[1], "field_x",
              "two numbers MIN,MAX with MIN < MAX"),
             (len(self.field_y) == 2 and self.field_y[0] < self.field_y[1], "field_y",

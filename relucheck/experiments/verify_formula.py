@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from relucheck.experiments.params import require_finite
-from relucheck.numerics.montecarlo import sampled_F
+from relucheck.experiments.params import F8, require_finite
+from relucheck.numerics.montecarlo import CHUNK_FLOATS, sampled_F
 from relucheck.numerics.sampling import DISTRIBUTIONS, pairs_at_angles
 from relucheck.numerics.seeding import keyed_rng
 from relucheck.numerics.stats import fit_line, hotelling_pvalue, squared_bias
@@ -64,6 +64,20 @@ class Params:
     pairs_unbiased: int = 32
     level: float = 0.99
     slope_tol: float = 0.05  # equivalence margin of the slope claim around -1/2
+
+    def memory_bytes(self) -> tuple[int, str]:
+        """Peak memory estimate (bytes) and the option that drives it: the sampled pairs (e, w,
+        u and work arrays, 6 x pairs x d floats per panel) and the Monte Carlo chunks (a few
+        arrays of CHUNK_FLOATS, or of one d-dimensional sample when d is larger)."""
+        dim = max(self.dims)
+        panels = {("pairs_angle", self.pairs_angle, "d", self.d),
+                  ("pairs", self.pairs_sweep, "d", self.d),
+                  ("pairs_dim", self.pairs_dim, "dims", dim),
+                  ("pairs_unbiased", self.pairs_unbiased, "d", self.d)}
+        pairs, count, dname, dval = max(panels, key=lambda t: t[1] * t[3])
+        driver = pairs if count >= dval else dname
+        chunk = F8 * 4 * max(CHUNK_FLOATS, self.d, max(self.dims))
+        return F8 * 6 * count * dval + chunk, driver
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
