@@ -24,11 +24,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from relucheck.cli import common, main
 from relucheck.cli.common import CommaList, FiniteFloat
+from relucheck.experiments import init_prob as exp_init
 from relucheck.result import Result
 
 #: Options that are not numbers to fuzz (paths, choices, flags are drawn separately).
@@ -150,6 +151,10 @@ EDGES = [(name, opt, v) for name, opt, p in OPTIONS
 @settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(EDGES))
+@example(case=("census", "--lr", "1e+300"))  # found by benchmarks/fuzz_cli.py: fixed
+@example(case=("init-prob", "--eps", repr(exp_init.EPS_MIN)))
+@example(case=("init-prob", "--r-min", repr(exp_init.EPS_MIN)))
+@example(case=("ssb-2d", "--x0", "1e-12"))
 def test_real_runs_at_the_edges_of_the_accepted_values(tmp_path_factory, case):
     name, opt, value = case
     out = tmp_path_factory.mktemp("edge") / "out"

@@ -208,3 +208,40 @@ def test_without_python_flint_proofs_are_usage_errors_and_all_plans_without_them
     plan, skipped = res.stdout.strip().splitlines()
     assert "census" in plan and "--certify" not in plan
     assert "conjecture1-grid --certify" in skipped and "census --certify" in skipped
+
+
+# ---------------------------------------------------------------- check-certificate on bad files
+@pytest.mark.parametrize("damage", ["cut", "binary", "empty", "foreign"])
+def test_check_certificate_answers_a_bad_file_with_exit_2(tmp_path, damage):
+    src = Path(__file__).resolve().parent.parent / "figures" / "fig10_conjecture1_certificate.csv"
+    bad = tmp_path / "cert.csv"
+    if damage == "cut":
+        bad.write_bytes(src.read_bytes()[:3000])  # ends in the middle of a row
+    elif damage == "binary":
+        bad.write_bytes(bytes(range(256)))
+    elif damage == "empty":
+        bad.write_text("")
+    else:
+        bad.write_text("region,a_lo\nin,abc\n")
+    res = invoke("check-certificate", bad, "--workers", "1", "--quiet")
+    assert res.exit_code == 2, res.output
+    assert str(bad) in _one_error_line(res)
+
+
+# ---------------------------------------------------------------- requests that cannot fit
+@pytest.mark.parametrize("cmd,opt", [
+    (["census", "--runs", "1000000000000"], "--runs"),
+    (["census", "--K", "8", "--d", "1000000000"], "--d"),
+    (["conjecture1-grid", "--n-a", "1000000000000"], "--n-a"),
+    (["conjecture1-grid", "--n-phi", "1000000000000"], "--n-phi"),
+    (["noise-sweep", "--runs", "1000000000000"], "--runs"),
+    (["verify-formula", "--d", "1000000000000"], "--d"),
+    (["init-prob", "--r-steps", "1000000000000"], "--r-steps"),
+    (["ssb-2d", "--K", "100000"], "--K"),
+])
+def test_a_request_that_cannot_fit_is_refused_with_its_estimate(tmp_path, cmd, opt):
+    t0 = time.perf_counter()
+    res = invoke(*cmd, "--out", tmp_path / "out")
+    line = _one_error_line(res)
+    assert res.exit_code == 2 and opt in line and "memory" in line, res.output
+    assert time.perf_counter() - t0 < 5 and not (tmp_path / "out").exists()

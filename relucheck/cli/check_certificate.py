@@ -38,13 +38,13 @@ def command(csv_path: Path, prec: int, workers: int, quiet: bool) -> None:
     try:
         table = read_csv(csv_path)
     except (ValueError, OSError) as exc:
-        raise click.BadParameter(str(exc), param_hint="CSV") from None
+        raise click.BadParameter(_about(csv_path, exc), param_hint="CSV") from None
     t0 = time.perf_counter()
     try:
         covered, problems = cert.check_certificate(
             table, prec=prec, workers=cores(workers), progress=tqdm_progress(quiet))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="CSV") from None
+        raise click.BadParameter(_about(csv_path, exc), param_hint="CSV") from None
     wall = time.perf_counter() - t0
     if problems:
         click.echo(f"{csv_path}: INVALID certificate, {len(problems)} problem(s):")
@@ -58,3 +58,9 @@ def command(csv_path: Path, prec: int, workers: int, quiet: bool) -> None:
                f"{covered['a_max']!r}] (pi - {covered['a_max_from_pi']:.3g}) x phi in [0, 2 pi) "
                f"exactly ({wall:.1f} s).\nConjecture 1 holds there: L12, L21 > 0 for "
                f"0 < phi < a and < 0 for a < phi < 2 pi.")
+
+
+def _about(path: Path, exc: Exception) -> str:
+    """The problem, naming the file (once)."""
+    text = str(exc)
+    return text if str(path) in text else f"{path}: {text}"

@@ -21,15 +21,15 @@ D = exp.Params()
 @click.command("init-prob")
 @click.option("--d", "d", type=CommaList(int), multiple=True,
               help=f"Input dimensions, comma list or repeated [default {show_list(D.d)}].")
-@click.option("--eps", type=CommaList(FiniteFloat(min=0, max=1, min_open=True)), multiple=True,
-              help="Grid of eps in (0, 1]; r = eps sqrt(2 pi/(d+1)) |w*| "
+@click.option("--eps", type=CommaList(FiniteFloat(min=exp.EPS_MIN, max=1)), multiple=True,
+              help="Grid of eps in [1e-12, 1]; r = eps sqrt(2 pi/(d+1)) |w*| "
                    f"[default {show_list(D.eps)}].")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help=f"Monte Carlo initialisations per (d, eps) cell and per sweep radius "
                    f"[default {D.samples}].")
 @click.option("--sweep-d", type=click.IntRange(min=2), default=None,
               help=f"Dimension of the r/|w*| sweep with samples [default {D.sweep_d}].")
-@click.option("--r-min", type=FiniteFloat(min=0, min_open=True), default=None,
+@click.option("--r-min", type=FiniteFloat(min=exp.EPS_MIN), default=None,
               help=f"Smallest r/|w*| of the sweep [default {D.r_min:g}].")
 @click.option("--r-max", type=FiniteFloat(min=0, min_open=True), default=None,
               help=f"Largest r/|w*| of the sweep [default {D.r_max:g}].")

@@ -22,7 +22,7 @@ D = exp.Params()
 @click.option("--K", "K", type=CommaList(int), multiple=True,
               help="Number of ReLUs K >= 2, comma list or repeated; the first two get a vector "
                    f"field panel [default {show_list(D.K)}].")
-@click.option("--x0", type=FiniteFloat(min=0, max=exp.START_MAX, min_open=True), default=None,
+@click.option("--x0", type=FiniteFloat(min=exp.START_MIN, max=exp.START_MAX), default=None,
               help=f"Start x0 > 0 of the paths in (c)-(d) [default {D.x0:g}].")
 @click.option("--y0", type=FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX), default=None,
               help=f"Start y0 of the paths in (c)-(d) [default {D.y0:g}].")

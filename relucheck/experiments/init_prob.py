@@ -46,6 +46,9 @@ STEM = "thm6_init_prob"
 
 #: Runs integrated together: bounds the integrator's memory (about 15 arrays of 2 x this).
 FLOW_CHUNK = 1 << 17
+#: Smallest eps: r = eps sqrt(2 pi/(d+1)) |w*| and the points s r u with s = U^(1/d) reach
+#: far below r; from eps ~ 1e-300 they underflow to w0 = 0, where Eqn 6 is undefined.
+EPS_MIN = 1e-12
 
 
 @dataclass(frozen=True)
@@ -81,11 +84,11 @@ class Params:
         checks = [
             (len(self.d) >= 1 and all(int(k) == k and k >= 2 for k in self.d), "d",
              "integers >= 2"),
-            (len(self.eps) >= 1 and all(0 < e <= 1 for e in self.eps), "eps",
-             "values in (0, 1]"),
+            (len(self.eps) >= 1 and all(EPS_MIN <= e <= 1 for e in self.eps), "eps",
+             f"values in [{EPS_MIN:g}, 1] (smaller radii underflow the sampled points)"),
             (self.samples >= 1, "samples", ">= 1"),
             (self.sweep_d >= 2, "sweep_d", "an integer >= 2"),
-            (0 < self.r_min < self.r_max, "r_min", "0 < r-min < r-max"),
+            (EPS_MIN <= self.r_min < self.r_max, "r_min", f"{EPS_MIN:g} <= r-min < r-max"),
             (np.isfinite(self.r_max), "r_max", "a finite radius"),
             (self.r_steps >= 2, "r_steps", ">= 2"),
             (self.curve_points >= 2, "curve_points", ">= 2"),

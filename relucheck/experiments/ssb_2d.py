@@ -46,6 +46,9 @@ MAX_ITERS = 1_000_000  # bounds the memory of the recorded paths (a few floats p
 #: in seconds; from 1e100 the squared norms in the loss overflow and the descent runs for minutes
 #: without a meaningful step. 1e6 keeps twelve orders of magnitude of J in range.
 START_MAX = 1e6
+#: Smallest x0: below about 1e-155 the squared norms of the start underflow to 0 and the start
+#: is w = 0, where Eqn 8 is undefined; 1e-12 keeps every square far from underflow.
+START_MIN = 1e-12
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,8 @@ class Params:
             (len(self.K) >= 1 and all(int(k) == k and k >= 2 for k in self.K), "K",
              "integers >= 2 (Theorem 7 needs at least two ReLUs)"),
             (len(set(self.K)) == len(self.K), "K", "distinct values"),
-            (np.isfinite(self.x0) and 0 < self.x0 <= START_MAX, "x0",
-             f"a number in (0, {START_MAX:g}] (Omega has 0 < x <= 1)"),
+            (np.isfinite(self.x0) and START_MIN <= self.x0 <= START_MAX, "x0",
+             f"a number in [{START_MIN:g}, {START_MAX:g}] (Omega has 0 < x <= 1)"),
             (np.isfinite(self.y0) and abs(self.y0) <= START_MAX, "y0",
              f"a number in [-{START_MAX:g}, {START_MAX:g}]"),
             (np.isfinite(self.lr) and self.lr > 0, "lr", "a step size > 0"),

@@ -136,6 +136,7 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
 
     from threadpoolctl import threadpool_limits
 
+    from relucheck.numerics import fastgrad
     from relucheck.numerics.parallel import cores
     from relucheck.numerics.train import CONVERGED, SMALL_LOSS, ZERO_ROW
     from relucheck.numerics.train import DIVERGED as RUN_DIVERGED
@@ -143,9 +144,18 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
 
     R = W.shape[0]
     finite = np.all(np.isfinite(W.reshape(R, -1)), axis=1) & np.all(np.isfinite(a), axis=1)
-    safe_W = np.where(finite[:, None, None], W, 1.0)
-    safe_a = np.where(finite[:, None], a, 1.0)
-    loss = np.where(finite, population_loss(safe_W, W_star, safe_a, a_star), np.inf)
+    # rows where the numpy loss is defined: finite, nonzero, and far from overflow in |w|^2
+    with np.errstate(all="ignore"):
+        rows = np.abs(np.where(np.isfinite(W), W, np.inf)).max(axis=-1)
+    usable = finite & np.all((rows > 0) & (rows < fastgrad.BLOWUP), axis=1)
+    safe_W = np.where(usable[:, None, None], W, 1.0)
+    safe_a = np.where(usable[:, None], a, 1.0)
+    loss = np.where(usable, population_loss(safe_W, W_star, safe_a, a_star), np.inf)
+    for r in np.flatnonzero(finite & ~usable):  # a zero row adds nothing; a huge one is inf
+        loss[r] = fastgrad.loss(np.ascontiguousarray(W[r], dtype=float),
+                                np.ascontiguousarray(a[r], dtype=float),
+                                np.ascontiguousarray(W_star, dtype=float),
+                                np.ascontiguousarray(a_star, dtype=float))
     J0 = float(population_loss(np.zeros((1, W.shape[2])), W_star, np.zeros(1), a_star))
     rel_fn = np.sqrt(loss / J0)
     diverged = (status == RUN_DIVERGED) | ~finite | ~(loss <= loss0)

@@ -94,11 +94,18 @@ def table_to_csv(table: Table) -> str:
 def read_csv(path: Path) -> Table:
     """Read a table written by :func:`table_to_csv`: numeric columns as float arrays (empty
     cells as NaN), the others as string arrays."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path} is not a text CSV file ({exc.__class__.__name__})") from None
     if not rows:
         raise ValueError(f"{path} is empty")
     header, body = rows[0], rows[1:]
+    for line, r in enumerate(body, start=2):
+        if len(r) != len(header):
+            raise ValueError(f"{path}: line {line} has {len(r)} fields, the header "
+                             f"{len(header)} (a cut or edited file)")
     table: Table = {}
     for i, name in enumerate(header):
         col = [r[i] for r in body]
