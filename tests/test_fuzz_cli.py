@@ -155,6 +155,7 @@ EDGES = [(name, opt, v) for name, opt, p in OPTIONS
 @example(case=("init-prob", "--eps", repr(exp_init.EPS_MIN)))
 @example(case=("init-prob", "--r-min", repr(exp_init.EPS_MIN)))
 @example(case=("ssb-2d", "--x0", "1e-12"))
+@example(case=("init-prob", "--t-max", repr(exp_init.T_MAX_MIN)))
 def test_real_runs_at_the_edges_of_the_accepted_values(tmp_path_factory, case):
     name, opt, value = case
     out = tmp_path_factory.mktemp("edge") / "out"

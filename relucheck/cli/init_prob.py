@@ -22,7 +22,7 @@ D = exp.Params()
 @click.option("--d", "d", type=CommaList(int), multiple=True,
               help=f"Input dimensions, comma list or repeated [default {show_list(D.d)}].")
 @click.option("--eps", type=CommaList(FiniteFloat(min=exp.EPS_MIN, max=1)), multiple=True,
-              help="Grid of eps in [1e-12, 1]; r = eps sqrt(2 pi/(d+1)) |w*| "
+              help="Grid of eps in [1e-6, 1]; r = eps sqrt(2 pi/(d+1)) |w*| "
                    f"[default {show_list(D.eps)}].")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help=f"Monte Carlo initialisations per (d, eps) cell and per sweep radius "
@@ -35,7 +35,7 @@ D = exp.Params()
               help=f"Largest r/|w*| of the sweep [default {D.r_max:g}].")
 @click.option("--r-steps", type=click.IntRange(min=2), default=None,
               help=f"Log-spaced radii of the sweep with samples [default {D.r_steps}].")
-@click.option("--t-max", type=FiniteFloat(min=0, min_open=True), default=None,
+@click.option("--t-max", type=FiniteFloat(min=exp.T_MAX_MIN), default=None,
               help=f"Integration horizon of Eqn 6 [default {D.t_max:g}].")
 @common_options
 def command(out, seed, quick, quiet, d, eps, **sizes):

@@ -46,9 +46,13 @@ STEM = "thm6_init_prob"
 
 #: Runs integrated together: bounds the integrator's memory (about 15 arrays of 2 x this).
 FLOW_CHUNK = 1 << 17
-#: Smallest eps: r = eps sqrt(2 pi/(d+1)) |w*| and the points s r u with s = U^(1/d) reach
-#: far below r; from eps ~ 1e-300 they underflow to w0 = 0, where Eqn 6 is undefined.
-EPS_MIN = 1e-12
+#: Smallest eps (and r-min): Theorem 6's margin P - (1 - eps)/2 shrinks like eps (1.1e-6 at
+#: eps = 1e-3, d = 1000); from eps ~ 1e-12 it falls below the quadrature error of P and the
+#: check cannot resolve it, and from ~1e-300 the sampled points underflow to w0 = 0.
+EPS_MIN = 1e-6
+#: Shortest horizon of Eqn 6: the slowest run from Omega at the defaults reaches the trap at
+#: t = 24.6; a horizon below twice that would report runs as not converged that only lack time.
+T_MAX_MIN = 50.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class Params:
             (np.isfinite(self.r_max), "r_max", "a finite radius"),
             (self.r_steps >= 2, "r_steps", ">= 2"),
             (self.curve_points >= 2, "curve_points", ">= 2"),
-            (self.t_max > 0, "t_max", "> 0"),
+            (self.t_max >= T_MAX_MIN, "t_max", f">= {T_MAX_MIN:g} (runs need time to converge)"),
             (0.5 < self.level < 1, "level", "in (0.5, 1)"),
             (0 < self.alpha < 0.5, "alpha", "in (0, 0.5)"),
         ]
