@@ -78,7 +78,11 @@ def main() -> None:
         key = res.exit_code if ok and "Traceback" not in res.output else "defect"
         counts[key] += 1
         if key == "defect" or key not in (0, 1, 2):
-            print(f"  DEFECT {name} {opt} {v}: {res.exception!r}")
+            print(f"  DEFECT {name} {opt} {v}: {res.exception!r}", flush=True)
+        elif key == 1:
+            failed = [ln for ln in res.output.splitlines() if "FAIL" in ln][:1]
+            print(f"  exit 1 (a claim fails at this edge) {name} {opt} {v}: "
+                  f"{failed[0][:90] if failed else ''}", flush=True)
         slow.append((time.perf_counter() - t, name, opt, v))
     print(f"{len(fz.EDGES)} real --quick runs at the edges of the accepted values, "
           f"{time.perf_counter() - t0:.0f} s: " + ", ".join(f"exit {k}: {c}" for k, c in
