@@ -148,7 +148,7 @@ EDGES = [(name, opt, v) for name, opt, p in OPTIONS
          for v in _edges(p)]
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(EDGES))
 @example(case=("census", "--lr", "1e+300"))  # found by benchmarks/fuzz_cli.py: fixed
