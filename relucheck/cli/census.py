@@ -59,7 +59,8 @@ class Init(click.ParamType):
 @click.option("--polish-tol", type=FiniteFloat(min=0), default=None,
               help=f"Newton polishing is tried below this gradient; 0: plain descent only "
                    f"[default {D.polish_tol:g}].")
-@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP)
+@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP,
+              metavar="local:N|tcp://HOST:PORT|FILE")
 @click.option("--certify", is_flag=True, default=None,
               help="Prove every spurious family (and the n = k global minimum) a strict local "
                    "minimum in interval arithmetic; adds the columns certified, radius, loss_lo, "

@@ -39,7 +39,8 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
               help="Threads sweeping row blocks (processes with --certify); 0: one per core "
                    "[default 0]. Results do not depend on it.")
-@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP)
+@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP,
+              metavar="local:N|tcp://HOST:PORT|FILE")
 @click.option("--certify", is_flag=True,
               help="Prove Conjecture 1 on the whole region a in [a-min, a-max], phi in "
                    "[0, 2 pi) with interval arithmetic (needs python-flint: pip install "
