@@ -262,10 +262,10 @@ def _kernel(nu, nv, pt, st, c):
 
 
 @numba.njit(cache=True, nogil=True)
-def loss(W, a, Ws, a_star):
-    """The population loss J (Eqn 2, N = 1) of one state, from the same angles as
-    :func:`gradient`: 1/2 sum_{p, q} b_p b_q k(v_p, v_q) over V = [W; W*], b = [a; -a*].
-    A zero row contributes nothing; a non-finite state gives inf."""
+def _stacked_rows(W, a, Ws, a_star):
+    """Rows V = [W; W*] as unit vectors (a zero or non-finite row left as it is), their norms
+    nv and the signed weights b = [a; -a*]: the shared set-up of :func:`loss` and
+    :func:`hessian`, which then decide what a zero or non-finite norm means for them."""
     n, d = W.shape
     k = Ws.shape[0]
     m = n + k
@@ -280,11 +280,23 @@ def loss(W, a, Ws, a_star):
             s += x * x
         b[p] = a[p] if p < n else -a_star[p - n]
         nv[p] = math.sqrt(s)
-        if not (nv[p] < BLOWUP):
-            return math.inf
-        if nv[p] > 0.0:
+        if 0.0 < nv[p] < BLOWUP:
             for i in range(d):
                 V[p, i] /= nv[p]
+    return V, b, nv
+
+
+@numba.njit(cache=True, nogil=True)
+def loss(W, a, Ws, a_star):
+    """The population loss J (Eqn 2, N = 1) of one state, from the same angles as
+    :func:`gradient`: 1/2 sum_{p, q} b_p b_q k(v_p, v_q) over V = [W; W*], b = [a; -a*].
+    A zero row contributes nothing; a non-finite state gives inf."""
+    d = W.shape[1]
+    V, b, nv = _stacked_rows(W, a, Ws, a_star)
+    m = nv.shape[0]
+    for p in range(m):
+        if not (nv[p] < BLOWUP):
+            return math.inf
     J = 0.0
     for p in range(m):
         J += 0.5 * b[p] * b[p] * nv[p] * nv[p] * 0.5  # k(v, v) = |v|^2 / 2
@@ -332,25 +344,12 @@ def hessian(W, a, Ws, a_star, H):
     then symmetrised. Returns False (H filled with NaN) for a zero or non-finite row.
     """
     n, d = W.shape
-    k = Ws.shape[0]
-    m = n + k
-    V = np.zeros((m, d))
-    b = np.zeros(m)
-    nv = np.zeros(m)
-    for p in range(m):
-        s = 0.0
-        for i in range(d):
-            x = W[p, i] if p < n else Ws[p - n, i]
-            V[p, i] = x
-            s += x * x
-        b[p] = a[p] if p < n else -a_star[p - n]
-        nv[p] = math.sqrt(s)
-        if p < n and not (0.0 < nv[p] < BLOWUP):
+    V, b, nv = _stacked_rows(W, a, Ws, a_star)
+    m = nv.shape[0]
+    for p in range(n):
+        if not (0.0 < nv[p] < BLOWUP):
             H[:, :] = math.nan
             return False
-        if nv[p] > 0.0:
-            for i in range(d):
-                V[p, i] /= nv[p]
     H[:, :] = 0.0
     pu = np.zeros(d)
     qu = np.zeros(d)
