@@ -241,11 +241,10 @@ def _train_task(task: tuple):
     return train(W0, W_star, cfg=cfg, workers=1)
 
 
-def _train_all(c, p: Params, rng, cells, progress) -> list:
+def _train_all(c, p: Params, cells, W0s, progress) -> list:
     """Descent of every cell on the cluster: all cells' batches at once, gathered by cell."""
     batches, owner = [], []
-    for i, (k, n, d) in enumerate(cells):
-        W0 = starts(p, k, n, d, rng)
+    for i, ((k, n, d), W0) in enumerate(zip(cells, W0s, strict=True)):
         size = task_runs(k, n, d)
         for r0 in range(0, W0.shape[0], size):
             batches.append((W0[r0:r0 + size], teacher(k, d), p.descent))
@@ -265,11 +264,13 @@ def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, 
                checks, to_prove) -> dict:
     """Descend (in-process, or on the cluster with a dask ``client``), classify and tabulate
     every cell; fills ``checks`` and ``to_prove`` and returns the tables."""
-    outs = _train_all(client, p, rng, cells, progress) if client is not None else None
+    # on a cluster every cell's starts are sent at once; in process one cell at a time
+    W0s = [starts(p, k, n, d, rng) for k, n, d in cells] if client is not None else None
+    outs = _train_all(client, p, cells, W0s, progress) if client is not None else None
     with progress(len(cells) * file_runs, "census") as bar:
         for i, (k, n, d) in enumerate(cells):
             W_star = teacher(k, d)
-            W0 = starts(p, k, n, d, rng)
+            W0 = W0s[i] if W0s is not None else starts(p, k, n, d, rng)
             loss0 = population_loss(W0, W_star)
             if outs is None:
                 out = train(W0, W_star, cfg=p.descent, workers=p.workers,
