@@ -5,6 +5,81 @@ Analysis".
 Layers (imports point down only): ``theory`` (closed forms), ``numerics`` (Monte Carlo,
 integrators, statistics), ``experiments`` (one module per subcommand, returning a Result),
 ``output`` (writers and figures), ``cli`` (the click shell).
+
+The public library API (docs/api.md) is re-exported here from :mod:`relucheck.api`::
+
+    import numpy as np
+    import relucheck as rc
+    W_star = np.eye(3)
+    G = rc.population_gradient(2 * W_star, W_star)      # Eqn 8
+    ends = rc.classify(rc.train(W_star + 0.1, W_star))  # the census engine and its classifier
+
+Names are loaded on first use (PEP 562), so ``import relucheck`` imports neither numpy nor
+numba, click or matplotlib; the compiled engine loads only when ``train`` is first called.
 """
 
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (4 ms)
+
 __version__ = "0.1.0"
+
+#: The public API (docs/api.md), all defined in relucheck.api.
+__all__ = [
+    "MAX_COND",
+    "DependentUnitsError",
+    "L_matrix",
+    "Training",
+    "__version__",
+    "classify",
+    "gating_expectation",
+    "omega_probability",
+    "population_gradient",
+    "population_hessian",
+    "population_loss",
+    "symmetric_embed",
+    "symmetric_loss",
+    "symmetric_saddle",
+    "symmetric_velocity",
+    "theorem6_radius",
+    "train",
+]
+_API = {name: "relucheck.api" for name in __all__ if name != "__version__"}
+#: Subpackages, also reachable as attributes without an explicit import.
+_SUBPACKAGES = ("api", "cli", "experiments", "numerics", "output", "theory")
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
+    from relucheck.api import (
+        MAX_COND,
+        DependentUnitsError,
+        L_matrix,
+        Training,
+        classify,
+        gating_expectation,
+        omega_probability,
+        population_gradient,
+        population_hessian,
+        population_loss,
+        symmetric_embed,
+        symmetric_loss,
+        symmetric_saddle,
+        symmetric_velocity,
+        theorem6_radius,
+        train,
+    )
+
+
+def __getattr__(name: str):
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_SUBPACKAGES))

@@ -4,6 +4,7 @@ No I/O, no printing, no randomness. Every function broadcasts over leading batch
 """
 
 from relucheck.theory.angles import angle, cos_sin_angle, h, unit
+from relucheck.theory.critical import L_jj, L_plane, M_r, m_jj, m_star_jj
 from relucheck.theory.gating import expected_F
 from relucheck.theory.gradient import (
     gradient_a,
@@ -16,9 +17,16 @@ from relucheck.theory.hessian import (
     population_hessian,
     population_hessian_packed,
 )
+from relucheck.theory.init_prob import omega_probability, theorem6_bound, theorem6_radius
 from relucheck.theory.kernel import arccos_kernel
+from relucheck.theory.lmatrix import DependentUnitsError, L_matrix
 
 __all__ = [
+    "DependentUnitsError",
+    "L_jj",
+    "L_matrix",
+    "L_plane",
+    "M_r",
     "angle",
     "arccos_kernel",
     "cos_sin_angle",
@@ -28,8 +36,13 @@ __all__ = [
     "gradient_one_relu",
     "h",
     "hessian_eigen_error",
+    "m_jj",
+    "m_star_jj",
+    "omega_probability",
     "population_hessian",
     "population_hessian_packed",
     "population_loss",
+    "theorem6_bound",
+    "theorem6_radius",
     "unit",
 ]
