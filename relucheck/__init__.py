@@ -18,8 +18,6 @@ Names are loaded on first use (PEP 562), so ``import relucheck`` imports neither
 numba, click or matplotlib; the compiled engine loads only when ``train`` is first called.
 """
 
-from __future__ import annotations
-
 import importlib
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (4 ms)

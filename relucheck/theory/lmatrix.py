@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from relucheck.theory.angles import cos_sin_units, unit
-from relucheck.theory.critical import M_r, m_jj, m_star_jj
+from relucheck.theory.critical import M_r, m_jj, m_star_jj, pi_minus_h
 
 #: Refuse when cond(M_r) exceeds this: the solve would keep fewer than half of float64's
 #: 16 digits (1 / sqrt(eps) = 6.7e7). For K = 2 it is an angle of about 2e-4 rad between e_1, e_2.
@@ -38,8 +38,8 @@ class DependentUnitsError(ValueError):
     Attributes
     ----------
     units : tuple of int
-        The closest pair (j, l) of units, by angle: the pair to blame when two units are
-        nearly parallel.
+        The closest pair (j, k) of units, by angle: the pair to blame when two units are
+        nearly parallel (the message says whether that pair alone makes M_r ill-conditioned).
     angle : float
         theta_j^l, their angle in radians.
     cond : float
@@ -68,12 +68,21 @@ def _check_independent(Mr: np.ndarray, theta: np.ndarray, max_cond: float) -> No
     j, k = (int(i) for i in np.unravel_index(np.argmin(th), th.shape))
     cond = float(hi[index] / lo[index]) if lo[index] > 0 else float("inf")
     where = f" at batch index {index}" if index else ""
+    a = th[j, k]
+    # The pair's own 2 x 2 M_r = [[pi, h(a)], [h(a), pi]] has cond (pi + h(a)) / (pi - h(a)).
+    if (2 * np.pi - pi_minus_h(a)) > max_cond * pi_minus_h(a):
+        why = (f"units {j} and {k} are nearly parallel (angle {a:.3g} rad), and parallel units "
+               "make M_r singular (Section 5.3). For K = 2, relucheck.theory.critical.L_plane "
+               "stays accurate at small angles.")
+    else:
+        why = (f"no two units are that close (the closest, units {j} and {k}, are at angle "
+               f"{a:.3g} rad): the features relu(e_l . x) are nearly dependent in another way, "
+               "e.g. more than d antiparallel pairs (relu(e.x) - relu(-e.x) = e.x, and d + 1 "
+               "linear functions of x in R^d are dependent).")
     raise DependentUnitsError(
         f"L_matrix: the units of E{where} are (nearly) linearly dependent: M_r (Eqn 13) has "
         f"condition number {cond:.3g} > max_cond = {max_cond:.3g}, so Eqn 14 would keep fewer "
-        f"than half of its digits. The closest pair is units {j} and {k}, at angle "
-        f"{th[j, k]:.3g} rad (parallel units make M_r singular, Section 5.3). For K = 2, "
-        "relucheck.theory.critical.L_plane stays accurate at small angles.",
+        f"than half of its digits; {why}",
         (j, k), float(th[j, k]), cond, index)
 
 
