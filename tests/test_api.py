@@ -351,3 +351,19 @@ def test_train_and_classify_errors():
         rc.train(W_star, W_star, lr=-1.0)
     with pytest.raises(TypeError, match=r"result of relucheck\.train"):
         rc.classify(rc.train(W_star, W_star, workers=1).runs)
+
+
+# --------------------------------------------------------------------------- docs/api.md
+
+
+def test_docs_page_lists_every_name_and_its_example_runs(capsys):
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    for name in rc.__all__:
+        if name != "__version__":
+            assert f"`{name}" in page, name
+    example = page.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(example.strip().splitlines()) == 5
+    exec(compile(example, "docs/api.md", "exec"), {})
+    assert "['teacher' 'teacher' 'teacher' 'teacher']" in capsys.readouterr().out
