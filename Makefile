@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 OUT    ?= figures
 
 .DEFAULT_GOAL := help
-.PHONY: help install test figures certificate verify bench lint clean
+.PHONY: help install test figures certificate verify bench lint docs clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,5 +41,9 @@ bench: $(STAMP)  ## Time each command against its budget in docs/design.md (medi
 lint: $(STAMP)  ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check relucheck tests benchmarks
 
+docs: $(STAMP)  ## Build the documentation site into docs/_build/html (Sphinx; warnings are errors)
+	$(BIN)/python -m sphinx -W --keep-going -E -q -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
+
 clean:  ## Remove the virtual environment and caches (keeps figures/)
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis docs/_build
