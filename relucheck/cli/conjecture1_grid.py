@@ -35,7 +35,8 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
                                  f"{C.a_min:g} with --certify].")
 @click.option("--a-max", type=FiniteFloat(min=0.0, max=math.pi, min_open=True),
               default=None, help="Upper end of the a range, excluded on the grid [default pi; "
-                                 "pi - a-margin with --certify].")
+                                 "with --certify: pi, excluded, by the a -> pi end piece; a "
+                                 "given a-max proves [a-min, a-max] by bisection alone].")
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
               help="Threads sweeping row blocks (processes with --certify); 0: one per core "
                    "[default 0]. Results do not depend on it.")
@@ -48,7 +49,9 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
                    f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
 @click.option("--a-margin", type=FiniteFloat(min=0.0, max=math.pi, min_open=True,
                                              max_open=True),
-              default=None, help=f"--certify: a_max = pi - a-margin [default {C.a_margin:g}].")
+              default=None, help=f"--certify: width of the a -> pi end piece, a in "
+                                 f"[pi - a-margin, pi) (corner lemma); the bisection covers "
+                                 f"[a-min, pi - a-margin] [default {C.a_margin:g}].")
 @click.option("--max-depth", type=click.IntRange(min=1, max=200), default=None,
               help=f"--certify: bisections per box at most [default {C.max_depth}].")
 @click.option("--prec", type=click.IntRange(min=53, max=4096), default=None,
@@ -64,9 +67,11 @@ def command(out, seed, quick, quiet, certify, **given):
     fig10_conjecture1_grid_counterexamples.csv (full-precision values; header only when none).
     --seed is accepted for uniformity and unused: the grid is deterministic.
 
-    With --certify: a computer-assisted proof on the continuous region instead of the grid.
-    Every box of a subdivision of a in [a-min, a-max] x phi in [0, 2 pi) is certified by the
-    strict sign of an arb enclosure of L (or of dL/dphi on the lines phi = 0, a, where L = 0).
+    With --certify: a computer-assisted proof on the continuous region instead of the grid,
+    by default for every a in [a-min, pi). Every box of a subdivision of a in [a-min, pi) x
+    phi in [0, 2 pi) is certified by the strict sign of an arb enclosure of L (or of dL/dphi
+    on the lines phi = 0, a, where L = 0; or, at the corners a = pi where a line has a double
+    zero, by a second-order lemma; docs/proof-conjecture1.md).
     Writes fig10_conjecture1_certificate.{csv,json,png,pdf} and
     fig10_conjecture1_certificate_uncertified.csv; exits 1 and lists the boxes when any box
     stays uncertified.

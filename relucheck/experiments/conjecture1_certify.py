@@ -10,11 +10,16 @@ G = 0 exactly (Proposition 1), by the strict sign of dG/dphi (mean value theorem
 (:mod:`relucheck.numerics.certify`). The certificate is the list of boxes;
 ``relucheck check-certificate`` re-verifies it.
 
-Ends of the a range. As a -> 0 the cone collapses: G = O(a^2) inside (O(a) outside) and the
-work grows (measured: boxes per unit of log a like a^-1.3 below a = 0.01); the proof stops at
-``a_min``. As a -> pi, G keeps its sign pattern but dG12/dphi on the line phi = a tends to 0
-(at a = pi, K_a = 0 and G12 = (pi - t1) sin phi has a double zero at phi = pi; dG21/dphi tends
-to -pi), so the boxes there shrink like pi - a; the proof stops at ``a_max = pi - a_margin``.
+Ends of the a range. As a -> pi, dG12/dphi on phi = a and dG21/dphi on phi = 0 tend to 0
+like -2 (pi - a) and 2 (pi - a): at a = pi, K_a = 0 and G has a double zero where a line meets
+a = pi, so no slope box reaches a = pi. The a -> pi end piece (``a_margin`` wide: a in
+[pi - a_margin, pi)) gives its boxes in e = pi - a and settles the boxes at the corner by a
+second-order lemma (:func:`relucheck.numerics.l12_interval.corner_enclose`,
+docs/proof-conjecture1.md); it is glued to the bisection region [a_min, a_top], whose top
+a_top is pi - a_margin rounded up to a float (proved above it in arb). As a -> 0 the cone
+collapses: G = O(a^2) inside (O(a) outside, O(a^2) again in the antipodal cone
+pi <= phi <= pi + a) and the bisection stops at ``a_min`` (docs/proof-conjecture1.md, section
+"a -> 0").
 """
 
 from __future__ import annotations
@@ -32,16 +37,46 @@ from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
 
 STEM = "fig10_conjecture1_certificate"
-COLUMNS = ("region", "a_lo", "a_hi", "x_lo", "x_hi", "depth", "certified", "method",
-           "F12_lo", "F12_hi", "F21_lo", "F21_hi")
+#: piece: "bulk" (bisection, a in [a_lo, a_hi]) or "pi" (the a -> pi end piece, a = pi - e with
+#: e in [e_lo, e_hi]; its a_lo, a_hi are that range rounded outward, for drawing, and are checked
+#: against e). F12, F21: the enclosures the method uses (of G, dG/dphi or the corner quantity).
+COLUMNS = ("piece", "region", "a_lo", "a_hi", "e_lo", "e_hi", "x_lo", "x_hi", "depth",
+           "certified", "method", "F12_lo", "F12_hi", "F21_lo", "F21_hi")
+NUMERIC = ("a_lo", "a_hi", "e_lo", "e_hi", "x_lo", "x_hi", "depth", "certified", "F12_lo",
+           "F12_hi", "F21_lo", "F21_hi")
+TEXT = ("piece", "region", "method")
+ENCLOSURES = (("F12", "F12_lo", "F12_hi"), ("F21", "F21_lo", "F21_hi"))
+
+
+def gap_to_pi(a_max: float) -> float:
+    """pi - a_max rounded *up* to a float d (computed in arb at 256 bits), so that "a <= pi - d"
+    never claims more than "a <= a_max" (a float subtraction np.pi - a_max is off by up to
+    1.2e-16 in either direction: np.pi is below pi)."""
+    from relucheck.numerics import l12_interval as iv
+
+    return _rounded(lambda: iv.arb.pi() - iv.arb(a_max), up=True)
+
+
+def range_text(a_min: float, a_max: float | None) -> str:
+    """The proven a range exactly as the certificate's floats (round-trip decimals), with its
+    distance to pi rounded up: nothing in the text is rounded outward. ``a_max`` None: up to
+    pi, excluded (the a -> pi end piece)."""
+    if a_max is None:
+        return f"a in [{a_min!r}, pi)"
+    return f"a in [{a_min!r}, {a_max!r}] (a_max = pi - {gap_to_pi(a_max)!r} or more)"
 
 
 @dataclass(frozen=True)
 class Params:
-    """The region and the prover's limits. ``a_max`` None means pi - a_margin."""
+    """The region and the prover's limits.
+
+    ``a_max`` None (the default): the bisection covers [a_min, a_top] with a_top = pi - a_margin
+    rounded up to a float, and the a -> pi end piece covers a in [pi - a_margin, pi): the proof
+    reaches every a < pi. ``a_max`` given: the bisection covers [a_min, a_max] and there is no
+    end piece."""
 
     a_min: float = 0.01
-    a_margin: float = 1e-3
+    a_margin: float = 0.5
     a_max: float | None = None
     max_depth: int = 60
     prec: int = 64
@@ -49,8 +84,17 @@ class Params:
     scheduler: str | None = None  # dask.distributed: the frontier boxes as cluster tasks
 
     @property
+    def pi_piece(self) -> bool:
+        return self.a_max is None
+
+    @property
     def a_top(self) -> float:
-        return float(np.pi - self.a_margin) if self.a_max is None else float(self.a_max)
+        """The top of the bisection region: a_max, or pi - a_margin rounded up (in arb)."""
+        if self.a_max is not None:
+            return float(self.a_max)
+        from relucheck.numerics import l12_interval as iv
+
+        return _rounded(lambda: iv.arb.pi() - iv.arb(self.a_margin), up=True)
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
@@ -58,8 +102,9 @@ class Params:
         checks = [
             (0.0 < self.a_min < np.pi, "a_min", "in (0, pi)"),
             (0.0 < self.a_margin < np.pi, "a_margin", "in (0, pi)"),
-            (self.a_min < self.a_top < np.pi, "a_max",
-             "in (a_min, pi) (pi - a_margin when not given)"),
+            (self.a_max is None or self.a_min < self.a_max < np.pi, "a_max", "in (a_min, pi)"),
+            (self.a_max is not None or self.a_min < np.pi - self.a_margin, "a_margin",
+             "below pi - a_min (the end piece a >= pi - a_margin must leave room for a_min)"),
             (1 <= self.max_depth <= 200, "max_depth", "in [1, 200]"),
             (53 <= self.prec <= 4096, "prec", "in [53, 4096] bits"),
             (self.workers >= 0, "workers", ">= 0 (0: one per core)"),
@@ -71,7 +116,20 @@ class Params:
             cluster.check_option(self.scheduler)
 
 
-QUICK = dict(a_min=0.5, a_margin=0.2)
+def _rounded(make, up: bool) -> float:
+    """The float bound (up or down) of an arb expression evaluated at 256 bits."""
+    from relucheck.numerics import l12_interval as iv
+
+    iv.require_flint()
+    saved = iv.ctx.prec
+    iv.ctx.prec = 256
+    try:
+        return iv.float_bounds(make())[1 if up else 0]
+    finally:
+        iv.ctx.prec = saved
+
+
+QUICK = dict(a_min=0.5, a_margin=0.5)
 
 
 def workers(p: Params) -> int:
@@ -82,10 +140,16 @@ def workers(p: Params) -> int:
 def leaves_table(leaves) -> dict[str, np.ndarray]:
     """The certificate: one row per box, enclosures rounded outward to floats."""
     b = [lf.box for lf in leaves]
+    pi_end = np.array([x.from_pi for x in b], dtype=bool)
+    a = np.array([x.a_floats() for x in b]).reshape(len(b), 2)
+    nan = np.full(len(b), np.nan)
     return {
+        "piece": np.array([x.piece for x in b], dtype=str),
         "region": np.array([x.region for x in b], dtype=str),
-        "a_lo": np.array([x.a_lo for x in b]),
-        "a_hi": np.array([x.a_hi for x in b]),
+        "a_lo": a[:, 0],
+        "a_hi": a[:, 1],
+        "e_lo": np.where(pi_end, np.array([x.a_lo for x in b]), nan),
+        "e_hi": np.where(pi_end, np.array([x.a_hi for x in b]), nan),
         "x_lo": np.array([x.x_lo for x in b]),
         "x_hi": np.array([x.x_hi for x in b]),
         "depth": np.array([x.depth for x in b], dtype=int),
@@ -100,15 +164,16 @@ def leaves_table(leaves) -> dict[str, np.ndarray]:
 
 def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = null_progress,
         *, evaluate=None) -> Result:
-    """Prove Conjecture 1 on [a_min, a_top] x [0, 2 pi); ``evaluate`` replaces the enclosure
-    (tests use :class:`relucheck.numerics.certify.FlippedInDisc`). ``rng`` is unused."""
+    """Prove Conjecture 1 on [a_min, a_top] x [0, 2 pi) and, by default, on the a -> pi end
+    piece; ``evaluate`` replaces the enclosure (tests use
+    :class:`relucheck.numerics.certify.FlippedInDisc`). ``rng`` is unused."""
     from relucheck.numerics import certify as cf
     from relucheck.numerics import l12_interval as iv
 
     p.validate()
     iv.require_flint()
-    a_max = p.a_top
-    roots = list(cf.iter_roots(p.a_min, a_max))
+    a_top = p.a_top
+    roots = list(cf.iter_roots(p.a_min, a_top, p.a_margin if p.pi_piece else None))
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
         client = None if p.scheduler is None else stack.enter_context(
@@ -118,38 +183,79 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
                           evaluate=evaluate or cf.enclose, client=client)
     prove_s = time.perf_counter() - t0
     table = leaves_table(leaves)
-    tiling = tiling_problems(table, p.a_min, a_max)
+    pieces = expected_pieces(p)
+    tiling = tiling_problems(table, pieces)
     bad = table["certified"] == 0
     uncertified = {k: v[bad] for k, v in table.items()}
-    summary = _summary(p, a_max, table, tiling, prove_s)
+    covered = coverage(pieces) if not tiling else []
+    summary = _summary(p, pieces, table, tiling, prove_s)
     return Result(
         stem=STEM,
         tables={"main": table, "uncertified": uncertified},
-        claims=_claims(p, a_max, table, tiling),
-        params={"a_min": p.a_min, "a_max": a_max, "a_margin": p.a_margin if p.a_max is None
-                else None, "max_depth": p.max_depth, "prec_bits": p.prec,
-                "workers": workers(p)},
-        summary=summary,
+        claims=_claims(p, pieces, table, tiling),
+        params={"a_min": p.a_min, "a_max": p.a_max, "a_top": a_top,
+                "a_margin": p.a_margin if p.pi_piece else None, "max_depth": p.max_depth,
+                "prec_bits": p.prec, "workers": workers(p)},
+        summary={**summary, "covered": covered},
     )
 
 
-def tiling_problems(table, a_min: float, a_max: float) -> list[str]:
-    """:func:`relucheck.numerics.certify.check_tiling` for each region's root."""
+def expected_pieces(p: Params) -> dict[str, tuple[float, float]]:
+    """The root of each piece, in its own a coordinate: bulk (a_min, a_top); pi (0, a_margin)
+    in e = pi - a."""
+    out = {"bulk": (p.a_min, p.a_top)}
+    if p.pi_piece:
+        out["pi"] = (0.0, p.a_margin)
+    return out
+
+
+def _a_columns(piece: str) -> tuple[str, str]:
+    return ("e_lo", "e_hi") if piece == "pi" else ("a_lo", "a_hi")
+
+
+def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
+    """:func:`relucheck.numerics.certify.check_tiling` for each piece's root in each region
+    (rows named by CSV line), and rows of pieces not in ``pieces``."""
     from relucheck.numerics import certify as cf
     from relucheck.numerics import l12_interval as iv
 
     problems = []
-    for region in iv.REGIONS:
-        m = table["region"] == region
-        for msg in cf.check_tiling(table["a_lo"][m], table["a_hi"][m], table["x_lo"][m],
-                                   table["x_hi"][m], (a_min, a_max, 0.0, 1.0),
-                                   rows=np.flatnonzero(m)):
-            problems.append(f"{region}: {msg}")
+    known = np.isin(table["piece"], list(pieces))
+    for i in np.flatnonzero(~known)[:5]:
+        problems.append(f"line {file_line(i)}: unknown piece {table['piece'][i]!r}")
+    for piece, (lo, hi) in pieces.items():
+        c_lo, c_hi = _a_columns(piece)
+        for region in iv.REGIONS:
+            m = (table["region"] == region) & (table["piece"] == piece)
+            for msg in cf.check_tiling(table[c_lo][m], table[c_hi][m], table["x_lo"][m],
+                                       table["x_hi"][m], (lo, hi, 0.0, 1.0),
+                                       rows=file_line(np.flatnonzero(m))):
+                problems.append(f"{piece}/{region}: {msg.replace('row ', 'line ')}")
     return problems
 
 
-def _count(table, region=None, method=None) -> int:
+def coverage(pieces: dict[str, tuple[float, float]]) -> list[dict]:
+    """The a ranges the pieces prove, merged where they meet (decided in arb): a list of
+    {"a_min", "a_max" (None: up to pi, excluded), "text"}."""
+    from relucheck.numerics import l12_interval as iv
+
+    lo, hi = pieces["bulk"]
+    spans = [[lo, hi]]
+    if "pi" in pieces:
+        e_max = pieces["pi"][1]
+        iv.require_flint()
+        glued = bool(iv.arb.pi() - iv.arb(e_max) <= iv.arb(hi))  # pi - e_max <= a_top, proved
+        if glued:
+            spans[0][1] = None
+        else:
+            spans.append([_rounded(lambda: iv.arb.pi() - iv.arb(e_max), up=True), None])
+    return [{"a_min": a, "a_max": b, "text": range_text(a, b)} for a, b in spans]
+
+
+def _count(table, piece=None, region=None, method=None) -> int:
     m = table["certified"] == 1
+    if piece is not None:
+        m &= table["piece"] == piece
     if region is not None:
         m &= table["region"] == region
     if method is not None:
@@ -157,17 +263,34 @@ def _count(table, region=None, method=None) -> int:
     return int(m.sum())
 
 
-def _summary(p: Params, a_max: float, table, tiling: list[str], prove_s: float) -> dict:
+def _by_piece(table) -> dict[str, int]:
+    out = {}
+    for piece in ("bulk", "pi"):
+        for r in ("in", "out"):
+            for m in ("value", "slope", "corner"):
+                n = _count(table, piece, r, m)
+                if n:
+                    out[f"{piece}/{r}/{m}"] = n
+    return out
+
+
+def _summary(p: Params, pieces, table, tiling: list[str], prove_s: float) -> dict:
     n = len(table["a_lo"])
+    a_top = pieces["bulk"][1]
+    region = {"a_min": p.a_min, "a_top": a_top, "a_top_from_pi": gap_to_pi(a_top),
+              "a_top_from_pi_rounding": "up (pi - a_top_from_pi <= a_top)",
+              "phi": "[0, 2 pi), all of it: inside Cone(e1, e2) 0 < phi < a and outside "
+                     "a < phi < 2 pi; L = 0 on phi = 0 and phi = a (Proposition 1)"}
+    if "pi" in pieces:
+        region["pi_end_piece"] = {"e_max": pieces["pi"][1], "a": "[pi - e_max, pi)",
+                                  "note": "at a = pi itself L = 0 identically (sin a = 0); "
+                                          "G's sign pattern is proved there too"}
     return {
-        "region": {"a_min": p.a_min, "a_max": a_max, "a_max_from_pi": float(np.pi - a_max),
-                   "phi": "[0, 2 pi), all of it: inside Cone(e1, e2) 0 < phi < a and outside "
-                          "a < phi < 2 pi; L = 0 on phi = 0 and phi = a (Proposition 1)"},
+        "region": region,
         "boxes": n,
         "certified": _count(table),
         "uncertified": n - _count(table),
-        "by_region_and_method": {f"{r}/{m}": _count(table, r, m)
-                                 for r in ("in", "out") for m in ("value", "slope")},
+        "by_piece_region_and_method": _by_piece(table),
         "max_depth_reached": int(table["depth"].max()) if n else 0,
         "smallest_box_a_width": float(np.min(table["a_hi"] - table["a_lo"])) if n else None,
         "precision_bits": p.prec,
@@ -177,45 +300,48 @@ def _summary(p: Params, a_max: float, table, tiling: list[str], prove_s: float) 
     }
 
 
-def _claims(p: Params, a_max: float, table, tiling: list[str]) -> list[Claim]:
+def _claims(p: Params, pieces, table, tiling: list[str]) -> list[Claim]:
     n = len(table["a_lo"])
     ok_boxes = _count(table)
     n_bad = n - ok_boxes
     bad = np.flatnonzero(table["certified"] != 1)[:3]
     listed = "".join(
-        f"; {table['region'][i]} a in [{table['a_lo'][i]:.6g}, {table['a_hi'][i]:.6g}], "
-        f"x in [{table['x_lo'][i]:.6g}, {table['x_hi'][i]:.6g}]" for i in bad)
+        f"; {table['piece'][i]} {table['region'][i]} a in [{table['a_lo'][i]:.6g}, "
+        f"{table['a_hi'][i]:.6g}], x in [{table['x_lo'][i]:.6g}, {table['x_hi'][i]:.6g}]"
+        for i in bad)
     if n_bad > len(bad):
         listed += f"; ... (all in {STEM}_uncertified.csv)"
+    spans = coverage(pieces)
+    proven = " and ".join(s["text"] for s in spans)
+    by = ", ".join(f"{k} {v:,}" for k, v in _by_piece(table).items())
     return [
         Claim.check(
-            "Conjecture 1 proved on a in [a_min, a_max], every phi: L12, L21 > 0 inside, "
+            "Conjecture 1 proved for every a in the range, every phi: L12, L21 > 0 inside, "
             "< 0 outside",
             ok=n_bad == 0 and not tiling,
-            measured=(f"{ok_boxes:,} of {n:,} boxes certified ({_count(table, method='value'):,} "
-                      f"by value, {_count(table, method='slope'):,} by slope on phi = 0, a); "
-                      f"{n_bad} uncertified{listed}; a in [{p.a_min:g}, "
-                      f"pi - {np.pi - a_max:.3g}]"),
+            measured=(f"{ok_boxes:,} of {n:,} boxes certified ({by}); {n_bad} uncertified"
+                      f"{listed}; {proven}"),
             threshold="every box certified (arb enclosure strictly signed)",
             justification=("interval arithmetic (python-flint arb, "
                            f"{p.prec} bits) with outward rounding: a strictly signed enclosure "
                            "is a proof for every point of the box; slope boxes by the mean "
-                           "value theorem from G = 0 on the line"),
+                           "value theorem from G = 0 on the line; corner boxes (a -> pi) by "
+                           "the second-order lemma of docs/proof-conjecture1.md"),
             value=float(n_bad)),
         Claim.check(
-            "The boxes tile the region (no gap, no overlap)",
+            "The boxes tile each piece (no gap, no overlap)",
             ok=not tiling,
             measured=f"{len(tiling)} tiling problems" + (f": {tiling[0]}" if tiling else ""),
             threshold="0 (exact float comparisons)",
-            justification="guillotine check of both regions from the boxes alone",
+            justification="guillotine check of each piece and region from the boxes alone",
             value=float(len(tiling))),
         Claim.report(
             "Ends of the a range",
-            measured=(f"covered a >= {p.a_min:g} and a <= pi - {np.pi - a_max:.3g}"),
-            statement=("a -> 0: the cone collapses, G = O(a^2) inside, and the boxes per "
-                       "unit of log a grow like a^-1.3; a -> pi: dG12/dphi -> 0 on phi = a "
-                       "(double zero of G12 at a = phi = pi), boxes shrink like pi - a. "
-                       "Neither end is covered."),
+            measured=f"covered {proven}",
+            statement=("a -> pi: closed by the end piece when a_max is not given (corner "
+                       "lemma; at a = pi, L = 0 identically). a -> 0: not covered below "
+                       "a_min (the cone and the antipodal cone pi <= phi <= pi + a collapse; "
+                       "docs/proof-conjecture1.md)."),
         ),
     ]
 
@@ -225,68 +351,195 @@ def _claims(p: Params, a_max: float, table, tiling: list[str]) -> list[Claim]:
 _CHUNK = 2000  # boxes per task when re-verifying
 
 
+def file_line(i):
+    """The line of the CSV holding table row ``i`` (line 1 is the header)."""
+    return i + 2
+
+
 def _verify_rows(rows: list[tuple]) -> list[str]:
-    """Recompute each row's claim; the problems found (empty when every claim holds)."""
+    """Recompute each row's claim and check the enclosures stored beside it; the problems found
+    (empty when every claim holds).
+
+    A stored enclosure is accepted only when it is finite, ordered, strictly signed as the
+    method requires and meets the recomputed one: both enclose the same range of the same
+    quantity over the box, so disjoint enclosures prove the stored one wrong. The proof rests
+    on the recomputation alone; the stored columns are checked so that a certificate never
+    carries numbers nobody verified (NaN, a flipped sign). A box of the a -> pi piece also has
+    its a_lo, a_hi checked to be outward roundings of pi - e_hi, pi - e_lo."""
     from relucheck.numerics import certify as cf
+    from relucheck.numerics import l12_interval as iv
 
     problems = []
-    for i, region, a_lo, a_hi, x_lo, x_hi, method in rows:
-        box = cf.Box(region, a_lo, a_hi, x_lo, x_hi)
+    for i, piece, region, a_lo, a_hi, e_lo, e_hi, x_lo, x_hi, method, stored in rows:
+        line = file_line(i)
+        if piece == cf.PI_END:
+            box = cf.Box(region, e_lo, e_hi, x_lo, x_hi, 0, piece)
+            lo, hi = iv.a_bounds(e_lo, e_hi, True)
+            if not (iv.arb(a_lo) <= lo and hi <= iv.arb(a_hi)):
+                problems.append(f"line {line}: a_lo, a_hi [{a_lo!r}, {a_hi!r}] do not contain "
+                                f"pi - e for e in [{e_lo!r}, {e_hi!r}]")
+        else:
+            box = cf.Box(region, a_lo, a_hi, x_lo, x_hi, 0, piece)
         need = cf.required_sign(box)
         if need is None or need[0] != method:
-            problems.append(f"row {i}: method {method!r} is not valid for this box "
+            problems.append(f"line {line}: method {method!r} is not valid for this box "
                             f"(expected {need[0] if need else 'none: it touches both lines'})")
             continue
         leaf = cf.classify(box)
         if not leaf.certified:
-            problems.append(f"row {i}: {region} box a in [{a_lo!r}, {a_hi!r}], x in "
-                            f"[{x_lo!r}, {x_hi!r}]: the {method} enclosure is not strictly "
+            problems.append(f"line {line}: {piece} {region} box a in [{a_lo!r}, {a_hi!r}], x "
+                            f"in [{x_lo!r}, {x_hi!r}]: the {method} enclosure is not strictly "
                             f"signed (F12 in {leaf.g12}, F21 in {leaf.g21})")
+            continue
+        sign = need[1]
+        for (name, _, _), (lo, hi), (r_lo, r_hi) in zip(ENCLOSURES, stored,
+                                                         (leaf.g12, leaf.g21), strict=True):
+            if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+                problems.append(f"line {line}: stored {name} enclosure [{lo!r}, {hi!r}] is not "
+                                f"a finite interval")
+            elif not (lo > 0 if sign > 0 else hi < 0):
+                problems.append(f"line {line}: stored {name} enclosure [{lo!r}, {hi!r}] is not "
+                                f"strictly {'positive' if sign > 0 else 'negative'}")
+            elif hi < r_lo or lo > r_hi:
+                problems.append(f"line {line}: stored {name} enclosure [{lo!r}, {hi!r}] misses "
+                                f"the recomputed one [{r_lo!r}, {r_hi!r}]")
     return problems
+
+
+def _column_problem(table, col: str, numeric: bool) -> str | None:
+    """Why column ``col`` cannot be read as a certificate column (None when it can)."""
+    v = table[col]
+    if numeric and v.dtype.kind != "f":
+        bad = next(i for i, x in enumerate(v.tolist()) if not _is_float(x))
+        return f"column {col} must be numeric; line {file_line(bad)} has {v[bad]!r}"
+    if not numeric and v.dtype.kind != "U":
+        return f"column {col} must be text, it holds numbers"
+    return None
+
+
+def _is_float(x: str) -> bool:
+    try:
+        float(x)
+    except ValueError:
+        return x == ""
+    return True
+
+
+def read_certificate(table) -> None:
+    """Raise ValueError (the file is not a certificate: exit 2) naming the first missing or
+    unreadable column."""
+    missing = [c for c in COLUMNS if c not in table]
+    if missing:
+        raise ValueError(f"not a certificate: missing columns {', '.join(missing)}")
+    if len(table["a_lo"]) == 0:
+        raise ValueError("not a certificate: it has no boxes")
+    for col in COLUMNS:
+        msg = _column_problem(table, col, col in NUMERIC)
+        if msg:
+            raise ValueError(f"not a certificate: {msg}")
 
 
 def check_certificate(table, *, prec: int, workers: int, progress: Progress = null_progress
                       ) -> tuple[dict, list[str]]:
     """Re-verify a certificate table: every row certified, every box's claim recomputed in arb
-    at ``prec`` bits, both regions tiled exactly over the same a range. Returns (what it
-    covers, problems); the certificate proves Conjecture 1 there when problems is empty."""
+    at ``prec`` bits (and the stored enclosures checked against it), each piece tiled exactly
+    in both regions, the pieces glued. Returns (what it covers, problems); the certificate
+    proves Conjecture 1 on covered["spans"] when problems is empty. Problems name CSV lines
+    (the header is line 1). Raises ValueError when the table is not a certificate at all."""
     from relucheck.numerics import certify as cf
     from relucheck.numerics import l12_interval as iv
 
     iv.require_flint()
-    missing = [c for c in COLUMNS if c not in table]
-    if missing:
-        raise ValueError(f"not a certificate: missing columns {', '.join(missing)}")
+    read_certificate(table)
     n = len(table["a_lo"])
-    if n == 0:
-        raise ValueError("not a certificate: it has no boxes")
-    regions = set(table["region"].tolist())
-    if not regions <= set(iv.REGIONS):
-        raise ValueError(f"not a certificate: unknown regions {sorted(regions - set(iv.REGIONS))}")
+    for col, allowed in (("region", iv.REGIONS), ("piece", cf.PIECES)):
+        found = set(table[col].tolist())
+        if not found <= set(allowed):
+            raise ValueError(f"not a certificate: unknown {col} {sorted(found - set(allowed))}")
     problems: list[str] = []
-    for col in ("a_lo", "a_hi", "x_lo", "x_hi"):
-        if not np.all(np.isfinite(table[col])):
-            problems.append(f"column {col} has empty or non-finite values")
+    bulk, pi_end = table["piece"] == cf.BULK, table["piece"] == cf.PI_END
+    for col, m in (("a_lo", bulk), ("a_hi", bulk), ("e_lo", pi_end), ("e_hi", pi_end),
+                   ("x_lo", None), ("x_hi", None), ("a_lo", None), ("a_hi", None)):
+        v = table[col] if m is None else table[col][m]
+        rows = np.arange(n) if m is None else np.flatnonzero(m)
+        bad = rows[~np.isfinite(v)]
+        if len(bad):
+            problems.append(f"column {col} has empty or non-finite values (line "
+                            f"{file_line(bad[0])})")
+    if not bulk.any():
+        problems.append("piece 'bulk' has no boxes")
     if problems:
         return {}, problems
-    a_min, a_max = float(table["a_lo"].min()), float(table["a_hi"].max())
-    if not 0 < a_min < a_max < np.pi:
-        problems.append(f"a range [{a_min!r}, {a_max!r}] is not inside (0, pi)")
+    pieces = {"bulk": (float(table["a_lo"][bulk].min()), float(table["a_hi"][bulk].max()))}
+    if pi_end.any():
+        pieces["pi"] = (float(table["e_lo"][pi_end].min()), float(table["e_hi"][pi_end].max()))
+        if not 0 < pieces["pi"][1] < np.pi:
+            problems.append(f"piece 'pi': e range {pieces['pi']} is not inside [0, pi)")
+    a_min, a_top = pieces["bulk"]
+    if not 0 < a_min < a_top < np.pi:
+        problems.append(f"a range [{a_min!r}, {a_top!r}] is not inside (0, pi)")
     bad = np.flatnonzero(table["certified"] != 1)
-    problems += [f"row {i}: marked uncertified" for i in bad[:20]]
+    problems += [f"line {file_line(i)}: marked uncertified" for i in bad[:20]]
     if len(bad) > 20:
         problems.append(f"... {len(bad) - 20} more uncertified rows")
-    for region in iv.REGIONS:
-        if region not in regions:
-            problems.append(f"region {region!r} has no boxes")
-    problems += tiling_problems(table, a_min, a_max)
-    rows = list(zip(range(n), table["region"].tolist(), table["a_lo"].tolist(),
-                    table["a_hi"].tolist(), table["x_lo"].tolist(), table["x_hi"].tolist(),
-                    table["method"].tolist(), strict=True))
+    for piece in pieces:
+        for region in iv.REGIONS:
+            if not np.any((table["region"] == region) & (table["piece"] == piece)):
+                problems.append(f"piece {piece!r}, region {region!r} has no boxes")
+    problems += tiling_problems(table, pieces)
+    stored = list(zip(zip(table["F12_lo"].tolist(), table["F12_hi"].tolist()),
+                      zip(table["F21_lo"].tolist(), table["F21_hi"].tolist()), strict=True))
+    rows = list(zip(range(n), table["piece"].tolist(), table["region"].tolist(),
+                    table["a_lo"].tolist(), table["a_hi"].tolist(), table["e_lo"].tolist(),
+                    table["e_hi"].tolist(), table["x_lo"].tolist(), table["x_hi"].tolist(),
+                    table["method"].tolist(), stored, strict=True))
     chunks = [rows[k:k + _CHUNK] for k in range(0, n, _CHUNK)]
     for found in cf.pool_map(_verify_rows, chunks, prec=prec, workers=workers,
                              progress=progress, desc="re-verifying (chunks)"):
         problems += found
-    covered = {"a_min": a_min, "a_max": a_max, "a_max_from_pi": float(np.pi - a_max),
+    covered = {"spans": coverage(pieces) if not problems else [], "pieces": pieces,
                "boxes": n, "precision_bits": prec}
     return covered, problems
+
+
+# --- the range a certificate proves ------------------------------------------------------------
+
+
+def parse_end(text: str) -> float | str:
+    """An end of ``--region``: a finite float in [0, pi], or the word ``pi`` (the open end
+    a < pi). Raises ValueError with what is accepted."""
+    t = text.strip().lower()
+    if t == "pi":
+        return "pi"
+    try:
+        x = float(t)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number or 'pi'") from None
+    if not (np.isfinite(x) and 0.0 <= x <= np.pi):
+        raise ValueError(f"{text!r} is outside [0, pi] (write 'pi' for pi itself)")
+    return x
+
+
+def check_region(lo: float | str, hi: float | str) -> None:
+    """Raise ValueError unless lo < hi ('pi' is pi itself: every float is below it)."""
+    if lo == "pi" or (hi != "pi" and not lo < hi):
+        raise ValueError(f"A_MIN must be below A_MAX (got {lo} and {hi})")
+
+
+def region_text(lo: float | str, hi: float | str) -> str:
+    """The requested set of a: Conjecture 1 is about 0 < a < pi, so an end at 0 or pi is open."""
+    left = "(0" if lo == 0.0 else f"[{lo!r}"
+    right = "pi)" if hi == "pi" else f"{hi!r}]"
+    return f"a in {left}, {right}"
+
+
+def covers(spans: list[dict], lo: float | str, hi: float | str) -> bool:
+    """Whether one proven span holds every a of the requested range (exact comparisons; a span
+    with a_max None reaches every a < pi; no span reaches below its float a_min, so a range
+    starting at 0 is covered only by an a -> 0 piece, which this certificate format has not)."""
+    for s in spans:
+        if lo == 0.0 or lo < s["a_min"]:
+            continue
+        if s["a_max"] is None or (hi != "pi" and hi <= s["a_max"]):
+            return True
+    return False

@@ -12,6 +12,15 @@ A box [a_lo, a_hi] x [x_lo, x_hi] of region ``in`` (x = u, phi = u a) or ``out``
   claimed strict sign on the box minus the line (dG/dx = a dG/dphi inside, (2 pi - a) dG/dphi
   outside: same sign).
 
+- ``corner`` (the a -> pi end piece only, boxes with e = pi - a in [0, e_hi] touching one
+  line): for the function with a double zero at (a, line) = (pi, line), the second-order
+  property of :func:`relucheck.numerics.l12_interval.corner_enclose`; for the other
+  function the slope property.
+
+Boxes of the a -> pi end piece (``piece`` "pi") give their a range as e = pi - a in
+[a_lo, a_hi] (so that pi enters the arithmetic as arb's pi, never as a rounded float); every
+other box ("bulk") gives a itself.
+
 Otherwise the box is bisected (at the float midpoint of one side) up to ``max_depth``; a box
 still uncertified there is returned as such. The leaves tile the root exactly, which
 :func:`check_tiling` verifies from the leaves alone.
@@ -26,7 +35,9 @@ import numpy as np
 
 from relucheck.numerics import l12_interval as iv
 
-VALUE, SLOPE, NONE = "value", "slope", "none"
+VALUE, SLOPE, CORNER, NONE = "value", "slope", "corner", "none"
+BULK, PI_END = "bulk", "pi"
+PIECES = (BULK, PI_END)
 #: The sign Conjecture 1 claims for G12 and G21 in each region.
 CLAIMED_SIGN = {iv.IN: 1, iv.OUT: -1}
 
@@ -39,6 +50,18 @@ class Box:
     x_lo: float
     x_hi: float
     depth: int = 0
+    piece: str = BULK  # PI_END: a_lo, a_hi are e = pi - a
+
+    @property
+    def from_pi(self) -> bool:
+        return self.piece == PI_END
+
+    def a_floats(self) -> tuple[float, float]:
+        """Floats lo <= a <= hi over the box (rounded outward): for drawing and reports."""
+        if not self.from_pi:
+            return self.a_lo, self.a_hi
+        lo, hi = iv.a_bounds(self.a_lo, self.a_hi, True)
+        return iv.float_bounds(lo)[0], iv.float_bounds(hi)[1]
 
 
 @dataclass(frozen=True)
@@ -66,16 +89,20 @@ def required_sign(box: Box) -> tuple[str, int] | None:
     touches_lo, touches_hi = box.x_lo == 0.0, box.x_hi == 1.0
     if touches_lo and touches_hi:
         return None
+    method = CORNER if box.from_pi and box.a_lo == 0.0 and (touches_lo or touches_hi) else SLOPE
     if touches_lo:  # G = 0 at x = 0 and must move to the claimed side
-        return SLOPE, sign
+        return method, sign
     if touches_hi:  # G must come back from the claimed side to 0 at x = 1
-        return SLOPE, -sign
+        return method, -sign
     return VALUE, sign
 
 
 def enclose(box: Box, method: str):
-    """The enclosures (of G or dG/dphi) the method of ``box`` uses."""
-    return iv.enclose(method, box.region, box.a_lo, box.a_hi, box.x_lo, box.x_hi)
+    """The enclosures (of G or dG/dphi, or the corner quantities) the method of ``box`` uses."""
+    if method == CORNER:
+        return iv.corner_enclose(box.region, box.a_hi, box.x_lo, box.x_hi)
+    return iv.enclose(method, box.region, box.a_lo, box.a_hi, box.x_lo, box.x_hi,
+                      from_pi=box.from_pi)
 
 
 def _strict(x, sign: int) -> bool:
@@ -110,11 +137,11 @@ def children(box: Box, axis: str) -> tuple[Box, Box]:
     d = box.depth + 1
     if axis == "a":
         m = midpoint(box.a_lo, box.a_hi)
-        return (Box(box.region, box.a_lo, m, box.x_lo, box.x_hi, d),
-                Box(box.region, m, box.a_hi, box.x_lo, box.x_hi, d))
+        return (Box(box.region, box.a_lo, m, box.x_lo, box.x_hi, d, box.piece),
+                Box(box.region, m, box.a_hi, box.x_lo, box.x_hi, d, box.piece))
     m = midpoint(box.x_lo, box.x_hi)
-    return (Box(box.region, box.a_lo, box.a_hi, box.x_lo, m, d),
-            Box(box.region, box.a_lo, box.a_hi, m, box.x_hi, d))
+    return (Box(box.region, box.a_lo, box.a_hi, box.x_lo, m, d, box.piece),
+            Box(box.region, box.a_lo, box.a_hi, m, box.x_hi, d, box.piece))
 
 
 def subdivide(root: Box, max_depth: int, evaluate: Evaluator = enclose) -> list[Leaf]:
@@ -164,7 +191,8 @@ def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress
     parts = pool_map(_subdivide_task, tasks, prec=prec, workers=workers, progress=progress,
                      desc="proving (tasks)", client=client)
     leaves = [leaf for part in parts for leaf in part]
-    leaves.sort(key=lambda lf: (iv.REGIONS.index(lf.box.region), lf.box.a_lo, lf.box.x_lo))
+    leaves.sort(key=lambda lf: (PIECES.index(lf.box.piece), iv.REGIONS.index(lf.box.region),
+                                lf.box.a_lo, lf.box.x_lo))
     return leaves
 
 
@@ -223,7 +251,7 @@ class FlippedInDisc:
 
     def meets(self, box: Box) -> bool:
         a0, p0 = self.centre
-        (a_lo, a_hi), (p_lo, p_hi) = (box.a_lo, box.a_hi), phi_range(box)
+        (a_lo, a_hi), (p_lo, p_hi) = box.a_floats(), phi_range(box)
         da = max(a_lo - a0, 0.0, a0 - a_hi)
         dp = max(p_lo - p0, 0.0, p0 - p_hi)
         return da * da + dp * dp <= self.radius ** 2 * (1 + 1e-9)
@@ -238,11 +266,12 @@ class FlippedInDisc:
 def phi_range(box: Box) -> tuple[float, float]:
     """A float range containing phi over the box (phi = u a inside, a + s (2 pi - a) outside),
     widened by one ulp; for drawing and for the test function, not for the proof."""
+    a_lo, a_hi = box.a_floats()
     if box.region == iv.IN:
-        lo, hi = box.x_lo * box.a_lo, box.x_hi * box.a_hi
+        lo, hi = box.x_lo * a_lo, box.x_hi * a_hi
     else:
-        lo = box.a_lo + box.x_lo * (2 * np.pi - box.a_lo)
-        hi = box.a_hi + box.x_hi * (2 * np.pi - box.a_hi)
+        lo = a_lo + box.x_lo * (2 * np.pi - a_hi)
+        hi = a_hi + box.x_hi * (2 * np.pi - a_lo)
     return float(np.nextafter(lo, -np.inf)), float(np.nextafter(hi, np.inf))
 
 
@@ -303,7 +332,11 @@ def _cut(lo: np.ndarray, hi: np.ndarray, idx: np.ndarray, n0: float, n1: float):
     return m, idx[left], idx[right]
 
 
-def iter_roots(a_min: float, a_max: float) -> Iterator[Box]:
-    """The root box of each region."""
+def iter_roots(a_min: float, a_max: float, e_max: float | None = None) -> Iterator[Box]:
+    """The root box of each region: a in [a_min, a_max] (bulk) and, when ``e_max`` is given,
+    the a -> pi end piece e = pi - a in [0, e_max]."""
     for region in iv.REGIONS:
         yield Box(region, a_min, a_max, 0.0, 1.0, 0)
+    if e_max is not None:
+        for region in iv.REGIONS:
+            yield Box(region, 0.0, e_max, 0.0, 1.0, 0, PI_END)

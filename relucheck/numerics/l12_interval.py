@@ -232,8 +232,17 @@ def float_bounds(x) -> tuple[float, float]:
     return lo, hi
 
 
+def a_bounds(a_lo: float, a_hi: float, from_pi: bool = False):
+    """The ends (lo, hi) of the box's a range as arb balls around the exact reals: the floats
+    themselves, or with ``from_pi`` (the a -> pi end piece, whose boxes are given in
+    e = pi - a) pi - a_hi and pi - a_lo, formed in arb from pi (never from a rounded float)."""
+    if not from_pi:
+        return arb(a_lo), arb(a_hi)
+    return _pi() - arb(a_hi), _pi() - arb(a_lo)
+
+
 def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
-               x_hi: float) -> list[tuple[str, float, float]]:
+               x_hi: float, from_pi: bool = False) -> list[tuple[str, float, float]]:
     """The pieces (A to D) the box may meet, each with an x range (float, rounded outward)
     holding every point of the box that lies in the piece.
 
@@ -241,7 +250,7 @@ def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
     decreasing in a, and s_pia(a) = pi/(2 pi - a) (phi = a + pi), increasing in a, so
     B: s <= s_pi(a_lo); C: s_pi(a_hi) <= s <= s_pia(a_hi); D: s >= s_pia(a_lo). Restricting
     a piece's (analytic) formula to its part of the box keeps its continuation beyond the
-    piece, which can curve away, out of the enclosure.
+    piece, which can curve away, out of the enclosure. ``from_pi``: see :func:`a_bounds`.
     """
     if region == IN:
         return [("A", x_lo, x_hi)]
@@ -253,7 +262,7 @@ def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
     def s_pia(a):
         return pi / (2 * pi - a)
 
-    lo_a, hi_a = arb(a_lo), arb(a_hi)
+    lo_a, hi_a = a_bounds(a_lo, a_hi, from_pi)
     ranges = [("B", x_lo, min(x_hi, float_bounds(s_pi(lo_a))[1])),
               ("C", max(x_lo, float_bounds(s_pi(hi_a))[0]),
                min(x_hi, float_bounds(s_pia(hi_a))[1])),
@@ -320,7 +329,7 @@ class Enclosure(NamedTuple):
 
 
 def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
-            x_hi: float) -> Enclosure:
+            x_hi: float, from_pi: bool = False) -> Enclosure:
     """Enclosures of (F12, F21), F = G (``form`` 'value') or dG/dphi ('slope'), over the box.
 
     Each piece the box may meet (on the part of the box's x range given by :func:`pieces_met`)
@@ -329,22 +338,29 @@ def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
     F(c) + grad F(c) . d + d^T Hess F(sub-box) d / 2, with d = (a - a_c, x - x_c) and the
     centre c the float midpoint of the sub-box (Taylor's theorem with the Lagrange remainder:
     the piece's formula is analytic on the whole sub-box). The box's enclosure is the union
-    over those pieces.
+    over those pieces. ``from_pi``: a_lo, a_hi are e = pi - a (the a -> pi end piece); the
+    centre is then a_c = pi - e_c, an arb ball around the exact real, and a - a_c = -(e - e_c).
     """
     f = FORMS[form]
-    a_c = 0.5 * (a_lo + a_hi)
-    dA = hull(a_lo, a_hi) - a_c  # a - a_c
+    e_c = 0.5 * (a_lo + a_hi)
+    dE = hull(a_lo, a_hi) - e_c
+    if from_pi:
+        A_c, dA = _pi() - arb(e_c), -dE
+    else:
+        A_c, dA = arb(e_c), dE
+    A_lo, A_hi = a_bounds(a_lo, a_hi, from_pi)
+    A_box = A_lo.union(A_hi)
     dA2 = arb(0).union(dA.abs_upper() ** 2)
     out = [None, None]
     spread_a = spread_x = 0.0
-    for name, xl, xh in pieces_met(region, a_lo, a_hi, x_lo, x_hi):
+    for name, xl, xh in pieces_met(region, a_lo, a_hi, x_lo, x_hi, from_pi):
         # the Taylor forms on the part of the box that can lie in this piece
         x_c = 0.5 * (xl + xh)
         dX = hull(xl, xh) - x_c
         dX2 = arb(0).union(dX.abs_upper() ** 2)
         dAX = dA * dX
-        at_c = (Jet.variable(arb(a_c), "a"), Jet.variable(arb(x_c), "x"))
-        on_box = (Jet.variable(hull(a_lo, a_hi), "a"), Jet.variable(hull(xl, xh), "x"))
+        at_c = (Jet.variable(A_c, "a"), Jet.variable(arb(x_c), "x"))
+        on_box = (Jet.variable(A_box, "a"), Jet.variable(hull(xl, xh), "x"))
         centre = f(region, name, *at_c)
         jets = f(region, name, *on_box)
         for k in range(2):
@@ -359,6 +375,69 @@ def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
             spread_x = max(spread_x, _radius(tx) + _radius(qx) + _radius(qax) / 2)
             out[k] = e if out[k] is None else out[k].union(e)
     return Enclosure(out[0], out[1], spread_a, spread_x)
+
+
+# --- the corner a = pi (the a -> pi end piece) --------------------------------------------------
+
+#: The piece holding each line near a = pi, by region and line x_L.
+LINE_PIECE = {(IN, 0.0): "A", (IN, 1.0): "A", (OUT, 0.0): "B", (OUT, 1.0): "D"}
+
+
+def degenerate_index(region: str, x_line: float) -> int:
+    """0 (G12) or 1 (G21): the function with a double zero where the line x = x_line meets
+    a = pi. At a = pi, K_a = 0 and G12 = eps1 g(t1), G21 = -eps2 g(t2) with g(t) = (pi - t) sin t,
+    g(pi) = g'(pi) = 0: G12 on phi = a (t1 = pi there), G21 on phi = 0 (t2 = pi)."""
+    on_phi_a = (region == IN) == (x_line == 1.0)
+    return 0 if on_phi_a else 1
+
+
+def corner_enclose(region: str, e_hi: float, x_lo: float, x_hi: float) -> Enclosure:
+    """The corner property of a box [pi - e_hi, pi] x [x_lo, x_hi] touching exactly one line
+    x_L (docs/proof-conjecture1.md, Lemma P): for the function with the double zero at
+    (pi, x_L), a quantity whose strict sign sigma S (sigma = +1 for x_L = 0, -1 for x_L = 1;
+    S the claimed sign of G) proves G's strict sign S on the box off the line; for the other
+    function the enclosure of dG/dphi (the slope property, same required sign sigma S).
+
+    With eps = pi - a and G(a, x_L) = 0, d_x G(pi, x_L) = 0 on the line's piece:
+
+    - line piece (A inside; B for x_L = 0, D for x_L = 1 outside), Taylor in x from the line and
+      in a from pi: G = (x - x_L) [-eps M + (x - x_L)/2 H_xx], M = d2G/(da dx) on
+      [pi - e_hi, pi] x {x_L}, H_xx = d2G/dx2 on the sub-box. Inside: hull(-M, sigma H_xx).
+      Outside the piece is a wedge of width |x - x_L| <= eps / (pi + eps) <= eps / pi, so
+      G / ((x - x_L) eps) = -M + sigma [0, 1/(2 pi)] H_xx.
+    - piece C (outside), which reaches the corner P = (pi, x_L) where G_C(P) = 0 and
+      grad G_C(P) = 0: G_C = d^T H d / 2 on the segment from P (Lagrange), strictly of sign S
+      when H_aa, H_xx have sign S and H_ax^2 < H_aa H_xx: the quantity sigma hull(H_aa, H_xx).
+    - any other piece: not certified (a box that wide is bisected).
+    """
+    x_line = 0.0 if x_lo == 0.0 else 1.0
+    sigma = 1 if x_line == 0.0 else -1
+    k = degenerate_index(region, x_line)
+    slope = enclose("slope", region, 0.0, e_hi, x_lo, x_hi, from_pi=True)
+    A_lo, A_hi = a_bounds(0.0, e_hi, True)
+    A_box = Jet.variable(A_lo.union(A_hi), "a")
+    line_piece = LINE_PIECE[(region, x_line)]
+    undecided = arb(0).union(arb(1)).union(arb(-1))
+    q = None
+    for name, xl, xh in pieces_met(region, 0.0, e_hi, x_lo, x_hi, True):
+        if not xl <= x_line <= xh:  # the segment from the corner must lie in the sub-box
+            part = undecided
+        elif name == line_piece:
+            M = value_forms(region, name, A_box, Jet.variable(arb(x_line), "x"))[k].ax
+            Hxx = value_forms(region, name, A_box, Jet.variable(hull(xl, xh), "x"))[k].xx
+            if region == IN:
+                part = (-M).union(sigma * Hxx)
+            else:
+                part = -M + sigma * arb(0).union(1 / (2 * _pi())) * Hxx
+        elif name == "C":
+            j = value_forms(region, name, A_box, Jet.variable(hull(xl, xh), "x"))[k]
+            part = sigma * arb(j.aa).union(j.xx) if j.ax * j.ax < j.aa * j.xx else undecided
+        else:
+            part = undecided
+        q = part if q is None else q.union(part)
+    out = [slope.f12, slope.f21]
+    out[k] = q
+    return Enclosure(out[0], out[1], slope.spread_a, slope.spread_x)
 
 
 def _radius(x) -> float:
