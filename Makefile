@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)  ## Create .venv and install relucheck with its test tools (editable)
+install: $(STAMP)  ## Create .venv and install relucheck with its test and docs tools (editable)
 
 test: $(STAMP)  ## Run the test suite on 2 workers, a test file per worker (budget: 2 minutes)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
