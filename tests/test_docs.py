@@ -125,6 +125,11 @@ def test_docstring_notation_is_escaped_for_rst(source, rendered):
     assert escape_lines([source]) == [rendered]
 
 
+def test_docstring_doctest_output_is_kept():
+    lines = [">>> print('|w*|')", "|w*|", "", "then |w*|"]
+    assert escape_lines(lines) == [">>> print('|w*|')", "|w*|", "", r"then \|w\*\|"]
+
+
 def test_docstring_formula_blocks_become_literal():
     lines = ["Blocks:", "    H = a*b |u|", "      - c", "after the block"]
     assert escape_lines(lines) == ["Blocks:", "", "::", "", "    H = a*b |u|", "      - c", "",

@@ -5,8 +5,9 @@ relucheck's docstrings write mathematics the way the paper and docs/math.md do, 
 name_ is a link, so a docstring such as "|w - w*| < |w*|" would break the build. This extension
 runs before napoleon and escapes those characters in docstring prose, so every docstring reads
 on the page as it reads in the source. It leaves alone what is markup on purpose: ``literals``,
-`interpreted text` and :roles:, directives (lines starting with ".."), doctest lines (>>>), and
-literal blocks (the indented lines after a paragraph ending in "::").
+`interpreted text` and :roles:, directives (lines starting with ".."), doctest blocks (from a
+>>> line to the next blank line, output included), and literal blocks (the indented lines after
+a paragraph ending in "::").
 """
 
 from __future__ import annotations
@@ -58,10 +59,15 @@ def escape_lines(lines: list[str]) -> list[str]:
     out: list[str] = []
     literal_indent: int | None = None  # indent of the paragraph that opened a literal block
     in_fields = False
+    in_doctest = False  # a doctest block runs from a >>> line to the next blank line
     base = 0  # indent of the current paragraph (or list item's text) in free text
     for i, line in enumerate(lines):
         stripped = line.strip()
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        in_doctest = bool(stripped) and (in_doctest or stripped.startswith(">>>"))
+        if in_doctest:
+            out.append(line)
+            continue
         if literal_indent is not None:
             if not stripped or _indent(line) > literal_indent:
                 out.append(line)
