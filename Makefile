@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 OUT    ?= figures
 
 .DEFAULT_GOAL := help
-.PHONY: help install test figures certificate verify bench lint docs clean
+.PHONY: help install test figures certificate verify check-figures bench lint docs clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ certificate: $(STAMP)  ## Prove Conjecture 1 for every a in [0.01, pi) (interval
 
 verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any theorem-level claim
 	@tmp=$$(mktemp -d) && $(BIN)/relucheck all --out $$tmp --quiet; rc=$$?; rm -rf $$tmp; exit $$rc
+
+check-figures: $(STAMP)  ## Rerun everything into a temp folder (or take FRESH=DIR) and compare with figures/: tolerances per column, figures redrawn byte for byte
+	@if [ -n "$(FRESH)" ]; then exec $(BIN)/python scripts/check_figures.py "$(FRESH)" --committed $(OUT); fi; \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "relucheck all --out $$tmp (about 2 minutes)" && \
+	{ $(BIN)/relucheck all --out $$tmp --quiet >/dev/null; rc=$$?; [ $$rc -le 1 ] || { echo "relucheck all failed (exit $$rc)"; exit $$rc; }; } && \
+	$(BIN)/python scripts/check_figures.py $$tmp --committed $(OUT)
 
 bench: $(STAMP)  ## Time each command against its budget in docs/design.md (medians)
 	$(BIN)/python benchmarks/run.py

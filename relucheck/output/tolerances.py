@@ -1,0 +1,345 @@
+"""What "reproduced" means for every column of every CSV that ``relucheck all`` writes.
+
+One rule per column, each with the reason for its size (``make check-figures`` compares a fresh
+run with the committed figures/ by this table; :mod:`relucheck.output.compare` applies it). The
+reproduction runs the same code with the same seed, so every random draw is the same (numpy's
+Generator streams are fixed for a numpy version); what may change on another machine is the
+order of floating-point operations: another BLAS or CPU kernel, another libm, numba compiled for
+another CPU (FMA or not). The rules follow from that:
+
+- **exact** for what no rounding can change: parameters, indices, labels, counts, classes,
+  certified flags and booleans decided with margin, ratios of counts (one correctly rounded
+  division), and the signs of certified enclosures (they are the proofs);
+- **relative 1e-9** for floats from deterministic reductions (sums of up to 10^7 terms: a
+  reordered sum moves by at most n u ~ 1e-9 of its terms, in practice ~1e-14: see the reasons);
+- **a recorded bound** where the computation records its own error bound (loss rounding, Hessian
+  error, quadrature error) or standard error: two runs may differ by the sum of their bounds;
+- **intersecting intervals** for interval enclosures: two valid enclosures of one number meet;
+- **ignored**: wall times, and prose that renders numbers compared elsewhere.
+
+Stopping tests and class decisions compare a float with a threshold; a rounding change flips one
+only if the float lies within ~1e-15 relative of its threshold, so iteration counts and classes
+are exact, except where the quantity itself is not determined: descent to the non-isolated global
+minima of an over-parameterised student (n > k) stops somewhere on a manifold that depends on every
+rounding of the path (measured: Hessian eigenvalues there move by 0.03, iteration counts by 25 %).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from relucheck.output.compare import (
+    Close,
+    Exact,
+    Floats,
+    Ignore,
+    Overlap,
+    Pair,
+    RowFn,
+    Rule,
+    SameSign,
+    Where,
+)
+
+# -- shared reasons ---------------------------------------------------------------------------
+
+PARAM = Exact("a parameter of the run or a coordinate of its design grid, not computed")
+LABEL = Exact("a label or index of the row, chosen by the code, not computed")
+COUNT = Exact("a count of decisions each made with margin (a flip needs a value within "
+              "rounding of its threshold)")
+CLASS = Exact("a class decided by the analytic Hessian's signs against thresholds with margin")
+CERTIFIED = Exact("decided by a certified computation (interval arithmetic): rounding of the "
+                  "float code cannot change it")
+SHARE = Exact("a ratio of two exact counts: one correctly rounded division")
+ITERS = Exact("an iteration count of a contracting descent: its stopping test flips only if "
+              "the tested value lies within rounding of the threshold")
+WALL = Ignore("a wall time: depends on the machine and its load")
+SUMS = Close("a deterministic float reduction; a reordered sum of n <= 1e7 terms moves by "
+             "<= n u ~ 1e-9 of its terms (measured 1e-14 under another BLAS)", rtol=1e-9)
+LIBM = Close("a closed-form function of exact inputs; libm or scipy special functions of "
+             "another build differ by a few ulp", rtol=1e-12)
+#: O(1) coordinates after a descent of <= 10^4 steps: per-step rounding ~1e-16 summed over the
+#: steps is <= 1e-12, with 100x room for amplification near the saddle.
+PATH = Close("an O(1) coordinate after <= 10^4 descent steps: rounding ~1e-16 per step, summed "
+             "<= 1e-12, 100x room for growth near a saddle", atol=1e-10)
+#: The loss near a minimum is a sum of O((n + k)^2) kernel terms of size |W|^2 <= 20 that cancel
+#: to the minimum value: its rounding is ~ 400 * 20 * u ~ 1e-12.
+LOSS = Close("a loss that cancels to its minimum: rounding (n+k)^2 |W|^2 u <= 1e-12 absolute, "
+             "1e-9 relative above", rtol=1e-9, atol=1e-12)
+RESIDUAL = Close("a gradient norm at a critical point: rounding noise of the O(1) gradient's "
+                 "terms (~1e-16..1e-10); compared to 1e-9 absolute", rtol=1e-9, atol=1e-9)
+
+
+def _col(name: str) -> RowFn:
+    """Per-row bound: the sum of the committed and the fresh values of column ``name`` (each run
+    is within its own bound of the exact value, so the two are within the sum)."""
+    def bound(pair: Pair) -> np.ndarray:
+        c, f = pair.both(name)
+        return np.abs(c) + np.abs(f)
+    return bound
+
+
+def within(name: str, why: str, rtol: float = 1e-9) -> Close:
+    """Within the sum of the two runs' recorded bounds ``name`` (or ``rtol`` relative)."""
+    return Close(why, rtol=rtol, bound=_col(name), bound_text=f"sum of both {name}")
+
+
+def non_isolated(pair: Pair) -> np.ndarray:
+    """Rows at a global minimum of an over-parameterised student (n > k): not isolated."""
+    k, n = pair.num("k"), pair.num("n")
+    cls = pair.committed["class"] if "class" in pair.committed else None
+    at_teacher = np.ones(k.size, bool) if cls is None else cls == "teacher"
+    return (n > k) & at_teacher
+
+
+EIGEN = Close("an eigenvalue of the analytic Hessian at a polished minimum: its recorded error "
+              "bound (census_families.csv lambda_err) is <= 2e-12", rtol=1e-9, atol=1e-11)
+MANIFOLD = Ignore("not determined: descent to the non-isolated global minima (n > k) stops at a "
+                  "point of a manifold that depends on every rounding of the path (measured: "
+                  "0.03 in lambda_min, 25 % in iterations); the class and loss are compared")
+
+
+def unless_manifold(rule: Rule) -> Where:
+    return Where(non_isolated, "n > k at the teacher (non-isolated minima)", MANIFOLD, rule)
+
+
+# -- the proofs' columns ---------------------------------------------------------------------
+
+CERT_BOX = Exact("a box edge of the proof: bisection midpoints, IEEE arithmetic without "
+                 "reductions or libm")
+
+
+def enclosure(lo: str, hi: str) -> Rule:
+    return SameSign(Overlap(lo, hi, "two valid enclosures of the same number intersect"),
+                    why="an end of a certified (arb) enclosure: its sign is the proof, and the "
+                        "two runs' enclosures of one number must intersect")
+
+
+CERTIFICATE = {
+    "region": LABEL, "a_lo": CERT_BOX, "a_hi": CERT_BOX, "x_lo": CERT_BOX, "x_hi": CERT_BOX,
+    "depth": CERTIFIED, "certified": CERTIFIED, "method": CERTIFIED,
+    "F12_lo": enclosure("F12_lo", "F12_hi"), "F12_hi": enclosure("F12_lo", "F12_hi"),
+    "F21_lo": enclosure("F21_lo", "F21_hi"), "F21_hi": enclosure("F21_lo", "F21_hi"),
+}
+
+L_VALUE = SameSign(Close("a float64 value of L12 or L21 from the certified grid kernel: its "
+                         "derived error bound is a few u of O(1) terms, so 1e-13 absolute covers "
+                         "another libm", rtol=1e-9, atol=1e-13),
+                   why="the sign is the conjecture, settled with certainty for every cell")
+
+
+def _boundary(pair: Pair) -> np.ndarray:
+    return pair.committed["region"] == "boundary"
+
+
+L_MAP = Where(_boundary, "region = boundary (L = 0 exactly, Prop. 1)",
+              Close("L = 0 on the boundary; the float value is rounding of O(1) terms",
+                    atol=1e-13),
+              L_VALUE)
+
+# -- the table --------------------------------------------------------------------------------
+
+TOLERANCES: dict[str, dict[str, Rule]] = {
+    "fig7_verify_formula.csv": {
+        "panel": LABEL, "distribution": LABEL, "d": PARAM, "n_samples": PARAM, "n_pairs": PARAM,
+        "angle_rad": LIBM,
+        "rel_err": Close("|E[F] - F|/|F| >= 6e-3: the cancellation amplifies the Monte Carlo "
+                         "sum's relative rounding (<= 1e-12, blocked sums of <= 1e7 terms) by "
+                         "<= 1/6e-3 = 170 (measured 1e-14)", rtol=1e-9),
+        "rel_err_paper": Close("as rel_err (the same sums, the paper's denominator)", rtol=1e-9),
+        "scale_c": Close("least-squares ratio of two Monte Carlo sums", rtol=1e-9),
+        "rel_bias_sq": Close("a U-statistic that cancels to ~0: its rounding is relative to its "
+                             "terms, whose size is its standard error: 1e-9 SE",
+                             rtol=1e-9, bound=lambda p: 1e-9 * np.abs(p.num("rel_bias_sq_se")),
+                             bound_text="1e-9 rel_bias_sq_se"),
+        "rel_bias_sq_se": Close("jackknife over 8 blocks: a root of a sum of squares, "
+                                "well conditioned", rtol=1e-9),
+    },
+    "fig7_verify_formula_unbiased.csv": {
+        "pair": LABEL, "angle_rad": LIBM, "d": PARAM, "blocks": PARAM, "block_size": PARAM,
+        "hotelling_p": Close("F tail of Hotelling's T^2 from 100 block means (2x2 covariance): "
+                             "smooth in the means, which move by 1e-14 (measured 2e-13)",
+                             rtol=1e-9),
+    },
+    "fig8_ssb_2d.csv": {
+        "kind": LABEL, "K": PARAM, "iteration": LABEL,
+        "x": PATH, "y": PATH,
+        "dx_dt": Close("Eqn 8's O(1), Lipschitz field at a point known to 1e-10", atol=1e-10),
+        "dy_dt": Close("Eqn 8's O(1), Lipschitz field at a point known to 1e-10", atol=1e-10),
+        "error": PATH,
+        "loss": within("loss_rounding", "the loss cancels to ~1e-12 near the end: each run is "
+                       "within its recorded rounding bound loss_rounding"),
+        "loss_rounding": SUMS,
+        "grad_norm_2d": within("fixed_point_bound_2d", "rounding residual at the fixed point: "
+                               "each run below its bound"),
+        "grad_norm_full": within("fixed_point_bound_full", "rounding residual at the fixed "
+                                 "point: each run below its bound"),
+        "fixed_point_bound_2d": SUMS, "fixed_point_bound_full": SUMS,
+        "lambda_stable": LIBM, "lambda_unstable": LIBM,
+        "iters_to_reach": ITERS, "reach": PARAM,
+        "detour_max_y": PATH, "detour_x_at_max_y": PATH,
+        "full_steps": ITERS,
+        "full_max_dev": within("full_dev_bound", "rounding-level deviation from symmetry: each "
+                               "run below its bound"),
+        "full_dev_bound": SUMS, "lr": PARAM,
+    },
+    "fig8_ssb_2d_endpoints.csv": {
+        "set": LABEL, "K": PARAM, "x0": PARAM, "y0": PARAM,
+        "target_x": LIBM, "target_y": LIBM,
+        "flow_x": Close("end of solve_ivp (DOP853, rtol 1e-10, atol 1e-12): each run is within "
+                        "~100 tolerances of the exact flow", atol=1e-8),
+        "flow_y": Close("end of solve_ivp (DOP853, rtol 1e-10, atol 1e-12): each run is within "
+                        "~100 tolerances of the exact flow", atol=1e-8),
+        "flow_sqdist_to_target": Close("a squared distance of ends known to 1e-8", atol=1e-16),
+        "flow_reached": COUNT, "gd_x": PATH, "gd_y": PATH,
+        "gd_sqdist_to_target": Close("squared distance |D|^2 with |D| <= 3e-7 and ends known to "
+                                     "1e-10: moves by <= 2 |D| 1e-10", atol=1e-16),
+        "gd_steps": ITERS, "gd_converged": COUNT,
+        "gd_grad_norm": Close("O(1)-Lipschitz gradient at an end known to 1e-10", atol=1e-10),
+        "gd_reached": COUNT,
+    },
+    "fig9_noise_sweep.csv": {
+        "row": LABEL, "reading": LABEL, "setting": LABEL, "K": PARAM, "d": PARAM,
+        "noise": PARAM, "run": LABEL, "train_top": PARAM,
+        "a": Floats("top-layer weights printed to 6 significant digits: a last-digit flip is "
+                    "<= 1e-5 relative", rtol=1e-5),
+        "a_star": PARAM,
+        "iterations": ITERS, "iterations_to_tol": ITERS,
+        "final_loss": LOSS,
+        "rel_err": Close("|W - W*|/|W*| after descent: O(1) coordinates known to 1e-10 "
+                         "(see PATH)", rtol=1e-9, atol=1e-10),
+        "rel_fn_err": Close("square root of a relative loss: a loss of rounding size (1e-16, or "
+                            "0) has a root ~1e-8; sqrt(1e-12) = 1e-6 absolute", rtol=1e-9,
+                            atol=1e-6),
+        "grad_norm": RESIDUAL,
+        "hessian_min_eig": within("hessian_err", "eigenvalue of the analytic Hessian: each "
+                                  "within its recorded error bound"),
+        "hessian_err": SUMS,
+        "status": CLASS, "class": CLASS,
+    },
+    "fig9_noise_sweep_curves.csv": {
+        "row": LABEL, "reading": LABEL, "setting": LABEL, "K": PARAM, "noise": PARAM,
+        "run": LABEL, "iteration": LABEL,
+        "rel_err": Close("as in fig9_noise_sweep.csv, along the path", rtol=1e-9, atol=1e-10),
+        "rel_fn_err": Close("as in fig9_noise_sweep.csv, along the path", rtol=1e-9, atol=1e-6),
+        "loss": LOSS,
+    },
+    "fig9_noise_sweep_minima.csv": {
+        "row": LABEL, "setting": LABEL, "K": PARAM, "noise": PARAM, "run": LABEL,
+        "loss": LOSS, "hessian_err": SUMS,
+        "hessian_eigenvalues": Floats("eigenvalues of the analytic Hessian: each within the "
+                                      "sum of both runs' hessian_err", rtol=1e-9,
+                                      bound=_col("hessian_err"),
+                                      bound_text="sum of both hessian_err"),
+    },
+    "fig10_conjecture1_grid.csv": {
+        "kind": LABEL, "a_rad": PARAM, "phi_rad": PARAM, "region": LABEL,
+        "L12": L_MAP, "L21": L_MAP,
+        "n_boundary": CERTIFIED, "cells_checked": CERTIFIED,
+        "min_L12_inside": L_VALUE, "min_L21_inside": L_VALUE,
+        "max_L12_outside": L_VALUE, "max_L21_outside": L_VALUE,
+        "sign_changes_L12": CERTIFIED, "sign_changes_L21": CERTIFIED,
+        "escalated": COUNT, "counterexamples": CERTIFIED, "unsettled": CERTIFIED,
+    },
+    "fig10_conjecture1_grid_counterexamples.csv": {
+        "a_index": CERTIFIED, "phi_index": CERTIFIED, "a_rad": PARAM, "phi_rad": PARAM,
+        "region": LABEL, "function": LABEL,
+        "L_float64": SUMS, "bound": SUMS,
+        "certified_lo": enclosure("certified_lo", "certified_hi"),
+        "certified_hi": enclosure("certified_lo", "certified_hi"),
+        "certified_bits": CERTIFIED,
+    },
+    "fig10_conjecture1_certificate.csv": CERTIFICATE,
+    "fig10_conjecture1_certificate_uncertified.csv": CERTIFICATE,
+    "thm6_init_prob.csv": {
+        "kind": LABEL, "d": PARAM, "eps": LIBM, "r_over_wstar": LIBM,
+        "p_omega_exact": within("p_omega_quad_err", "a quadrature: each run within its "
+                                "recorded error estimate", rtol=1e-12),
+        "p_omega_quad_err": Close("QUADPACK's error estimate, a difference of two rules: a few "
+                                  "correct digits (measured 5e-6 relative)", rtol=1e-2,
+                                  atol=1e-16),
+        "bound": LIBM,
+        "margin": SameSign(within("p_omega_quad_err", "P - (1 - eps)/2: within the "
+                                  "quadrature's error estimates", rtol=1e-12),
+                           why="its sign is Theorem 6"),
+        "samples": PARAM, "in_omega": COUNT, "p_omega_mc": SHARE,
+        "p_omega_mc_low": LIBM, "p_omega_mc_high": LIBM,
+        "wilson_miss": COUNT, "converged": COUNT, "conv_rate": SHARE,
+        "conv_low": LIBM, "conv_high": LIBM, "omega_not_converged": COUNT,
+        "t_conv_max": Close("first accepted step inside the trap of an adaptive integrator "
+                            "(rtol 1e-6): a step's accept test flips only within rounding, so "
+                            "the steps are the same and the stable flow keeps rounding small "
+                            "(measured 2e-9)", rtol=1e-6),
+    },
+    "census.csv": {
+        "k": PARAM, "n": PARAM, "extra": PARAM, "d": PARAM, "runs": PARAM,
+        "teacher": COUNT, "spurious_minimum": COUNT, "saddle": COUNT, "degenerate": COUNT,
+        "singular": COUNT, "diverged": COUNT, "not_converged": COUNT,
+        "spurious_share": SHARE, "spurious_low": LIBM, "spurious_high": LIBM,
+        "ss_spurious": COUNT, "ss_share": SHARE, "spurious_families": COUNT,
+        "not_converged_share": SHARE,
+        "median_iterations": Where(lambda p: p.num("n") > p.num("k"), "n > k",
+                                   MANIFOLD, ITERS),
+        "polished": COUNT,
+    },
+    "census_families.csv": {
+        "k": PARAM, "n": PARAM, "family": LABEL,
+        "loss": LOSS,
+        "lambda_min": unless_manifold(within("lambda_err", "Hessian eigenvalue: each run "
+                                             "within its recorded error bound")),
+        "lambda_max": unless_manifold(within("lambda_err", "Hessian eigenvalue: each run "
+                                             "within its recorded error bound")),
+        "lambda_err": unless_manifold(Close("an error bound: u times sums of magnitudes",
+                                            rtol=1e-6)),
+        "lambda_min_spread": unless_manifold(within("lambda_err", "a difference of two "
+                                                    "eigenvalues of one family")),
+        "count": COUNT, "representative": LABEL,
+        "grad_norm": unless_manifold(RESIDUAL),
+        "class": CLASS, "certified": CERTIFIED,
+        "radius": Ignore("the proof's box radius: the least power of two above 4 float Newton "
+                         "steps, whose size is rounding noise (2^-48 in one run, 2^-47 in "
+                         "another); the proof's outcome is `certified`, compared exactly"),
+        "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
+                           "the minimum: they intersect"),
+        "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
+                           "the minimum: they intersect"),
+        "lambda_min_lo": SameSign(Close(
+            "a lower bound of lambda_min over the proof's box: both runs' bounds lie below the "
+            "exact lambda_min by at most their slack lambda_min - lambda_min_lo",
+            rtol=1e-9, bound_text="sum of both slacks and lambda_err",
+            bound=lambda p: (np.abs(p.num("lambda_min") - p.num("lambda_min_lo"))
+                             + np.abs(p.num("lambda_min", "fresh") - p.num("lambda_min_lo",
+                                                                           "fresh"))
+                             + np.abs(p.num("lambda_err")) + np.abs(p.num("lambda_err",
+                                                                          "fresh")))),
+            why="its sign (> 0) is the proof of a strict minimum"),
+        "certify_note": CERTIFIED,
+    },
+    "census_runs.csv": {
+        "k": PARAM, "n": PARAM, "run": LABEL, "status": CLASS,
+        "loss": LOSS,
+        "grad_norm": unless_manifold(RESIDUAL),
+        "lambda_min": unless_manifold(EIGEN), "lambda_max": unless_manifold(EIGEN),
+        "iterations": unless_manifold(ITERS), "polish_steps": unless_manifold(ITERS),
+        "family": LABEL, "class": CLASS,
+    },
+    "census_representatives.csv": {
+        "k": PARAM, "n": PARAM, "family": LABEL, "row": LABEL, "col": LABEL,
+        "value": Where(lambda p: p.num("n") > p.num("k"), "n > k",
+                       Close("a weight of a representative; for n > k the family may be a "
+                             "manifold of global minima, where a run's end is not determined",
+                             atol=1e-6),
+                       Close("a weight of a polished strict minimum: O(1), known to 1e-10 "
+                             "(see PATH)", atol=1e-10)),
+    },
+    "summary.csv": {
+        "command": LABEL, "claim": LABEL, "level": LABEL,
+        "verdict": Exact("PASS, FAIL or REPORTED: the outcome of each claim, the point of the run"),
+        "measured": Ignore("prose rendering numbers compared in their own CSV columns, rounding "
+                           "residuals (1e-16) and wall times ('slowest 0.5 s'); the verdict "
+                           "beside it is compared exactly"),
+        "threshold": Ignore("prose; some thresholds are computed bounds printed to one digit "
+                            "('6e-13 (K=5)'); the verdict is compared exactly"),
+        "wall_seconds": WALL,
+    },
+}

@@ -1,0 +1,77 @@
+"""Compare a fresh output folder with the committed figures: ``make check-figures``.
+
+    python scripts/check_figures.py FRESH [--committed figures] [--no-redraw] [--tolerances]
+
+Every CSV of FRESH is compared with the committed one, column by column, by the tolerances of
+relucheck/output/tolerances.py (exact for counts, classes, certified flags and signs; stated
+bounds for floats; wall times ignored). Then every committed figure is redrawn from the committed
+CSVs and compared byte for byte with the committed PNG and PDF. Prints "reproduced" (exit 0) or
+the differences (exit 1); exit 2 when a folder is missing. --tolerances prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def print_tolerances() -> None:
+    from relucheck.output.tolerances import TOLERANCES
+
+    for name, rules in TOLERANCES.items():
+        print(name)
+        for col, rule in rules.items():
+            reasons = rule.reasons() if hasattr(rule, "reasons") else [rule.why]
+            print(f"  {col}: {rule.text()}")
+            for why in reasons:
+                print(f"      {why}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("fresh", nargs="?", type=Path, help="the folder to check (a fresh run)")
+    ap.add_argument("--committed", type=Path, default=Path("figures"),
+                    help="the reference folder [default: figures]")
+    ap.add_argument("--no-redraw", action="store_true",
+                    help="skip redrawing the committed figures from their CSVs")
+    ap.add_argument("--tolerances", action="store_true", help="print the tolerance table")
+    ns = ap.parse_args(argv)
+    if ns.tolerances:
+        print_tolerances()
+        return 0
+    if ns.fresh is None:
+        ap.error("give the folder to check (or --tolerances)")
+    for folder in (ns.fresh, ns.committed):
+        if not folder.is_dir():
+            print(f"Error: {folder} is not a folder", file=sys.stderr)
+            return 2
+
+    from relucheck.output.compare import compare_folders
+    from relucheck.output.tolerances import TOLERANCES
+
+    t0 = time.perf_counter()
+    diffs = compare_folders(ns.committed, ns.fresh, TOLERANCES)
+    n_csv = len(list(ns.committed.glob("*.csv")))
+    t1 = time.perf_counter()
+    redrawn = ""
+    if not ns.no_redraw:
+        from relucheck.output.redraw import redraw_differences
+
+        diffs += redraw_differences(ns.committed)
+        redrawn = (f"; every figure of {ns.committed} redrawn from its CSVs byte for byte "
+                   f"({time.perf_counter() - t1:.0f} s)")
+    if diffs:
+        print(f"NOT reproduced: {len(diffs)} difference(s) between {ns.fresh} and "
+              f"{ns.committed}:")
+        for d in diffs:
+            print(f"- {d}")
+        return 1
+    print(f"reproduced: {n_csv} CSVs of {ns.fresh} match {ns.committed} within the tolerances "
+          f"of relucheck/output/tolerances.py ({t1 - t0:.1f} s){redrawn}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
