@@ -10,7 +10,10 @@ and the exit code is 1 only when a median is over its budget.
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -89,8 +92,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default="", help="run the cases whose name contains this text")
     ap.add_argument("--long", action="store_true", help="also the long cases (minutes)")
+    ap.add_argument("--json", type=Path, metavar="PATH",
+                    help="also record the medians in PATH (JSON; the cases measured replace "
+                         "their earlier entries, the others are kept with their dates)")
     ns = ap.parse_args()
     rows, over, medians = [], False, {}
+    measured = []
+    load_start = os.getloadavg()
     for name, args, budget_s, budget_mb in CASES + (LONG if ns.long else []):
         if ns.only not in name:
             continue
@@ -102,6 +110,10 @@ def main() -> int:
         ok_t = budget_s is None or med <= budget_s
         ok_m = budget_mb is None or peak <= budget_mb
         over |= not (ok_t and ok_m)
+        measured.append({"name": name, "args": args, "median_s": round(med, 3),
+                         "budget_s": budget_s, "peak_mb": round(peak, 1),
+                         "budget_mb": budget_mb, "exit_codes": codes,
+                         "verdict": "ok" if ok_t and ok_m else "OVER"})
         rows.append((name, f"{med:.2f}", "-" if budget_s is None else f"{budget_s:g}",
                      f"{peak:.0f}", "-" if budget_mb is None else f"{budget_mb:g}",
                      ",".join(map(str, codes)), "ok" if ok_t and ok_m else "OVER"))
@@ -110,14 +122,46 @@ def main() -> int:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    ratios = []
     for what, case, base, least in RATIOS:
         if case in medians and base in medians:
             ratio = medians[base] / medians[case]
             over |= ratio < least
+            ratios.append({"name": what, "case": case, "baseline": base,
+                           "ratio": round(ratio, 2), "least": least,
+                           "verdict": "ok" if ratio >= least else "UNDER"})
             print(f"{what}: {ratio:.1f}x ({medians[base]:.2f} s / {medians[case]:.2f} s; "
                   f"at least {least:g}x) {'ok' if ratio >= least else 'UNDER'}")
     print(f"\n{os.cpu_count()} cores; medians of {ns.repeat} runs in fresh processes")
+    if ns.json is not None:
+        write_json(ns.json, measured, ratios, ns.repeat, load_start)
     return 1 if over else 0
+
+
+def write_json(path: Path, cases: list[dict], ratios: list[dict], repeat: int,
+               load_start: tuple[float, float, float]) -> None:
+    """Merge this run's medians into ``path`` (by case name), each entry with the date and the
+    machine it was measured on; written atomically (a temporary file, then a rename)."""
+    when = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+            "repeat": repeat, "cpu_count": os.cpu_count(), "platform": platform.platform(),
+            # other work on the machine slows every case: the load says how busy it was
+            "loadavg_1min": [round(load_start[0], 2), round(os.getloadavg()[0], 2)]}
+    old = {"cases": [], "ratios": []}
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+    order = [c[0] for c in CASES + LONG]
+    merged = {e["name"]: e for e in old.get("cases", [])}
+    merged.update({e["name"]: {**e, **when} for e in cases})
+    kept = {e["name"]: e for e in old.get("ratios", [])}
+    kept.update({e["name"]: {**e, **when} for e in ratios})
+    data = {"note": "written by benchmarks/run.py --json; read by scripts/readme_numbers.py",
+            "cases": sorted(merged.values(), key=lambda e: (e["name"] not in order,
+                                                            order.index(e["name"])
+                                                            if e["name"] in order else 0)),
+            "ratios": list(kept.values())}
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
