@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import assert_rejected
 
 from relucheck import __version__
-from relucheck.cli import main
+from relucheck.cli import commands, main
 from relucheck.cli.common import CommaList, FiniteFloat, build_params
 
 FILES = ["fig7_verify_formula.csv", "fig7_verify_formula.json", "fig7_verify_formula.png",
@@ -34,7 +34,7 @@ def test_group_help_and_version():
     assert r.exit_code == 0 and __version__ in r.output
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+@pytest.mark.parametrize("name", sorted(commands()))
 def test_every_command_has_help(name):
     r = invoke(name, "--help")
     assert r.exit_code == 0 and "Usage:" in r.output
@@ -125,8 +125,8 @@ def _float_entry(param: click.Parameter):
 
 
 #: (command, option, entry type) for every float-valued parameter of every command.
-FLOAT_OPTIONS = [(name, p.opts[0], _float_entry(p)) for name in sorted(main.commands)
-                 for p in main.commands[name].params if _float_entry(p) is not None]
+FLOAT_OPTIONS = [(name, p.opts[0], _float_entry(p)) for name in sorted(commands())
+                 for p in commands()[name].params if _float_entry(p) is not None]
 
 
 def test_every_float_option_is_a_finite_float():
@@ -162,7 +162,7 @@ def _bad_values(t: FiniteFloat, is_list: bool) -> list[str]:
 @pytest.mark.parametrize("command,option,value", [
     pytest.param(c, o, v, id=f"{c} {o} {v}") for c, o, t in FLOAT_OPTIONS
     for v in _bad_values(t, isinstance(
-        next(p for p in main.commands[c].params if p.opts[0] == o).type, CommaList))])
+        next(p for p in commands()[c].params if p.opts[0] == o).type, CommaList))])
 def test_non_finite_or_out_of_range_float_exits_2_naming_option_and_range(tmp_path, command,
                                                                         option, value):
     out = tmp_path / "out"

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from relucheck.cli import common, main
+from relucheck.cli import commands, common, main
 from relucheck.cli.common import CommaList, FiniteFloat
 from relucheck.experiments import init_prob as exp_init
 from relucheck.result import Result
@@ -45,7 +45,7 @@ LONG = {"--iters", "--max-iters", "--n-angle", "--n-max", "--samples", "--block-
 def options() -> list[tuple[str, str, click.Option]]:
     """(command, option name, option) for every value-taking option of every command."""
     out = []
-    for name, cmd in sorted(main.commands.items()):
+    for name, cmd in sorted(commands().items()):
         for p in cmd.params:
             if isinstance(p, click.Option) and not p.is_flag and p.opts[0] not in SKIP:
                 out.append((name, p.opts[0], p))
@@ -100,6 +100,9 @@ def recorder(monkeypatch):
         return Result("stub", {"main": {}}, []), [], 0.0
 
     monkeypatch.setattr(common, "run_and_write", record)
+    import relucheck.cli.all as all_command  # binds its own name at import
+
+    monkeypatch.setattr(all_command, "run_and_write", record)
     return seen
 
 
