@@ -81,9 +81,10 @@ def command(csv_path: Path, region, prec: int, workers: int, quiet: bool) -> Non
             click.echo(f"  ... {len(problems) - 50} more")
         sys.exit(1)
     proven = " and ".join(span["text"] for span in covered["spans"])
-    pieces = ", ".join(f"{k} {v}" for k, v in (("bulk", "a in [{!r}, {!r}]".format(
-        *covered["pieces"]["bulk"])), ("pi", "e = pi - a in [{!r}, {!r}]".format(
-            *covered["pieces"]["pi"]) if "pi" in covered["pieces"] else None)) if v)
+    names = {"zero": "a in [{!r}, {!r}]", "bulk": "a in [{!r}, {!r}]",
+             "pi": "e = pi - a in [{!r}, {!r}]"}
+    pieces = ", ".join(f"{k} {names[k].format(*covered['pieces'][k])}"
+                       for k in ("zero", "bulk", "pi") if k in covered["pieces"])
     click.echo(f"{csv_path}: VALID. {covered['boxes']:,} boxes re-verified at "
                f"{covered['precision_bits']} bits, each piece tiled exactly x phi in [0, 2 pi) "
                f"({pieces}) ({wall:.1f} s).\nConjecture 1 holds for {proven}: L12, L21 > 0 "
@@ -91,7 +92,8 @@ def command(csv_path: Path, region, prec: int, workers: int, quiet: bool) -> Non
     if region is not None:
         wanted = cert.region_text(*region)
         if not cert.covers(covered["spans"], *region):
-            missing = " (no a -> 0 end piece)" if region[0] == 0.0 else ""
+            missing = (" (no a -> 0 end piece)" if region[0] == 0.0 and "zero" not in
+                       covered["pieces"] else "")
             click.echo(f"--region: NOT PROVEN for {wanted}: the certificate proves exactly "
                        f"{proven}{missing}.")
             sys.exit(1)

@@ -21,7 +21,7 @@ from relucheck.experiments import conjecture1_grid as exp
 D = exp.Params()
 C = cert.Params()
 GRID_ONLY = ("n_a", "n_phi")
-CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
+CERTIFY_ONLY = ("a_zero", "a_margin", "max_depth", "prec")
 
 
 @click.command("conjecture1-grid")
@@ -31,8 +31,9 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
 @click.option("--n-phi", type=click.IntRange(min=2), default=None,
               help=f"Values of phi = angle of e*, 2 pi j / n-phi [default {D.n_phi}].")
 @click.option("--a-min", type=FiniteFloat(min=0.0, max=math.pi, max_open=True),
-              default=None, help=f"Lower end of the a range, excluded on the grid [default 0; "
-                                 f"{C.a_min:g} with --certify].")
+              default=None, help="Lower end of the a range, excluded on the grid [default 0; "
+                                 "with --certify: 0, excluded, by the a -> 0 end piece; a given "
+                                 "a-min proves [a-min, ...] by bisection alone].")
 @click.option("--a-max", type=FiniteFloat(min=0.0, max=math.pi, min_open=True),
               default=None, help="Upper end of the a range, excluded on the grid [default pi; "
                                  "with --certify: pi, excluded, by the a -> pi end piece; a "
@@ -47,6 +48,10 @@ CERTIFY_ONLY = ("a_margin", "max_depth", "prec")
                    "[0, 2 pi) with interval arithmetic (needs python-flint: pip install "
                    "'relucheck[certify]'); writes the certificate "
                    f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
+@click.option("--a-zero", type=FiniteFloat(min=0.0, max=cert.A_ZERO_MAX, min_open=True),
+              default=None, help=f"--certify: width of the a -> 0 end piece, a in (0, a-zero] "
+                                 f"(rescaled functions, Taylor models in a); the bisection "
+                                 f"starts there [default {C.a_zero:g}].")
 @click.option("--a-margin", type=FiniteFloat(min=0.0, max=math.pi, min_open=True,
                                              max_open=True),
               default=None, help=f"--certify: width of the a -> pi end piece, a in "
@@ -68,7 +73,7 @@ def command(out, seed, quick, quiet, certify, **given):
     --seed is accepted for uniformity and unused: the grid is deterministic.
 
     With --certify: a computer-assisted proof on the continuous region instead of the grid,
-    by default for every a in [a-min, pi). Every box of a subdivision of a in [a-min, pi) x
+    by default for every a in (0, pi). Every box of a subdivision of a in [a-min, pi) x
     phi in [0, 2 pi) is certified by the strict sign of an arb enclosure of L (or of dL/dphi
     on the lines phi = 0, a, where L = 0; or, at the corners a = pi where a line has a double
     zero, by a second-order lemma; docs/proof-conjecture1.md).

@@ -57,25 +57,19 @@ def gap_to_pi(a_max: float) -> float:
     return _rounded(lambda: iv.arb.pi() - iv.arb(a_max), up=True)
 
 
-def range_text(a_min: float, a_max: float | None) -> str:
-    """The proven a range exactly as the certificate's floats (round-trip decimals), with its
-    distance to pi rounded up: nothing in the text is rounded outward. ``a_max`` None: up to
-    pi, excluded (the a -> pi end piece)."""
-    if a_max is None:
-        return f"a in [{a_min!r}, pi)"
-    return f"a in [{a_min!r}, {a_max!r}] (a_max = pi - {gap_to_pi(a_max)!r} or more)"
-
-
 @dataclass(frozen=True)
 class Params:
     """The region and the prover's limits.
 
-    ``a_max`` None (the default): the bisection covers [a_min, a_top] with a_top = pi - a_margin
-    rounded up to a float, and the a -> pi end piece covers a in [pi - a_margin, pi): the proof
-    reaches every a < pi. ``a_max`` given: the bisection covers [a_min, a_max] and there is no
-    end piece."""
+    The defaults prove every a in (0, pi): the a -> 0 end piece covers (0, a_zero] (boxes
+    containing a = 0, rescaled functions; :mod:`relucheck.numerics.l12_small_a`), the bisection
+    [a_zero, a_top] with a_top = pi - a_margin rounded up to a float, and the a -> pi end
+    piece [pi - a_margin, pi) (corner lemma). ``a_min`` given: the bisection starts there and
+    there is no a -> 0 piece; ``a_max`` given: the bisection stops there and there is no
+    a -> pi piece."""
 
-    a_min: float = 0.01
+    a_min: float | None = None
+    a_zero: float = 0.25
     a_margin: float = 0.5
     a_max: float | None = None
     max_depth: int = 60
@@ -86,6 +80,15 @@ class Params:
     @property
     def pi_piece(self) -> bool:
         return self.a_max is None
+
+    @property
+    def zero_piece(self) -> bool:
+        return self.a_min is None
+
+    @property
+    def a_bottom(self) -> float:
+        """The bottom of the bisection region: a_min, or a_zero (where the a -> 0 piece ends)."""
+        return float(self.a_zero if self.a_min is None else self.a_min)
 
     @property
     def a_top(self) -> float:
@@ -100,11 +103,14 @@ class Params:
         """Raise ValueError naming the first parameter outside its range."""
         require_finite(self)
         checks = [
-            (0.0 < self.a_min < np.pi, "a_min", "in (0, pi)"),
+            (self.a_min is None or 0.0 < self.a_min < np.pi, "a_min", "in (0, pi)"),
+            (0.0 < self.a_zero <= A_ZERO_MAX, "a_zero",
+             f"in (0, {A_ZERO_MAX}] (the a -> 0 end piece's Taylor models)"),
             (0.0 < self.a_margin < np.pi, "a_margin", "in (0, pi)"),
-            (self.a_max is None or self.a_min < self.a_max < np.pi, "a_max", "in (a_min, pi)"),
-            (self.a_max is not None or self.a_min < np.pi - self.a_margin, "a_margin",
-             "below pi - a_min (the end piece a >= pi - a_margin must leave room for a_min)"),
+            (self.a_max is None or self.a_bottom < self.a_max < np.pi, "a_max",
+             "in (a_min, pi) (a_zero when a_min is not given)"),
+            (self.a_max is not None or self.a_bottom < np.pi - self.a_margin, "a_margin",
+             "below pi - a_min (the a -> pi piece must leave room for the bisection)"),
             (1 <= self.max_depth <= 200, "max_depth", "in [1, 200]"),
             (53 <= self.prec <= 4096, "prec", "in [53, 4096] bits"),
             (self.workers >= 0, "workers", ">= 0 (0: one per core)"),
@@ -129,7 +135,10 @@ def _rounded(make, up: bool) -> float:
         iv.ctx.prec = saved
 
 
-QUICK = dict(a_min=0.5, a_margin=0.5)
+#: The widest a -> 0 end piece accepted: its Taylor models in a are expanded at a = 0, and
+#: measured they certify quickly up to a = 0.3 (at 0.6 the bisection stalls).
+A_ZERO_MAX = 0.3
+QUICK = dict(a_zero=0.25, a_margin=0.5, max_depth=40)
 
 
 def workers(p: Params) -> int:
@@ -173,13 +182,14 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     p.validate()
     iv.require_flint()
     a_top = p.a_top
-    roots = list(cf.iter_roots(p.a_min, a_top, p.a_margin if p.pi_piece else None))
+    roots = list(cf.iter_roots(p.a_bottom, a_top, p.a_margin if p.pi_piece else None,
+                               zero=p.zero_piece))
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
         client = None if p.scheduler is None else stack.enter_context(
             cluster.client(cluster.parse(p.scheduler)))
         leaves = cf.prove(roots, max_depth=p.max_depth, prec=p.prec, workers=workers(p),
-                          progress=progress, a_floor=p.a_min / 4,
+                          progress=progress, a_floor=p.a_bottom / 4,
                           evaluate=evaluate or cf.enclose, client=client)
     prove_s = time.perf_counter() - t0
     table = leaves_table(leaves)
@@ -193,7 +203,8 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
         stem=STEM,
         tables={"main": table, "uncertified": uncertified},
         claims=_claims(p, pieces, table, tiling),
-        params={"a_min": p.a_min, "a_max": p.a_max, "a_top": a_top,
+        params={"a_min": p.a_min, "a_max": p.a_max, "a_bottom": p.a_bottom, "a_top": a_top,
+                "a_zero": p.a_zero if p.zero_piece else None,
                 "a_margin": p.a_margin if p.pi_piece else None, "max_depth": p.max_depth,
                 "prec_bits": p.prec, "workers": workers(p)},
         summary={**summary, "covered": covered},
@@ -201,9 +212,11 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
 
 
 def expected_pieces(p: Params) -> dict[str, tuple[float, float]]:
-    """The root of each piece, in its own a coordinate: bulk (a_min, a_top); pi (0, a_margin)
-    in e = pi - a."""
-    out = {"bulk": (p.a_min, p.a_top)}
+    """The root of each piece, in its own a coordinate: zero (0, a_zero); bulk
+    (a_bottom, a_top); pi (0, a_margin) in e = pi - a."""
+    out = {"bulk": (p.a_bottom, p.a_top)}
+    if p.zero_piece:
+        out["zero"] = (0.0, p.a_zero)
     if p.pi_piece:
         out["pi"] = (0.0, p.a_margin)
     return out
@@ -225,7 +238,7 @@ def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
         problems.append(f"line {file_line(i)}: unknown piece {table['piece'][i]!r}")
     for piece, (lo, hi) in pieces.items():
         c_lo, c_hi = _a_columns(piece)
-        for region in iv.REGIONS:
+        for region in cf.REGIONS_OF[piece]:
             m = (table["region"] == region) & (table["piece"] == piece)
             for msg in cf.check_tiling(table[c_lo][m], table[c_hi][m], table["x_lo"][m],
                                        table["x_hi"][m], (lo, hi, 0.0, 1.0),
@@ -234,22 +247,59 @@ def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
     return problems
 
 
-def coverage(pieces: dict[str, tuple[float, float]]) -> list[dict]:
-    """The a ranges the pieces prove, merged where they meet (decided in arb): a list of
-    {"a_min", "a_max" (None: up to pi, excluded), "text"}."""
+def _end_arb(end):
+    """An end of a span as an arb ball around the exact real: a float, or ("pi-", e) = pi - e."""
     from relucheck.numerics import l12_interval as iv
 
-    lo, hi = pieces["bulk"]
-    spans = [[lo, hi]]
+    if isinstance(end, tuple):
+        return iv.arb.pi() - iv.arb(end[1])
+    return iv.arb(end)
+
+
+def _end_text(end) -> str:
+    return f"pi - {end[1]!r}" if isinstance(end, tuple) else repr(end)
+
+
+def span_text(lo, hi) -> str:
+    """A proven span exactly: [lo, hi] with lo = 0 open ("(0"), hi = ("pi-", 0.0) open ("pi)")."""
+    left = "(0" if lo == 0.0 else f"[{_end_text(lo)}"
+    right = "pi)" if hi == ("pi-", 0.0) else f"{_end_text(hi)}]"
+    return f"a in {left}, {right}"
+
+
+def coverage(pieces: dict[str, tuple[float, float]]) -> list[dict]:
+    """The a ranges the pieces prove, merged where they meet (decided in arb at 256 bits):
+    a list of {"lo", "hi", "text"}, each end a float or ("pi-", e) for pi - e. An end at 0 or
+    at pi - 0 is open (the conjecture is about 0 < a < pi; G's sign holds at a = pi too, but
+    L = sin a G = 0 there)."""
+    raw = []
+    if "zero" in pieces:
+        raw.append(list(pieces["zero"]))
+    raw.append(list(pieces["bulk"]))
     if "pi" in pieces:
-        e_max = pieces["pi"][1]
-        iv.require_flint()
-        glued = bool(iv.arb.pi() - iv.arb(e_max) <= iv.arb(hi))  # pi - e_max <= a_top, proved
-        if glued:
-            spans[0][1] = None
+        e_lo, e_hi = pieces["pi"]
+        raw.append([("pi-", e_hi), ("pi-", e_lo)])
+    spans = [raw[0]]
+    for lo, hi in raw[1:]:
+        meets = _rounded_cmp(lambda lo=lo, hi=spans[-1][1]: _end_arb(lo) <= _end_arb(hi))
+        if meets:
+            spans[-1][1] = hi
         else:
-            spans.append([_rounded(lambda: iv.arb.pi() - iv.arb(e_max), up=True), None])
-    return [{"a_min": a, "a_max": b, "text": range_text(a, b)} for a, b in spans]
+            spans.append([lo, hi])
+    return [{"lo": lo, "hi": hi, "text": span_text(lo, hi)} for lo, hi in spans]
+
+
+def _rounded_cmp(test) -> bool:
+    """A comparison of arb balls at 256 bits, True only when certain."""
+    from relucheck.numerics import l12_interval as iv
+
+    iv.require_flint()
+    saved = iv.ctx.prec
+    iv.ctx.prec = 256
+    try:
+        return bool(test())
+    finally:
+        iv.ctx.prec = saved
 
 
 def _count(table, piece=None, region=None, method=None) -> int:
@@ -265,9 +315,11 @@ def _count(table, piece=None, region=None, method=None) -> int:
 
 def _by_piece(table) -> dict[str, int]:
     out = {}
-    for piece in ("bulk", "pi"):
-        for r in ("in", "out"):
-            for m in ("value", "slope", "corner"):
+    from relucheck.numerics import certify as cf
+
+    for piece in cf.PIECES:
+        for r in cf.REGIONS_OF[piece]:
+            for m in ("value", "slope", "corner", "gradient"):
                 n = _count(table, piece, r, m)
                 if n:
                     out[f"{piece}/{r}/{m}"] = n
@@ -277,10 +329,15 @@ def _by_piece(table) -> dict[str, int]:
 def _summary(p: Params, pieces, table, tiling: list[str], prove_s: float) -> dict:
     n = len(table["a_lo"])
     a_top = pieces["bulk"][1]
-    region = {"a_min": p.a_min, "a_top": a_top, "a_top_from_pi": gap_to_pi(a_top),
+    region = {"a_bottom": p.a_bottom, "a_top": a_top, "a_top_from_pi": gap_to_pi(a_top),
               "a_top_from_pi_rounding": "up (pi - a_top_from_pi <= a_top)",
               "phi": "[0, 2 pi), all of it: inside Cone(e1, e2) 0 < phi < a and outside "
                      "a < phi < 2 pi; L = 0 on phi = 0 and phi = a (Proposition 1)"}
+    if "zero" in pieces:
+        region["zero_end_piece"] = {"a_zero": pieces["zero"][1], "a": "(0, a_zero]",
+                                    "patches": "in (phi = x a), B (a + x (pi - a)), C (pi + x a),"
+                                               " D (pi + a + x (pi - a)); F = G/a^2 in, C; G/a"
+                                               " B, D"}
     if "pi" in pieces:
         region["pi_end_piece"] = {"e_max": pieces["pi"][1], "a": "[pi - e_max, pi)",
                                   "note": "at a = pi itself L = 0 identically (sin a = 0); "
@@ -325,8 +382,9 @@ def _claims(p: Params, pieces, table, tiling: list[str]) -> list[Claim]:
             justification=("interval arithmetic (python-flint arb, "
                            f"{p.prec} bits) with outward rounding: a strictly signed enclosure "
                            "is a proof for every point of the box; slope boxes by the mean "
-                           "value theorem from G = 0 on the line; corner boxes (a -> pi) by "
-                           "the second-order lemma of docs/proof-conjecture1.md"),
+                           "value theorem from G = 0 on the line; corner boxes (a -> pi) and "
+                           "gradient boxes (a -> 0, phi -> pi) by the lemmas of "
+                           "docs/proof-conjecture1.md"),
             value=float(n_bad)),
         Claim.check(
             "The boxes tile each piece (no gap, no overlap)",
@@ -338,10 +396,11 @@ def _claims(p: Params, pieces, table, tiling: list[str]) -> list[Claim]:
         Claim.report(
             "Ends of the a range",
             measured=f"covered {proven}",
-            statement=("a -> pi: closed by the end piece when a_max is not given (corner "
-                       "lemma; at a = pi, L = 0 identically). a -> 0: not covered below "
-                       "a_min (the cone and the antipodal cone pi <= phi <= pi + a collapse; "
-                       "docs/proof-conjecture1.md)."),
+            statement=("a -> 0: closed by the end piece when a_min is not given (rescaled "
+                       "functions G/a^k with Taylor models in a, exact at a = 0). a -> pi: "
+                       "closed by the end piece when a_max is not given (corner lemma; at "
+                       "a = pi itself L = 0 identically: the conjecture is for a < pi). "
+                       "docs/proof-conjecture1.md."),
         ),
     ]
 
@@ -452,14 +511,19 @@ def check_certificate(table, *, prec: int, workers: int, progress: Progress = nu
     iv.require_flint()
     read_certificate(table)
     n = len(table["a_lo"])
-    for col, allowed in (("region", iv.REGIONS), ("piece", cf.PIECES)):
-        found = set(table[col].tolist())
-        if not found <= set(allowed):
-            raise ValueError(f"not a certificate: unknown {col} {sorted(found - set(allowed))}")
+    found = set(table["piece"].tolist())
+    if not found <= set(cf.PIECES):
+        raise ValueError(f"not a certificate: unknown piece {sorted(found - set(cf.PIECES))}")
+    for piece in found:
+        regions = set(table["region"][table["piece"] == piece].tolist())
+        if not regions <= set(cf.REGIONS_OF[piece]):
+            raise ValueError(f"not a certificate: unknown region of piece {piece!r}: "
+                             f"{sorted(regions - set(cf.REGIONS_OF[piece]))}")
     problems: list[str] = []
     bulk, pi_end = table["piece"] == cf.BULK, table["piece"] == cf.PI_END
-    for col, m in (("a_lo", bulk), ("a_hi", bulk), ("e_lo", pi_end), ("e_hi", pi_end),
-                   ("x_lo", None), ("x_hi", None), ("a_lo", None), ("a_hi", None)):
+    zero = table["piece"] == cf.ZERO_END
+    for col, m in (("e_lo", pi_end), ("e_hi", pi_end), ("x_lo", None), ("x_hi", None),
+                   ("a_lo", None), ("a_hi", None)):
         v = table[col] if m is None else table[col][m]
         rows = np.arange(n) if m is None else np.flatnonzero(m)
         bad = rows[~np.isfinite(v)]
@@ -471,6 +535,11 @@ def check_certificate(table, *, prec: int, workers: int, progress: Progress = nu
     if problems:
         return {}, problems
     pieces = {"bulk": (float(table["a_lo"][bulk].min()), float(table["a_hi"][bulk].max()))}
+    if zero.any():
+        pieces["zero"] = (float(table["a_lo"][zero].min()), float(table["a_hi"][zero].max()))
+        if not 0 <= pieces["zero"][0] < pieces["zero"][1] <= A_ZERO_MAX:
+            problems.append(f"piece 'zero': a range {pieces['zero']} is not inside "
+                            f"[0, {A_ZERO_MAX}]")
     if pi_end.any():
         pieces["pi"] = (float(table["e_lo"][pi_end].min()), float(table["e_hi"][pi_end].max()))
         if not 0 < pieces["pi"][1] < np.pi:
@@ -483,7 +552,7 @@ def check_certificate(table, *, prec: int, workers: int, progress: Progress = nu
     if len(bad) > 20:
         problems.append(f"... {len(bad) - 20} more uncertified rows")
     for piece in pieces:
-        for region in iv.REGIONS:
+        for region in cf.REGIONS_OF[piece]:
             if not np.any((table["region"] == region) & (table["piece"] == piece)):
                 problems.append(f"piece {piece!r}, region {region!r} has no boxes")
     problems += tiling_problems(table, pieces)
@@ -534,12 +603,17 @@ def region_text(lo: float | str, hi: float | str) -> str:
 
 
 def covers(spans: list[dict], lo: float | str, hi: float | str) -> bool:
-    """Whether one proven span holds every a of the requested range (exact comparisons; a span
-    with a_max None reaches every a < pi; no span reaches below its float a_min, so a range
-    starting at 0 is covered only by an a -> 0 piece, which this certificate format has not)."""
+    """Whether one proven span holds every a of the requested range [lo, hi] (0 and pi as the
+    open ends of the conjecture's 0 < a < pi), decided exactly in arb."""
     for s in spans:
-        if lo == 0.0 or lo < s["a_min"]:
-            continue
-        if s["a_max"] is None or (hi != "pi" and hi <= s["a_max"]):
+        if lo == 0.0:
+            ok_lo = s["lo"] == 0.0
+        else:
+            ok_lo = _rounded_cmp(lambda s=s: _end_arb(s["lo"]) <= _end_arb(lo))
+        if hi == "pi":
+            ok_hi = s["hi"] == ("pi-", 0.0)
+        else:
+            ok_hi = _rounded_cmp(lambda s=s: _end_arb(hi) <= _end_arb(s["hi"]))
+        if ok_lo and ok_hi:
             return True
     return False

@@ -34,12 +34,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucheck.numerics import l12_interval as iv
+from relucheck.numerics import l12_small_a as sa
 
-VALUE, SLOPE, CORNER, NONE = "value", "slope", "corner", "none"
-BULK, PI_END = "bulk", "pi"
-PIECES = (BULK, PI_END)
+VALUE, SLOPE, CORNER, GRADIENT, NONE = "value", "slope", "corner", "gradient", "none"
+ZERO_END, BULK, PI_END = "zero", "bulk", "pi"
+PIECES = (ZERO_END, BULK, PI_END)
 #: The sign Conjecture 1 claims for G12 and G21 in each region.
-CLAIMED_SIGN = {iv.IN: 1, iv.OUT: -1}
+CLAIMED_SIGN = {iv.IN: 1, iv.OUT: -1, **sa.SIGN}
+#: The regions of each piece: the a -> 0 end piece has its own patches (l12_small_a).
+REGIONS_OF = {BULK: iv.REGIONS, PI_END: iv.REGIONS, ZERO_END: sa.PATCHES}
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,16 @@ def required_sign(box: Box) -> tuple[str, int] | None:
     """(method, sign the enclosure must have) for the box, or None when it touches both lines."""
     sign = CLAIMED_SIGN[box.region]
     touches_lo, touches_hi = box.x_lo == 0.0, box.x_hi == 1.0
+    if box.piece == ZERO_END and box.region != iv.IN:
+        # x = 0 is the line phi = a on B, x = 1 the line phi = 2 pi on D; the other edge of B
+        # and D is phi = pi (the gradient property); C has no line
+        line, edge = {"B": (touches_lo, touches_hi), "D": (touches_hi, touches_lo),
+                      "C": (False, False)}[box.region]
+        if line and edge:
+            return None
+        if line:
+            return SLOPE, sign if touches_lo else -sign
+        return (GRADIENT if edge else VALUE), sign
     if touches_lo and touches_hi:
         return None
     method = CORNER if box.from_pi and box.a_lo == 0.0 and (touches_lo or touches_hi) else SLOPE
@@ -99,6 +112,8 @@ def required_sign(box: Box) -> tuple[str, int] | None:
 
 def enclose(box: Box, method: str):
     """The enclosures (of G or dG/dphi, or the corner quantities) the method of ``box`` uses."""
+    if box.piece == ZERO_END:
+        return sa.enclose(method, box.region, box.a_lo, box.a_hi, box.x_lo, box.x_hi)
     if method == CORNER:
         return iv.corner_enclose(box.region, box.a_hi, box.x_lo, box.x_hi)
     return iv.enclose(method, box.region, box.a_lo, box.a_hi, box.x_lo, box.x_hi,
@@ -191,7 +206,8 @@ def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress
     parts = pool_map(_subdivide_task, tasks, prec=prec, workers=workers, progress=progress,
                      desc="proving (tasks)", client=client)
     leaves = [leaf for part in parts for leaf in part]
-    leaves.sort(key=lambda lf: (PIECES.index(lf.box.piece), iv.REGIONS.index(lf.box.region),
+    leaves.sort(key=lambda lf: (PIECES.index(lf.box.piece),
+                                REGIONS_OF[lf.box.piece].index(lf.box.region),
                                 lf.box.a_lo, lf.box.x_lo))
     return leaves
 
@@ -267,7 +283,14 @@ def phi_range(box: Box) -> tuple[float, float]:
     """A float range containing phi over the box (phi = u a inside, a + s (2 pi - a) outside),
     widened by one ulp; for drawing and for the test function, not for the proof."""
     a_lo, a_hi = box.a_floats()
-    if box.region == iv.IN:
+    if box.piece == ZERO_END and box.region != iv.IN:
+        base = {"B": 0.0, "C": np.pi, "D": np.pi}[box.region]
+        if box.region == "C":  # phi = pi + x a
+            lo, hi = base + box.x_lo * a_lo, base + box.x_hi * a_hi
+        else:  # phi = base + a + x (pi - a), increasing in a and x
+            lo = base + a_lo + box.x_lo * (np.pi - a_lo)
+            hi = base + a_hi + box.x_hi * (np.pi - a_hi)
+    elif box.region == iv.IN:
         lo, hi = box.x_lo * a_lo, box.x_hi * a_hi
     else:
         lo = a_lo + box.x_lo * (2 * np.pi - a_hi)
@@ -332,9 +355,14 @@ def _cut(lo: np.ndarray, hi: np.ndarray, idx: np.ndarray, n0: float, n1: float):
     return m, idx[left], idx[right]
 
 
-def iter_roots(a_min: float, a_max: float, e_max: float | None = None) -> Iterator[Box]:
-    """The root box of each region: a in [a_min, a_max] (bulk) and, when ``e_max`` is given,
-    the a -> pi end piece e = pi - a in [0, e_max]."""
+def iter_roots(a_min: float, a_max: float, e_max: float | None = None,
+               zero: bool = False) -> Iterator[Box]:
+    """The root box of each region: a in [a_min, a_max] (bulk); when ``e_max`` is given, the
+    a -> pi end piece e = pi - a in [0, e_max]; with ``zero``, the a -> 0 end piece
+    a in [0, a_min] in its four patches."""
+    if zero:
+        for patch in sa.PATCHES:
+            yield Box(patch, 0.0, a_min, 0.0, 1.0, 0, ZERO_END)
     for region in iv.REGIONS:
         yield Box(region, a_min, a_max, 0.0, 1.0, 0)
     if e_max is not None:
