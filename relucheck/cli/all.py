@@ -47,8 +47,8 @@ def summary_table(rows: list[tuple[str, object]]) -> dict[str, np.ndarray]:
     return {k: np.array(v) for k, v in out.items()}
 
 
-@click.command("all")
-@common_options
+@click.command("all", short_help="Every command into one folder, with one claims summary.")
+@common_options(quick_help="Every command at its own --quick sizes (listed in its --help).")
 def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
     """Run every command with its defaults (or --quick sizes) into --out, then print and write
     the table of every claim as summary.csv and summary.json. Exits 1 if any theorem-level claim

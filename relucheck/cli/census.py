@@ -32,33 +32,34 @@ class Init(click.ParamType):
         self.fail(f"{v!r} is not one of {', '.join(exp.INITS)} or a FILE.npy", param, ctx)
 
 
-@click.command("census")
+@click.command("census", short_help="Where gradient descent ends, for teachers W* = I_k.")
 @click.option("--K", "K", type=CommaList(int), multiple=True,
-              help=f"Teacher units k (W* = [I_k 0]), comma list or repeated "
-                   f"[default {show_list(D.K)}].")
+              help="Teacher units k (W* = [I_k 0]), comma list or repeated.",
+              show_default=f"{show_list(D.K)}")
 @click.option("--extra", type=CommaList(int), multiple=True,
-              help=f"Extra student units e (n = k + e) [default {show_list(D.extra)}].")
+              help="Extra student units e (n = k + e).", show_default=f"{show_list(D.extra)}")
 @click.option("--init", type=Init(), default=None,
               help="Start: xavier (entries N(0, 1/d)), tian (1e-3 w* + N(0, (1e-3 noise)^2)), "
-                   f"or FILE.npy of starts (runs, n, d) for one cell [default {D.init}].")
+                   "or FILE.npy of starts (runs, n, d) for one cell.", show_default=f"{D.init}")
 @click.option("--noise", type=FiniteFloat(min=0), default=None,
-              help=f"Noise of the tian start [default {D.noise:g}].")
+              help="Noise of the tian start.", show_default=f"{D.noise:g}")
 @click.option("--runs", type=click.IntRange(min=1), default=None,
-              help=f"Runs per cell (k, n) [default {D.runs}].")
+              help="Runs per cell (k, n).", show_default=f"{D.runs}")
 @click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
-              help=f"Step size [default {D.lr:g}].")
+              help="Step size.", show_default=f"{D.lr:g}")
 @click.option("--gtol", type=FiniteFloat(min=0, min_open=True), default=None,
-              help="A run has converged when max_j |grad_{w_j} J| <= gtol "
-                   f"[default 1e-9/(2 pi) = {D.gtol:.4g}].")
+              help="A run has converged when max_j |grad_{w_j} J| <= gtol.",
+              show_default=f"1e-9/(2 pi) = {D.gtol:.4g}")
 @click.option("--max-iters", type=click.IntRange(min=1), default=None,
-              help=f"Descent steps before a run counts as not converged [default {D.max_iters}].")
+              help="Descent steps before a run counts as not converged.",
+              show_default=f"{D.max_iters}")
 @click.option("--d", type=click.IntRange(min=1), default=None,
-              help="Input dimension, at least every k (W* = [I_k 0]) [default: d = k].")
+              help="Input dimension, at least every k (W* = [I_k 0]).", show_default="d = k")
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
-              help="Worker threads; 0: one per core [default 0].")
+              help="Worker threads; 0: one per core.", show_default="0")
 @click.option("--polish-tol", type=FiniteFloat(min=0), default=None,
-              help=f"Newton polishing is tried below this gradient; 0: plain descent only "
-                   f"[default {D.polish_tol:g}].")
+              help="Newton polishing is tried below this gradient; 0: plain descent only.",
+              show_default=f"{D.polish_tol:g}")
 @click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP,
               metavar="local:N|tcp://HOST:PORT|FILE")
 @click.option("--certify", is_flag=True, default=None,
@@ -66,7 +67,7 @@ class Init(click.ParamType):
                    "minimum in interval arithmetic; adds the columns certified, radius, loss_lo, "
                    "loss_hi, lambda_min_lo to census_families.csv and writes "
                    "census_certificates.json (re-check: relucheck check-minimum).")
-@common_options
+@common_options(quick=exp.QUICK)
 def command(out, seed, quick, quiet, K, extra, **rest):
     """Where gradient descent ends: the share of runs at spurious local minima, and the minima
     themselves, for teachers W* = I_k (Safran & Shamir's setting; Figure 9's question).

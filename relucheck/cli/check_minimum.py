@@ -17,7 +17,7 @@ def _not_a_certificate(path: Path, why: str) -> None:
     sys.exit(2)
 
 
-@click.command("check-minimum")
+@click.command("check-minimum", short_help="Re-verify the proofs in census_certificates.json.")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
               help="Processes; 0: one per core.")

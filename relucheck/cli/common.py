@@ -172,13 +172,43 @@ def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
     return tuple(v for group in values for v in group)
 
 
-def common_options(f: Callable) -> Callable:
-    """--out, --seed, --quick, --quiet: defined once, used by every command (docs/design.md)."""
+def _show_value(v: Any) -> str:
+    if isinstance(v, (tuple, list)):
+        return ",".join(_show_value(x) for x in v)
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+class QuickFlag(click.Option):
+    """--quick, whose help lists the command's quick sizes as the options that set them."""
+
+    def __init__(self, *args, sizes: dict[str, Any] | None = None, **kwargs):
+        self.sizes = dict(sizes or {})
+        super().__init__(*args, **kwargs)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        options = {p.name: p.opts[0] for p in ctx.command.params} if ctx.command else {}
+        listed = ", ".join(
+            f"{options[k]} {_show_value(v)}" if k in options else f"{k} = {_show_value(v)}"
+            for k, v in self.sizes.items())
+        self.help = ("Small sizes for a smoke test, on the same code path"
+                     + (f": {listed}" if listed else "")
+                     + ". Options given explicitly still win.")
+        return super().get_help_record(ctx)
+
+
+def common_options(f: Callable | None = None, *, quick: dict[str, Any] | None = None,
+                   quick_help: str | None = None):
+    """--out, --seed, --quick, --quiet: defined once, used by every command (docs/design.md).
+    ``quick``: the command's --quick sizes, listed in its help (or ``quick_help`` says what
+    --quick does). Use as ``@common_options`` or ``@common_options(quick=exp.QUICK)``."""
+    if f is None:
+        return lambda g: common_options(g, quick=quick, quick_help=quick_help)
     f = click.option("--quiet", is_flag=True,
                      help="No progress bar and no list of files written.")(f)
-    f = click.option("--quick", is_flag=True,
-                     help="Small documented sizes for smoke tests (same code path); options "
-                          "given explicitly still win.")(f)
+    if quick_help is None:
+        f = click.option("--quick", is_flag=True, cls=QuickFlag, sizes=quick)(f)
+    else:
+        f = click.option("--quick", is_flag=True, help=quick_help)(f)
     f = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Root of the numpy SeedSequence; every run/cell gets its own child.")(f)
     f = click.option("--out", type=OutFolder(), default=DEFAULT_OUT,
@@ -206,12 +236,14 @@ def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str,
 
 def _preload_output() -> None:
     """Import what :func:`run_and_write` needs after the run (see there)."""
-    try:
-        import relucheck.output.outset  # noqa: F401
-        import relucheck.output.plots  # noqa: F401
-        import relucheck.output.writers  # noqa: F401
-    except Exception:  # noqa: BLE001 - the same import in the main thread reports it
-        pass
+    import importlib
+
+    for module in ("relucheck.output.outset", "relucheck.output.writers",
+                   "relucheck.output.plots"):
+        try:
+            importlib.import_module(module)
+        except Exception:
+            return  # the same import in the main thread reports it
 
 
 def run_and_write(

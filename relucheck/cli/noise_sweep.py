@@ -19,42 +19,43 @@ D = exp.Params()
 NONE = "none"  # --top none: skip the bottom row of Figure 9
 
 
-@click.command("noise-sweep")
+@click.command("noise-sweep", short_help="Figure 9: descent from 1e-3 w* plus noise.")
 @click.option("--K", "K", type=CommaList(int), multiple=True,
-              help=f"Hidden units K, comma list or repeated [default {show_list(D.K)}].")
+              help="Hidden units K, comma list or repeated.", show_default=f"{show_list(D.K)}")
 @click.option("--noise", type=CommaList(FiniteFloat(min=0)), multiple=True,
-              help=f"Noise levels: eps ~ N(0, (1e-3 noise)^2) [default {show_list(D.noise)}].")
+              help="Noise levels: eps ~ N(0, (1e-3 noise)^2).",
+              show_default=f"{show_list(D.noise)}")
 @click.option("--runs", type=click.IntRange(min=1), default=None,
-              help=f"Runs per cell [default {D.runs}].")
+              help="Runs per cell.", show_default=f"{D.runs}")
 @click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
-              help=f"Step size eta [default {D.lr}].")
+              help="Step size eta.", show_default=f"{D.lr}")
 @click.option("--iters", type=click.IntRange(min=1), default=None,
-              help=f"Maximum iterations per run [default {D.iters}].")
+              help="Maximum iterations per run.", show_default=f"{D.iters}")
 @click.option("--d", type=click.IntRange(min=1), default=None,
-              help="Input dimension; larger than K embeds a random orthonormal teacher "
-                   "[default: d = K, W* = I].")
+              help="Input dimension; larger than K embeds a random orthonormal teacher.",
+              show_default="d = K, W* = I")
 @click.option("--gtol", type=FiniteFloat(min=0, min_open=True), default=None,
-              help=f"A run stops when |grad J| < gtol [default {D.gtol:g}].")
+              help="A run stops when |grad J| < gtol.", show_default=f"{D.gtol:g}")
 @click.option("--top", "tops", type=click.Choice((*exp.PRESETS, NONE)), multiple=True,
               help="Top-weight presets of the bottom row, repeatable: ones, large (2), "
-                   "small (1/2), mixed (+1, -1, ...); none: no bottom row (top row only) "
-                   "[default: all].")
+                   "small (1/2), mixed (+1, -1, ...); none: no bottom row (top row only).",
+              show_default="all")
 @click.option("--reading", "readings", type=click.Choice(exp.READINGS), multiple=True,
               help="Readings of the paper's sentence: student (a* = 1, a = preset fixed), "
-                   "shared (a = a* = preset fixed), trained (a* = preset, a trained from a*) "
-                   "[default: all].")
+                   "shared (a = a* = preset fixed), trained (a* = preset, a trained from a*).",
+              show_default="all")
 @click.option("--top-K", "top_K", type=CommaList(int), multiple=True,
-              help=f"K of the bottom row [default {show_list(D.top_K)}].")
+              help="K of the bottom row.", show_default=f"{show_list(D.top_K)}")
 @click.option("--top-noise", type=FiniteFloat(min=0), default=None,
-              help=f"Noise level of the bottom row [default {D.top_noise:g}].")
+              help="Noise level of the bottom row.", show_default=f"{D.top_noise:g}")
 @click.option("--a-star", type=CommaList(FiniteFloat()), default=None,
               help="Custom teacher top weights (one value or one per unit); replaces presets.")
 @click.option("--a", "a", type=CommaList(FiniteFloat()), default=None,
-              help="Custom student top weights (fixed, or the start with --train-top) "
-                   "[default: a*].")
+              help="Custom student top weights (fixed, or the start with --train-top).",
+              show_default="a*")
 @click.option("--train-top", is_flag=True, default=None,
               help="Train the custom student top weights a (with --a-star/--a).")
-@common_options
+@common_options(quick=exp.QUICK)
 def command(out, seed, quick, quiet, K, noise, tops, readings, top_K, **rest):
     """Figure 9: gradient descent from w0 = 1e-3 w* + eps, and networks with top weights.
 

@@ -10,10 +10,10 @@ import click
 from relucheck.cli.common import OutFolder
 
 
-@click.command("plot")
+@click.command("plot", short_help="Redraw a figure from the CSV a command wrote.")
 @click.argument("csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=OutFolder(), default=None,
-              help="Folder for the PNG and PDF [default: beside the CSV].")
+              help="Folder for the PNG and PDF.", show_default="beside the CSV")
 @click.option("--quiet", is_flag=True, help="Do not list the files written.")
 def command(csv: Path, out: Path | None, quiet: bool):
     """Redraw <stem>.png and <stem>.pdf from <stem>.csv written by a relucheck command.

@@ -18,33 +18,33 @@ from relucheck.experiments import ssb_2d as exp
 D = exp.Params()
 
 
-@click.command("ssb-2d")
+@click.command("ssb-2d", short_help="Figure 8: Theorem 7's 2D dynamics of K symmetric ReLUs.")
 @click.option("--K", "K", type=CommaList(int), multiple=True,
               help="Number of ReLUs K >= 2, comma list or repeated; the first two get a vector "
-                   f"field panel [default {show_list(D.K)}].")
+                   "field panel.", show_default=f"{show_list(D.K)}")
 @click.option("--x0", type=FiniteFloat(min=exp.START_MIN, max=exp.START_MAX), default=None,
-              help=f"Start x0 > 0 of the paths in (c)-(d) [default {D.x0:g}].")
+              help="Start x0 > 0 of the paths in (c)-(d).", show_default=f"{D.x0:g}")
 @click.option("--y0", type=FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX), default=None,
-              help=f"Start y0 of the paths in (c)-(d) [default {D.y0:g}].")
+              help="Start y0 of the paths in (c)-(d).", show_default=f"{D.y0:g}")
 @click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
-              help=f"Gradient-descent step eta > 0 [default {D.lr:g}, the author's code].")
+              help="Gradient-descent step eta > 0.", show_default=f"{D.lr:g}, the author's code")
 @click.option("--iters", type=click.IntRange(1, exp.MAX_ITERS), default=None,
-              help=f"Maximum iterations per run; runs stop once |grad| < {D.gtol:g} "
-                   f"[default {D.iters}].")
+              help=f"Maximum iterations per run; runs stop once |grad| < {D.gtol:g}.",
+              show_default=f"{D.iters}")
 @click.option("--field-x", type=CommaList(FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX)),
               multiple=True,
-              help=f"x range MIN,MAX of the vector fields [default {D.field_x[0]:g},"
-                   f"{D.field_x[1]:g}].")
+              help="x range MIN,MAX of the vector fields.",
+              show_default=f"{D.field_x[0]:g},{D.field_x[1]:g}")
 @click.option("--field-y", type=CommaList(FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX)),
               multiple=True,
-              help=f"y range MIN,MAX of the vector fields [default {D.field_y[0]:g},"
-                   f"{D.field_y[1]:g}].")
+              help="y range MIN,MAX of the vector fields.",
+              show_default=f"{D.field_y[0]:g},{D.field_y[1]:g}")
 @click.option("--field-n", type=click.IntRange(2, 401), default=None,
-              help=f"Grid points per axis of the vector fields [default {D.field_n}].")
+              help="Grid points per axis of the vector fields.", show_default=f"{D.field_n}")
 @click.option("--omega-n", type=click.IntRange(2, 200), default=None,
               help="Grid of starts (i/n, j/n), j < i, in Omega and on the diagonal for the "
-                   f"Theorem 7 checks [default {D.omega_n}].")
-@common_options
+                   "Theorem 7 checks.", show_default=f"{D.omega_n}")
+@common_options(quick=exp.QUICK)
 def command(out, seed, quick, quiet, K, field_x, field_y, **sizes):
     """Figure 8: Theorem 7's 2D dynamics of K symmetric ReLUs with an orthonormal teacher.
 

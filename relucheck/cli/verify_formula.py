@@ -18,35 +18,36 @@ from relucheck.numerics.sampling import DISTRIBUTIONS
 D = exp.Params()
 
 
-@click.command("verify-formula")
+@click.command("verify-formula", short_help="Figure 7: Eqn 5's expectation against sampling.")
 @click.option("--d", type=click.IntRange(min=2), default=None,
-              help=f"Input dimension for panels (a)-(c) and the unbiasedness test [default {D.d}].")
+              help="Input dimension for panels (a)-(c) and the unbiasedness test.",
+              show_default=f"{D.d}")
 @click.option("--n-angle", type=click.IntRange(min=1), default=None,
-              help=f"Samples N for panel (a) [default {D.n_angle}].")
+              help="Samples N for panel (a).", show_default=f"{D.n_angle}")
 @click.option("--pairs-angle", type=click.IntRange(min=1), default=None,
-              help=f"(e, w) pairs in panel (a) [default {D.pairs_angle}].")
+              help="(e, w) pairs in panel (a).", show_default=f"{D.pairs_angle}")
 @click.option("--n-min", type=click.IntRange(min=2), default=None,
-              help=f"Smallest N of panels (b)-(c) [default {D.n_min}].")
+              help="Smallest N of panels (b)-(c).", show_default=f"{D.n_min}")
 @click.option("--n-max", type=click.IntRange(min=3), default=None,
-              help=f"Largest N of panels (b)-(c) [default {D.n_max}].")
+              help="Largest N of panels (b)-(c).", show_default=f"{D.n_max}")
 @click.option("--n-steps", type=click.IntRange(min=3), default=None,
-              help=f"Log-spaced sample sizes in (b)-(c) [default {D.n_steps}].")
+              help="Log-spaced sample sizes in (b)-(c).", show_default=f"{D.n_steps}")
 @click.option("--pairs", "pairs_sweep", type=click.IntRange(min=1), default=None,
-              help=f"(e, w) pairs in panels (b)-(c) [default {D.pairs_sweep}].")
+              help="(e, w) pairs in panels (b)-(c).", show_default=f"{D.pairs_sweep}")
 @click.option("--dims", type=CommaList(int), multiple=True,
-              help="Dimensions of panel (d), comma list or repeated "
-                   f"[default {show_list(D.dims)}].")
+              help="Dimensions of panel (d), comma list or repeated.",
+              show_default=f"{show_list(D.dims)}")
 @click.option("--n-dim", type=click.IntRange(min=2), default=None,
-              help=f"Samples N in panel (d) [default {D.n_dim}].")
+              help="Samples N in panel (d).", show_default=f"{D.n_dim}")
 @click.option("--pairs-dim", type=click.IntRange(min=2), default=None,
-              help=f"(e, w) pairs per dimension in panel (d) [default {D.pairs_dim}].")
+              help="(e, w) pairs per dimension in panel (d).", show_default=f"{D.pairs_dim}")
 @click.option("--dist", "distributions", type=click.Choice(DISTRIBUTIONS), multiple=True,
-              help="Input distribution(s), repeatable [default: both].")
+              help="Input distribution(s), repeatable.", show_default="both")
 @click.option("--blocks", type=click.IntRange(min=3), default=None,
-              help=f"Independent blocks in the unbiasedness test [default {D.blocks}].")
+              help="Independent blocks in the unbiasedness test.", show_default=f"{D.blocks}")
 @click.option("--block-size", type=click.IntRange(min=100), default=None,
-              help=f"Samples per block [default {D.block_size}].")
-@common_options
+              help="Samples per block.", show_default=f"{D.block_size}")
+@common_options(quick=exp.QUICK)
 def command(out, seed, quick, quiet, dims, distributions, **sizes):
     """Figure 7: check E[F(e, w)] of Eqn 5 against sampled F = X^T D(e) D(w) X w.
 
