@@ -116,7 +116,12 @@ def enclosure(lo: str, hi: str) -> Rule:
 
 
 CERTIFICATE = {
-    "region": LABEL, "a_lo": CERT_BOX, "a_hi": CERT_BOX, "x_lo": CERT_BOX, "x_hi": CERT_BOX,
+    "piece": LABEL, "region": LABEL,
+    "a_lo": Exact("a box edge of the proof: a bisection midpoint (IEEE arithmetic without "
+                  "reductions or libm), or for the a -> pi piece pi - e rounded outward in arb"),
+    "a_hi": Exact("a box edge of the proof: a bisection midpoint (IEEE arithmetic without "
+                  "reductions or libm), or for the a -> pi piece pi - e rounded outward in arb"),
+    "e_lo": CERT_BOX, "e_hi": CERT_BOX, "x_lo": CERT_BOX, "x_hi": CERT_BOX,
     "depth": CERTIFIED, "certified": CERTIFIED, "method": CERTIFIED,
     "F12_lo": enclosure("F12_lo", "F12_hi"), "F12_hi": enclosure("F12_lo", "F12_hi"),
     "F21_lo": enclosure("F21_lo", "F21_hi"), "F21_hi": enclosure("F21_lo", "F21_hi"),
