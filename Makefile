@@ -28,7 +28,7 @@ test: $(STAMP)  ## Run the test suite on 2 workers, a test file per worker (budg
 figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
 	$(BIN)/relucheck all --out $(OUT)
 
-certificate: $(STAMP)  ## Prove Conjecture 1 for every a in [0.01, pi) (interval arithmetic), then re-check it
+certificate: $(STAMP)  ## Prove Conjecture 1 for every a in (0, pi) (interval arithmetic), then re-check it
 	$(BIN)/relucheck conjecture1-grid --certify --out $(OUT)
 	$(BIN)/relucheck check-certificate $(OUT)/fig10_conjecture1_certificate.csv
 
