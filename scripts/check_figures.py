@@ -23,9 +23,8 @@ def print_tolerances() -> None:
     for name, rules in TOLERANCES.items():
         print(name)
         for col, rule in rules.items():
-            reasons = rule.reasons() if hasattr(rule, "reasons") else [rule.why]
             print(f"  {col}: {rule.text()}")
-            for why in reasons:
+            for why in rule.reasons():
                 print(f"      {why}")
 
 

@@ -149,11 +149,9 @@ def test_text_in_a_numeric_column_is_a_difference_not_a_crash(tmp_path):
 
 
 def test_every_rule_states_why():
-    def reasons(rule):
-        return rule.reasons() if hasattr(rule, "reasons") else [rule.why]
     for name, rules in TOLERANCES.items():
         for col, rule in rules.items():
-            assert all(len(w) > 10 for w in reasons(rule)), (name, col)
+            assert all(len(w) > 10 for w in rule.reasons()), (name, col)
             assert rule.text(), (name, col)
     assert isinstance(TOLERANCES["summary.csv"]["wall_seconds"], Ignore)
 

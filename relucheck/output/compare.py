@@ -79,6 +79,10 @@ class Rule:
         """What the rule allowed at one row, for a difference's message."""
         return self.text()
 
+    def reasons(self) -> list[str]:
+        """Why the tolerance is what it is (one line per part of the rule)."""
+        return [self.why]
+
 
 @dataclass(frozen=True)
 class Exact(Rule):
@@ -169,6 +173,9 @@ class SameSign(Rule):
     def allowed(self, pair, col, row):
         return f"sign exact; {self.then.allowed(pair, col, row)}"
 
+    def reasons(self):
+        return [self.why, *self.then.reasons()]
+
 
 @dataclass(frozen=True)
 class Overlap(Rule):
@@ -243,8 +250,9 @@ class Where(Rule):
         rule = self.then if self.mask(pair)[row] else self.otherwise
         return rule.allowed(pair, col, row)
 
-    def reasons(self) -> list[str]:
-        return [f"where {self.test_text}: {self.then.why}", f"otherwise: {self.otherwise.why}"]
+    def reasons(self):
+        return ([f"where {self.test_text}: {w}" for w in self.then.reasons()]
+                + [f"otherwise: {w}" for w in self.otherwise.reasons()])
 
 
 # -- reading and comparing ------------------------------------------------------------------
