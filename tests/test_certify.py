@@ -336,8 +336,8 @@ def test_cli_certify_writes_the_certificate_and_its_summary(tmp_path):
                            + [f"{cert.STEM}_uncertified.csv"])
     prov = json.loads((tmp_path / f"{cert.STEM}.json").read_text())
     summary = prov["summary"]
-    assert summary["region"]["a_min"] == 0.6 and summary["region"]["a_top"] == 1.2
-    assert summary["covered"][0]["a_max"] == 1.2 and "pi_end_piece" not in summary["region"]
+    assert summary["region"]["a_bottom"] == 0.6 and summary["region"]["a_top"] == 1.2
+    assert summary["covered"][0]["hi"] == 1.2 and "pi_end_piece" not in summary["region"]
     assert summary["uncertified"] == 0 and summary["boxes"] == summary["certified"] > 0
     assert summary["precision_bits"] == 64 and summary["prove_seconds"] >= 0
     assert prov["exit_code"] == 0
