@@ -433,8 +433,10 @@ def _verify_rows(rows: list[tuple]) -> list[str]:
         line = file_line(i)
         if piece == cf.PI_END:
             box = cf.Box(region, e_lo, e_hi, x_lo, x_hi, 0, piece)
-            lo, hi = iv.a_bounds(e_lo, e_hi, True)
-            if not (iv.arb(a_lo) <= lo and hi <= iv.arb(a_hi)):
+            # decided at 256 bits whatever --prec is: pi - e is irrational, never a float
+            if not _rounded_cmp(lambda a_lo=a_lo, a_hi=a_hi, e_lo=e_lo, e_hi=e_hi: (
+                    iv.arb(a_lo) <= iv.a_bounds(e_lo, e_hi, True)[0]
+                    and iv.a_bounds(e_lo, e_hi, True)[1] <= iv.arb(a_hi))):
                 problems.append(f"line {line}: a_lo, a_hi [{a_lo!r}, {a_hi!r}] do not contain "
                                 f"pi - e for e in [{e_lo!r}, {e_hi!r}]")
         else:
