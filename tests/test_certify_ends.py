@@ -396,3 +396,15 @@ def test_malformed_files_exit_2_with_one_line(near_pi, tmp_path, text, message):
 def test_bad_region_exits_2(near_pi, region):
     r = invoke("check-certificate", near_pi, "--region", *region)
     assert r.exit_code == 2 and "--region" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("args, option", [
+    (("--a-min", 0.5, "--a-zero", 0.1), "--a-zero"),  # the a -> 0 piece replaced and sized
+    (("--a-max", 2.0, "--a-margin", 0.3), "--a-margin"),
+    (("--a-zero", 0.5), "--a-zero"),  # beyond the Taylor models' tested range
+])
+def test_end_piece_options_are_decided_before_any_work(tmp_path, args, option):
+    from conftest import assert_rejected
+
+    out = tmp_path / "o"
+    assert_rejected(invoke("conjecture1-grid", "--certify", *args, "--out", out), option, out)

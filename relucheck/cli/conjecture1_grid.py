@@ -73,16 +73,21 @@ def command(out, seed, quick, quiet, certify, **given):
     --seed is accepted for uniformity and unused: the grid is deterministic.
 
     With --certify: a computer-assisted proof on the continuous region instead of the grid,
-    by default for every a in (0, pi). Every box of a subdivision of a in [a-min, pi) x
-    phi in [0, 2 pi) is certified by the strict sign of an arb enclosure of L (or of dL/dphi
-    on the lines phi = 0, a, where L = 0; or, at the corners a = pi where a line has a double
-    zero, by a second-order lemma; docs/proof-conjecture1.md).
+    by default for every a in (0, pi): an a -> 0 end piece (0, a-zero], a bisection of
+    [a-zero, pi - a-margin] and an a -> pi end piece [pi - a-margin, pi). Every box is
+    certified by the strict sign of an arb enclosure of L (or of L / a^k near a = 0; of dL/dphi
+    on the lines phi = 0, a, where L = 0; or by the gradient and corner lemmas at the ends;
+    docs/proof-conjecture1.md). --a-min / --a-max replace an end piece by the bisection.
     Writes fig10_conjecture1_certificate.{csv,json,png,pdf} and
     fig10_conjecture1_certificate_uncertified.csv; exits 1 and lists the boxes when any box
     stays uncertified.
     """
     if certify:
         _reject(given, GRID_ONLY, "is a grid option; --certify covers the continuous region")
+        for end, width in (("a_min", "a_zero"), ("a_max", "a_margin")):
+            if given.get(end) is not None and given.get(width) is not None:
+                raise click.UsageError(f"--{width.replace('_', '-')} sizes the end piece that "
+                                       f"--{end.replace('_', '-')} replaces; give one of them.")
         params = build_params(C, cert.QUICK if quick else None,
                               {k: v for k, v in given.items() if k not in GRID_ONLY})
         _require_flint()

@@ -1,5 +1,6 @@
-"""``conjecture1-grid --certify``: a computer-assisted proof of Conjecture 1 (K = 2) on the
-continuous region a in [a_min, a_max], phi in [0, 2 pi), in interval (arb ball) arithmetic.
+"""``conjecture1-grid --certify``: a computer-assisted proof of Conjecture 1 (K = 2) for every
+a in (0, pi) and every phi in [0, 2 pi), in interval (arb ball) arithmetic
+(docs/proof-conjecture1.md states the theorem, the pieces and the lemmas).
 
 Conjecture 1 (Section 5.3): L12 > 0 and L21 > 0 for e* strictly inside Cone(e1, e2)
 (0 < phi < a) and both < 0 strictly outside (a < phi < 2 pi). L = sin a G with sin a > 0, so
