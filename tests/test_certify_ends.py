@@ -203,6 +203,31 @@ def test_corner_enclosures_hold_the_second_derivatives_of_mpmath():
                 assert g[0] * sign > 0 and g[1] * sign > 0
 
 
+def test_pi_piece_enclosures_contain_mpmath_values(rng):
+    """Boxes given in e = pi - a (the a -> pi piece, a formed in arb from pi): the value and
+    slope enclosures contain the printed formula's values and phi-derivatives at a = pi - e."""
+    mp.mp.dps = DPS
+    iv.set_precision(64)
+    pi = mp.pi
+    for k in range(30):
+        region = ("in", "out")[k % 2]
+        e_hi = float(rng.choice([0.5, 0.05, 1e-3]) * rng.uniform(0.2, 1))
+        e_lo = 0.0 if k % 3 == 0 else e_hi * float(rng.uniform(0.1, 0.99))
+        x_lo = float(rng.uniform(0.01, 0.9))
+        x_hi = min(0.99, x_lo + float(rng.choice([0.05, 1e-3])))
+        val = iv.enclose("value", region, e_lo, e_hi, x_lo, x_hi, from_pi=True)
+        slo = iv.enclose("slope", region, e_lo, e_hi, x_lo, x_hi, from_pi=True)
+        for ee, x in ((e_lo, x_lo), (e_hi, x_hi), (float(rng.uniform(e_lo, e_hi)),
+                                                   float(rng.uniform(x_lo, x_hi)))):
+            a = pi - max(mp.mpf(ee), mp.mpf("1e-20"))  # the printed formula is 0/0 at pi
+            phi = mp.mpf(x) * a if region == "in" else a + mp.mpf(x) * (2 * pi - a)
+            ref = _G(a, phi)
+            assert _contains(val.f12, ref[0]) and _contains(val.f21, ref[1]), (region, ee, x)
+            if abs(phi - pi) > 1e-6:  # phi-derivative across the kink at phi = pi is one-sided
+                d = [mp.diff(lambda q, i=i: _G(a, q)[i], phi) for i in (0, 1)]
+                assert _contains(slo.f12, d[0]) and _contains(slo.f21, d[1]), (region, ee, x)
+
+
 def _d2(f, a, x, orders):
     return mp.diff(f, (mp.mpf(a), mp.mpf(x)), orders)
 
