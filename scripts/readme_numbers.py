@@ -71,10 +71,16 @@ def command(args: list[str]) -> str:
 
 
 def timing_table(bench: dict) -> list[str]:
-    lines = ["Run times (`make bench`: the median wall time of fresh processes, end to end, and "
-             "the largest peak memory; from `benchmarks/last_bench.json`). The last column says "
-             "when, how often and how busy the machine was (1-minute load average at the start "
-             "and the end; 2 means both cores were already busy).",
+    # The heading keeps the README's "Run times" section (docs/design.md points to it) inside
+    # the generated block.
+    lines = ["## Run times",
+             "",
+             "`make bench`: the median wall time of fresh processes, end to end (process start, "
+             "computation, CSV, JSON, PNG and PDF), and the largest peak memory, from "
+             "`benchmarks/last_bench.json`. The last column says when, over how many runs and "
+             "how busy the machine was: its 1-minute load average at the start and the end of "
+             "the bench (on the 2-core reference machine, 2 means both cores were already busy "
+             "with other work, which slows every case).",
              "",
              "| work | median | budget | peak memory | memory budget | verdict | measured |",
              "|---|---|---|---|---|---|---|"]
