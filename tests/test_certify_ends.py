@@ -99,7 +99,8 @@ def test_zero_piece_enclosures_contain_mpmath_values(rng):
             assert _contains(e.f12, ref[0]) and _contains(e.f21, ref[1]), (patch, a, x, e, ref)
             # the x derivative, by mpmath's numerical differentiation of the printed formula
             for i in (0, 1):
-                dref = mp.diff(lambda xx, i=i: _F(patch, a, xx)[i], mp.mpf(x))
+                dref = mp.diff(lambda xx, i=i, patch=patch, a=a: _F(patch, a, xx)[i],
+                               mp.mpf(x))
                 assert _contains(d.dx[i], dref), (patch, a, x, i, d.dx[i], dref)
             n += 1
         if a_lo == 0.0:
@@ -147,7 +148,7 @@ def test_zero_piece_gradient_enclosures_contain_mpmath_derivatives():
     for patch, a, x in (("B", 0.01, 0.97), ("D", 0.003, 0.05), ("B", 0.2, 0.5)):
         d = sa.evaluate(patch, a, a, x, x, deriv=True)
         for i in (0, 1):
-            ref = mp.diff(lambda aa, i=i: _F(patch, aa, x)[i], mp.mpf(a))
+            ref = mp.diff(lambda aa, i=i, patch=patch, x=x: _F(patch, aa, x)[i], mp.mpf(a))
             assert _contains(d.da[i], ref), (patch, a, x, i, d.da[i], ref)
 
 
@@ -172,8 +173,8 @@ def test_corner_facts_at_a_equals_pi():
     mp.mp.dps = DPS
     for e in (mp.mpf("1e-3"), mp.mpf("1e-5")):
         a = mp.pi - e
-        s12 = mp.diff(lambda p: _G(a, p)[0], a, direction=-1)
-        s21 = mp.diff(lambda p: _G(a, p)[1], mp.mpf(0), direction=1)
+        s12 = mp.diff(lambda p, a=a: _G(a, p)[0], a, direction=-1)
+        s21 = mp.diff(lambda p, a=a: _G(a, p)[1], mp.mpf(0), direction=1)
         assert abs(s12 / e + 2) < e and abs(s21 / e - 2) < e
     # at a = pi, L = 0 for every phi (the conjecture is about a < pi)
     for phi in (0.3, 2.0, 4.0):
@@ -224,7 +225,7 @@ def test_pi_piece_enclosures_contain_mpmath_values(rng):
             ref = _G(a, phi)
             assert _contains(val.f12, ref[0]) and _contains(val.f21, ref[1]), (region, ee, x)
             if abs(phi - pi) > 1e-6:  # phi-derivative across the kink at phi = pi is one-sided
-                d = [mp.diff(lambda q, i=i: _G(a, q)[i], phi) for i in (0, 1)]
+                d = [mp.diff(lambda q, i=i, a=a: _G(a, q)[i], phi) for i in (0, 1)]
                 assert _contains(slo.f12, d[0]) and _contains(slo.f21, d[1]), (region, ee, x)
 
 

@@ -231,7 +231,6 @@ def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
     """:func:`relucheck.numerics.certify.check_tiling` for each piece's root in each region
     (rows named by CSV line), and rows of pieces not in ``pieces``."""
     from relucheck.numerics import certify as cf
-    from relucheck.numerics import l12_interval as iv
 
     problems = []
     known = np.isin(table["piece"], list(pieces))
@@ -559,8 +558,9 @@ def check_certificate(table, *, prec: int, workers: int, progress: Progress = nu
             if not np.any((table["region"] == region) & (table["piece"] == piece)):
                 problems.append(f"piece {piece!r}, region {region!r} has no boxes")
     problems += tiling_problems(table, pieces)
-    stored = list(zip(zip(table["F12_lo"].tolist(), table["F12_hi"].tolist()),
-                      zip(table["F21_lo"].tolist(), table["F21_hi"].tolist()), strict=True))
+    stored = list(zip(zip(table["F12_lo"].tolist(), table["F12_hi"].tolist(), strict=True),
+                      zip(table["F21_lo"].tolist(), table["F21_hi"].tolist(), strict=True),
+                      strict=True))
     rows = list(zip(range(n), table["piece"].tolist(), table["region"].tolist(),
                     table["a_lo"].tolist(), table["a_hi"].tolist(), table["e_lo"].tolist(),
                     table["e_hi"].tolist(), table["x_lo"].tolist(), table["x_hi"].tolist(),

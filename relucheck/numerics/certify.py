@@ -1,7 +1,8 @@
-"""Adaptive subdivision proving the sign of G12 and G21 on boxes (Conjecture 1, K = 2).
+"""Adaptive subdivision proving the sign of G12 and G21 on boxes (Conjecture 1, K = 2;
+docs/proof-conjecture1.md).
 
 A box [a_lo, a_hi] x [x_lo, x_hi] of region ``in`` (x = u, phi = u a) or ``out``
-(x = s, phi = a + s (2 pi - a)) is *certified* by one of two properties, for both functions:
+(x = s, phi = a + s (2 pi - a)) is *certified* by one of these properties, for both functions:
 
 - ``value``: the enclosure of G lies strictly on the claimed side of 0 (> 0 inside the cone,
   < 0 outside). Used when the box does not touch a line x = 0 or x = 1.
@@ -11,15 +12,18 @@ A box [a_lo, a_hi] x [x_lo, x_hi] of region ``in`` (x = u, phi = u a) or ``out``
   from the line to any point of the box lies in the box, so by the mean value theorem G has the
   claimed strict sign on the box minus the line (dG/dx = a dG/dphi inside, (2 pi - a) dG/dphi
   outside: same sign).
-
 - ``corner`` (the a -> pi end piece only, boxes with e = pi - a in [0, e_hi] touching one
   line): for the function with a double zero at (a, line) = (pi, line), the second-order
-  property of :func:`relucheck.numerics.l12_interval.corner_enclose`; for the other
+  property of :func:`relucheck.numerics.l12_interval.corner_enclose` (Lemma P); for the other
   function the slope property.
+- ``gradient`` (the a -> 0 end piece only, patches B and D at phi = pi): the mean value
+  property of :func:`relucheck.numerics.l12_small_a.enclose` (Lemma Z2).
 
-Boxes of the a -> pi end piece (``piece`` "pi") give their a range as e = pi - a in
-[a_lo, a_hi] (so that pi enters the arithmetic as arb's pi, never as a rounded float); every
-other box ("bulk") gives a itself.
+Pieces. "bulk" boxes give a itself. Boxes of the a -> pi end piece ("pi") give their a range as
+e = pi - a in [a_lo, a_hi] (so that pi enters the arithmetic as arb's pi, never as a rounded
+float). Boxes of the a -> 0 end piece ("zero") have a in [a_lo, a_hi] with a_lo >= 0 and their
+own regions, the patches in, B, C, D of :mod:`relucheck.numerics.l12_small_a`, whose functions
+are the rescaled F = G / a^k (value, slope: dF/dx, gradient).
 
 Otherwise the box is bisected (at the float midpoint of one side) up to ``max_depth``; a box
 still uncertified there is returned as such. The leaves tile the root exactly, which

@@ -44,6 +44,10 @@ g(t) = (pi - t) sin t = -h'(t):
     dG12/dphi = (pi - t1) cos t1 - sin t1 + K_a (pi eps2 g(t2) - H eps1 g(t1))
     dG21/dphi = sin t2 - (pi - t2) cos t2 + K_a (pi eps1 g(t1) - H eps2 g(t2)).
 
+The a -> pi end piece gives boxes in e = pi - a (:func:`a_bounds`: a formed in arb from pi) and
+settles the boxes at the corners a = pi, where G12 (on phi = a) and G21 (on phi = 0) have a
+double zero, by :func:`corner_enclose` (docs/proof-conjecture1.md, Lemma P).
+
 ``flint`` is imported when the module is; :func:`require_flint` gives the install hint.
 """
 
