@@ -243,7 +243,10 @@ def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
             for msg in cf.check_tiling(table[c_lo][m], table[c_hi][m], table["x_lo"][m],
                                        table["x_hi"][m], (lo, hi, 0.0, 1.0),
                                        rows=file_line(np.flatnonzero(m))):
-                problems.append(f"{piece}/{region}: {msg.replace('row ', 'line ')}")
+                msg = msg.replace("row ", "line ")
+                if piece == "pi":  # this piece's boxes give e = pi - a
+                    msg = msg.replace("a in [", "e = pi - a in [")
+                problems.append(f"{piece}/{region}: {msg}")
     return problems
 
 
@@ -544,7 +547,7 @@ def check_certificate(table, *, prec: int, workers: int, progress: Progress = nu
                             f"[0, {A_ZERO_MAX}]")
     if pi_end.any():
         pieces["pi"] = (float(table["e_lo"][pi_end].min()), float(table["e_hi"][pi_end].max()))
-        if not 0 < pieces["pi"][1] < np.pi:
+        if not 0 <= pieces["pi"][0] < pieces["pi"][1] < np.pi:
             problems.append(f"piece 'pi': e range {pieces['pi']} is not inside [0, pi)")
     a_min, a_top = pieces["bulk"]
     if not 0 < a_min < a_top < np.pi:
