@@ -40,6 +40,29 @@ def test_every_command_has_help(name):
     assert r.exit_code == 0 and "Usage:" in r.output
 
 
+def test_help_texts_in_one_style():
+    """Defaults shown by click's show_default (never "[default ...]" written into a help),
+    command summaries whole (not cut by click with "..."), --quick lists its sizes."""
+    listing = invoke("--help").output
+    summaries = listing[listing.index("Commands:"):]
+    assert "..." not in summaries, summaries
+    for name, cmd in commands().items():
+        assert cmd.short_help and len(cmd.short_help) <= 57, name  # one line at 80 columns
+        for p in cmd.params:
+            if isinstance(p, click.Option):
+                assert "[default" not in (p.help or ""), (name, p.opts)
+        quick = next((p for p in cmd.params if p.name == "quick"), None)
+        if quick is None:  # plot, check-certificate, check-minimum
+            continue
+        record = quick.get_help_record(click.Context(cmd))[1]
+        sizes = getattr(quick, "sizes", None)
+        assert sizes or name in ("all", "conjecture1-grid"), name
+        if sizes:  # every size listed, by the option that sets it where there is one
+            options = {p.name: p.opts[0] for p in cmd.params}
+            for key in sizes:
+                assert (options.get(key) or key) in record, (name, key, record)
+
+
 def test_python_dash_m_entry_point():
     r = subprocess.run([sys.executable, "-m", "relucheck", "--version"], capture_output=True,
                        text=True, check=False)

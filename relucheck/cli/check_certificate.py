@@ -26,7 +26,8 @@ class RegionEnd(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-@click.command("check-certificate")
+@click.command("check-certificate",
+               short_help="Re-verify a Conjecture 1 certificate from its CSV alone.")
 @click.argument("csv_path", metavar="CSV", type=click.Path(exists=True, dir_okay=False,
                                                            path_type=Path))
 @click.option("--region", type=(RegionEnd(), RegionEnd()), default=None,

@@ -24,23 +24,26 @@ GRID_ONLY = ("n_a", "n_phi")
 CERTIFY_ONLY = ("a_zero", "a_margin", "max_depth", "prec")
 
 
-@click.command("conjecture1-grid")
+@click.command("conjecture1-grid",
+               short_help="Figure 10: Conjecture 1 on a grid, or proved (--certify).")
 @click.option("--n-a", type=click.IntRange(min=2), default=None,
-              help=f"Values of a = angle(e1, e2), strictly inside (a-min, a-max) "
-                   f"[default {D.n_a}].")
+              help="Values of a = angle(e1, e2), strictly inside (a-min, a-max).",
+              show_default=f"{D.n_a}")
 @click.option("--n-phi", type=click.IntRange(min=2), default=None,
-              help=f"Values of phi = angle of e*, 2 pi j / n-phi [default {D.n_phi}].")
+              help="Values of phi = angle of e*, 2 pi j / n-phi.", show_default=f"{D.n_phi}")
 @click.option("--a-min", type=FiniteFloat(min=0.0, max=math.pi, max_open=True),
-              default=None, help="Lower end of the a range, excluded on the grid [default 0; "
-                                 "with --certify: 0, excluded, by the a -> 0 end piece; a given "
-                                 "a-min proves [a-min, ...] by bisection alone].")
+              default=None, help="Lower end of the a range, excluded on the grid. With "
+                                 "--certify, 0 is reached by the a -> 0 end piece; a given "
+                                 "a-min proves [a-min, ...] by bisection alone.",
+              show_default="0")
 @click.option("--a-max", type=FiniteFloat(min=0.0, max=math.pi, min_open=True),
-              default=None, help="Upper end of the a range, excluded on the grid [default pi; "
-                                 "with --certify: pi, excluded, by the a -> pi end piece; a "
-                                 "given a-max proves [a-min, a-max] by bisection alone].")
+              default=None, help="Upper end of the a range, excluded on the grid. With "
+                                 "--certify, pi is reached by the a -> pi end piece; a given "
+                                 "a-max proves [a-min, a-max] by bisection alone.",
+              show_default="pi")
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
-              help="Threads sweeping row blocks (processes with --certify); 0: one per core "
-                   "[default 0]. Results do not depend on it.")
+              help="Threads sweeping row blocks (processes with --certify); 0: one per core. "
+                   "Results do not depend on it.", show_default="0")
 @click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP,
               metavar="local:N|tcp://HOST:PORT|FILE")
 @click.option("--certify", is_flag=True,
@@ -49,19 +52,24 @@ CERTIFY_ONLY = ("a_zero", "a_margin", "max_depth", "prec")
                    "'relucheck[certify]'); writes the certificate "
                    f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
 @click.option("--a-zero", type=FiniteFloat(min=0.0, max=cert.A_ZERO_MAX, min_open=True),
-              default=None, help=f"--certify: width of the a -> 0 end piece, a in (0, a-zero] "
-                                 f"(rescaled functions, Taylor models in a); the bisection "
-                                 f"starts there [default {C.a_zero:g}].")
+              default=None, help="--certify: width of the a -> 0 end piece, a in (0, a-zero] "
+                                 "(rescaled functions, Taylor models in a); the bisection "
+                                 "starts there.", show_default=f"{C.a_zero:g}")
 @click.option("--a-margin", type=FiniteFloat(min=0.0, max=math.pi, min_open=True,
                                              max_open=True),
-              default=None, help=f"--certify: width of the a -> pi end piece, a in "
-                                 f"[pi - a-margin, pi) (corner lemma); the bisection covers "
-                                 f"[a-min, pi - a-margin] [default {C.a_margin:g}].")
+              default=None, help="--certify: width of the a -> pi end piece, a in "
+                                 "[pi - a-margin, pi) (corner lemma); the bisection covers "
+                                 "[a-min, pi - a-margin].", show_default=f"{C.a_margin:g}")
 @click.option("--max-depth", type=click.IntRange(min=1, max=200), default=None,
-              help=f"--certify: bisections per box at most [default {C.max_depth}].")
+              help="--certify: bisections per box at most.", show_default=f"{C.max_depth}")
 @click.option("--prec", type=click.IntRange(min=53, max=4096), default=None,
-              help=f"--certify: arb working precision in bits [default {C.prec}].")
-@common_options
+              help="--certify: arb working precision in bits.", show_default=f"{C.prec}")
+@common_options(quick_help=(
+    "Small sizes for a smoke test, on the same code path: "
+    + ", ".join(f"--{k.replace('_', '-')} {v:g}" for k, v in exp.QUICK.items())
+    + "; with --certify: "
+    + ", ".join(f"--{k.replace('_', '-')} {v:g}" for k, v in cert.QUICK.items())
+    + ". Options given explicitly still win."))
 def command(out, seed, quick, quiet, certify, **given):
     """Figure 10: check Conjecture 1 (L12, L21 > 0 inside Cone(e1, e2), < 0 outside) on every
     cell of the grid, with every sign settled: float64 with a derived rounding bound, and
