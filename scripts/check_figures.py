@@ -61,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         diffs += redraw_differences(ns.committed)
         redrawn = (f"; every figure of {ns.committed} redrawn from its CSVs byte for byte "
                    f"({time.perf_counter() - t1:.0f} s)")
+    took = f"{time.perf_counter() - t0:.0f} s"
     if diffs:
         print(f"NOT reproduced: {len(diffs)} difference(s) between {ns.fresh} and "
-              f"{ns.committed}:")
+              f"{ns.committed} ({took}):")
         for d in diffs:
             print(f"- {d}")
         return 1

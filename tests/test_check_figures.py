@@ -61,11 +61,12 @@ def test_a_changed_certified_count_is_the_one_difference(tmp_path):
     for p in FIGURES.glob("*.csv"):
         shutil.copyfile(p, fresh / p.name)
     name = "fig10_conjecture1_grid.csv"
-    edit(fresh / name, first_row(fresh / name, kind="row"), "counterexamples", lambda s: "1")
+    row = first_row(fresh / name, kind="row")
+    edit(fresh / name, row, "counterexamples", lambda s: "1")
     diffs = compare_folders(FIGURES, fresh, TOLERANCES)
     assert len(diffs) == 1, diffs
     assert diffs[0].startswith(f"{name}: column 'counterexamples': 1 of ")
-    assert "committed '0', fresh '1'; allowed exact" in diffs[0]
+    assert f"line {row + 2}: committed '0', fresh '1'; allowed exact" in diffs[0]
 
 
 @pytest.mark.parametrize("name, where, col, change", [

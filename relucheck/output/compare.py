@@ -324,7 +324,7 @@ def compare_table(name: str, committed: Path, fresh: Path,
         lines = [f"{name}: column {col!r}: {bad.size} of {n_c} rows differ beyond "
                  f"{rule.text()}"]
         for r in bad[:SHOW_ROWS]:
-            lines.append(f"    row {r + 2} (line in the file): committed {cols_c[col][r]!r}, "
+            lines.append(f"    line {r + 2}: committed {cols_c[col][r]!r}, "
                          f"fresh {cols_f[col][r]!r}; allowed {rule.allowed(pair, col, r)}")
         out.append("\n".join(lines))
     return out
