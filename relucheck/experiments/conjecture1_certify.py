@@ -473,8 +473,8 @@ def _verify_rows(rows: list[tuple]) -> list[str]:
 def _column_problem(table, col: str, numeric: bool) -> str | None:
     """Why column ``col`` cannot be read as a certificate column (None when it can)."""
     v = table[col]
-    if numeric and v.dtype.kind != "f":
-        bad = next(i for i, x in enumerate(v.tolist()) if not _is_float(x))
+    if numeric and v.dtype.kind not in "fiu":  # integers: the table cert.run returns
+        bad = next((i for i, x in enumerate(v.tolist()) if not _is_float(x)), 0)
         return f"column {col} must be numeric; line {file_line(bad)} has {v[bad]!r}"
     if not numeric and v.dtype.kind != "U":
         return f"column {col} must be text, it holds numbers"
