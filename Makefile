@@ -42,10 +42,10 @@ check-figures: $(STAMP)  ## Rerun everything into a temp folder (or take FRESH=D
 	$(BIN)/python scripts/check_figures.py $$tmp --committed $(OUT)
 
 bench: $(STAMP)  ## Time each command against its budget in docs/design.md (medians)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --json benchmarks/last_bench.json
 
-lint: $(STAMP)  ## ruff over the package, tests and benchmarks
-	$(BIN)/ruff check relucheck tests benchmarks
+lint: $(STAMP)  ## ruff over the package, tests, benchmarks and scripts
+	$(BIN)/ruff check relucheck tests benchmarks scripts
 
 docs: $(STAMP)  ## Build the documentation site into docs/_build/html (Sphinx; warnings are errors)
 	$(BIN)/python -m sphinx -W --keep-going -E -q -b html docs docs/_build/html

@@ -35,7 +35,7 @@ CASES = [
     ("conjecture1-grid (defaults)", ["conjecture1-grid"], 2.5, 300.0),
     ("conjecture1-grid 10^5 x 2*10^5", ["conjecture1-grid", "--n-a", "100000", "--n-phi",
                                         "200000"], None, 300.0),
-    ("conjecture1-grid --certify (a >= 0.01, 2 workers)",
+    ("conjecture1-grid --certify (a in (0, pi), 2 workers)",
      ["conjecture1-grid", "--certify", "--workers", "2"], None, None),
     ("ssb-2d (defaults)", ["ssb-2d"], 5.0, None),
     ("noise-sweep (defaults)", ["noise-sweep"], 30.0, None),

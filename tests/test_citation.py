@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml  # PyYAML: installed with the dev extra (through distributed -> dask)
+import yaml  # PyYAML: a direct requirement of the dev extra (setup.cfg)
 
 import relucheck
 from relucheck.output import writers

@@ -235,7 +235,9 @@ def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str,
 
 
 def _preload_output() -> None:
-    """Import what :func:`run_and_write` needs after the run (see there)."""
+    """Import what :func:`run_and_write` needs after the run, and save a throwaway figure
+    (:func:`relucheck.output.style.warm_up`): run on a thread during the run, which draws
+    nothing, so the first real save finds matplotlib warm."""
     import importlib
 
     for module in ("relucheck.output.outset", "relucheck.output.writers",
@@ -244,6 +246,12 @@ def _preload_output() -> None:
             importlib.import_module(module)
         except Exception:
             return  # the same import in the main thread reports it
+    from relucheck.output.style import warm_up
+
+    try:
+        warm_up()  # the first save's imports and font loading, off the critical path
+    except Exception:
+        return  # a real save in the main thread reports any problem
 
 
 def run_and_write(

@@ -49,7 +49,7 @@ def plot(tables: dict[str, Table]) -> Figure:
         # Laid out by hand rather than by constrained layout: the panels' contents are fixed in
         # kind (tick labels of one width class, one-line titles), and the layout engine would
         # draw the whole figure once more (half a second, a tenth of a short census).
-        fig, axes = subplots(2, 2, figsize=(TEXT_WIDTH, 4.6),
+        fig, axes = subplots(2, 2, figsize=(TEXT_WIDTH, 4.6), crop=False,
                              gridspec_kw=dict(left=0.085, right=0.985, bottom=0.085, top=0.9,
                                               wspace=0.28, hspace=0.45))
         (ax_a, ax_b), (ax_c, ax_d) = axes
@@ -69,7 +69,8 @@ def plot(tables: dict[str, Table]) -> Figure:
         runs_per = sorted({int(r) for r in main["runs"]})
         ax_a.set_title(f"(a) spurious share ({'/'.join(map(str, runs_per))} runs per cell, "
                        "95% Wilson)", fontsize=8)
-        ax_a.legend(loc="upper left", fontsize=7, frameon=False)
+        if extras:  # a census table without rows draws empty panels, without a legend
+            ax_a.legend(loc="upper left", fontsize=7, frameon=False)
 
         # (b) loss of each spurious family, area by count
         spur = fam["class"] == "spurious_minimum"
