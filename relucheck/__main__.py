@@ -1,6 +1,6 @@
 """``python -m relucheck`` is the same as the ``relucheck`` command."""
 
-from relucheck.cli import main
+from relucheck.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

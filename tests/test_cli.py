@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -67,6 +68,68 @@ def test_python_dash_m_entry_point():
     r = subprocess.run([sys.executable, "-m", "relucheck", "--version"], capture_output=True,
                        text=True, check=False)
     assert r.returncode == 0 and __version__ in r.stdout
+
+
+def _console(*args, cwd=None):
+    """``python -m relucheck ARGS`` as a user's shell runs it: stdout and stderr are pipes and
+    Python's own buffering is on (PYTHONUNBUFFERED removed), so text the process printed
+    reaches us only if it was flushed before the process ended."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-m", "relucheck", *args], capture_output=True,
+                          text=True, check=False, env=env, cwd=cwd, timeout=300)
+
+
+def test_console_script_ends_at_once_with_its_output_and_exit_code(tmp_path):
+    # relucheck.cli.run ends the process with os._exit after main(): the claim table (stdout),
+    # the files and the exit code must all be there, as with the interpreter's usual teardown
+    r = _console("verify-formula", "--quick", "--quiet", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "fig7_verify_formula: all theorem-level claims hold" in r.stdout
+    assert r.stdout.rstrip().endswith(")")  # the last line, not cut by the fast exit
+    for ext in ("csv", "json", "png", "pdf"):
+        assert (tmp_path / f"fig7_verify_formula.{ext}").stat().st_size > 0
+    bad = _console("census", "--runs", "0", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "Error: Invalid value for '--runs'" in bad.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("ends, code, err", [(None, 0, ""), (0, 0, ""), (3, 3, ""),
+                                              ("a message", 1, "a message\n")])
+def test_run_flushes_then_exits_with_sys_exits_code(monkeypatch, ends, code, err):
+    import io
+
+    import relucheck.cli as cli
+
+    events = []
+
+    class Stream(io.StringIO):
+        def flush(self):
+            events.append("flush")
+
+    out, error = Stream(), Stream()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", error)
+
+    def fake_main():
+        print("the table")  # print() does not flush by itself
+        if ends is not None or code:
+            raise SystemExit(ends)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli, "_teardown_needed", lambda: False)
+    monkeypatch.setattr(os, "_exit", lambda c: events.append(("exit", c)))
+    cli.run()
+    assert events == ["flush", "flush", ("exit", code)]
+    assert out.getvalue() == "the table\n" and error.getvalue() == err
+
+
+def test_console_script_keeps_the_teardown_when_something_may_need_it():
+    code = ("import threading, relucheck.cli as c\n"
+            "e = threading.Event(); t = threading.Thread(target=e.wait); t.start()\n"
+            "print(c._teardown_needed()); e.set(); t.join(); print(c._teardown_needed())\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       check=True)
+    assert r.stdout.split() == ["True", "False"]
 
 
 @pytest.fixture(scope="module")
