@@ -49,7 +49,7 @@ def plot(tables: dict[str, Table]) -> Figure:
         # Laid out by hand rather than by constrained layout: the panels' contents are fixed in
         # kind (tick labels of one width class, one-line titles), and the layout engine would
         # draw the whole figure once more (half a second, a tenth of a short census).
-        fig, axes = subplots(2, 2, figsize=(TEXT_WIDTH, 4.6), crop=False,
+        fig, axes = subplots(2, 2, figsize=(TEXT_WIDTH, 4.6),
                              gridspec_kw=dict(left=0.085, right=0.985, bottom=0.085, top=0.9,
                                               wspace=0.28, hspace=0.45))
         (ax_a, ax_b), (ax_c, ax_d) = axes

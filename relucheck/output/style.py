@@ -83,20 +83,11 @@ def log_axis(ax, which: str = "y") -> None:
     axis.set_minor_formatter(SuperscriptLogFormatter(labelOnlyBase=False))
 
 
-#: Attribute of a figure laid out by hand to its final margins (see :func:`subplots`).
-_FULL_CANVAS = "_relucheck_full_canvas"
-
-
-def subplots(nrows: int, ncols: int, *, crop: bool = True, **kwargs):
+def subplots(nrows: int, ncols: int, **kwargs):
     """A new Figure and its axes, as ``pyplot.subplots`` but without pyplot: figures here are
-    only ever saved, and pyplot's import (backends, global state) costs half a second.
-
-    ``crop=False`` says the figure is laid out by hand to its final margins
-    (``gridspec_kw``): :func:`save_figure` then saves the whole canvas instead of measuring the
-    tight bounding box, which is a full pass over every text of the figure (0.1 s to 0.2 s)."""
+    only ever saved, and pyplot's import (backends, global state) costs half a second."""
     fig_kw = {k: kwargs.pop(k) for k in ("figsize", "constrained_layout") if k in kwargs}
     fig = Figure(**fig_kw)
-    setattr(fig, _FULL_CANVAS, not crop)
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
@@ -148,8 +139,7 @@ def save_figure(fig: Figure, out: Path, stem: str) -> list[Path]:
     with matplotlib.rc_context({"figure.autolayout": False,
                                 "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)
-    box = (fig.bbox_inches if getattr(fig, _FULL_CANVAS, False) else
-           fig.get_tightbbox(canvas.get_renderer()).padded(PAPER_RC["savefig.pad_inches"]))
+    box = fig.get_tightbbox(canvas.get_renderer()).padded(PAPER_RC["savefig.pad_inches"])
     paths = []
     for ext, kwargs in (
         ("png", {"dpi": 150, "metadata": {"Software": None}}),
