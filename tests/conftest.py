@@ -36,3 +36,33 @@ def assert_rejected(result, option: str, out) -> None:
     assert len(errors) == 1 and option in errors[0], result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def G_mp(a, phi):
+    """(L12, L21) / sin a for K = 2 (docs/math.md section 4, from the explicit 2 x 2 inverse of
+    M_r as printed), in mpmath at the caller's precision, angles folded into [0, pi]: the
+    independent reference of the Conjecture 1 certificate's tests (test_certify*.py)."""
+    import mpmath as mp
+
+    a, phi = mp.mpf(a), mp.mpf(phi)
+    pi = mp.pi
+
+    def fold(t):
+        t = t % (2 * pi)
+        return pi - abs(pi - t)
+
+    def h(t):
+        return (pi - t) * mp.cos(t) + mp.sin(t)
+
+    t1, t2 = fold(phi), fold(phi - a)
+    H = h(a)
+    det = pi ** 2 - H ** 2
+    v1, v2 = h(t1), h(t2)
+    m_diag, m_off = pi * mp.cos(a), (pi - a) + mp.sin(a) * mp.cos(a)
+
+    def quad(x1, x2):
+        return (v1 * (pi * x1 - H * x2) + v2 * (pi * x2 - H * x1)) / det
+
+    L12 = (pi - t1) * mp.cos(t2) + mp.sin(t1) * mp.cos(a) - quad(m_diag, m_off)
+    L21 = (pi - t2) * mp.cos(t1) + mp.sin(t2) * mp.cos(a) - quad(m_off, m_diag)
+    return L12 / mp.sin(a), L21 / mp.sin(a)

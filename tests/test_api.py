@@ -110,6 +110,14 @@ def test_names_resolve_and_are_listed():
         rc.nope  # noqa: B018
 
 
+def test_the_top_level_lists_exactly_the_api():
+    """relucheck/__init__.py keeps its own copy of the public names (importing relucheck.api
+    there would load numpy on ``import relucheck``): it must be the API's list."""
+    import relucheck.api as api
+
+    assert set(rc.__all__) - {"__version__"} == set(api.__all__)
+
+
 def test_import_is_lazy():
     """`import relucheck` loads no numpy, numba, click, matplotlib or scipy; the closed forms
     load numpy but not numba (only train/classify need the compiled engine)."""

@@ -12,7 +12,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import assert_rejected
+from conftest import G_mp, assert_rejected
 
 from relucheck.cli import main
 from relucheck.experiments import conjecture1_certify as cert
@@ -21,33 +21,6 @@ from relucheck.numerics import l12_interval as iv
 from relucheck.theory.critical import L_plane
 
 # --- an independent reference: docs/math.md section 4 as printed, in mpmath ---------------
-
-
-def _G_textbook(a, phi):
-    """(L12, L21) / sin a from the explicit 2 x 2 inverse of M_r (docs/math.md section 4),
-    angles folded."""
-    a, phi = mp.mpf(a), mp.mpf(phi)
-    pi = mp.pi
-
-    def fold(t):
-        t = t % (2 * pi)
-        return pi - abs(pi - t)
-
-    def h(t):
-        return (pi - t) * mp.cos(t) + mp.sin(t)
-
-    t1, t2 = fold(phi), fold(phi - a)
-    H = h(a)
-    det = pi ** 2 - H ** 2
-    v1, v2 = h(t1), h(t2)
-    m_diag, m_off = pi * mp.cos(a), (pi - a) + mp.sin(a) * mp.cos(a)
-
-    def quad(x1, x2):
-        return (v1 * (pi * x1 - H * x2) + v2 * (pi * x2 - H * x1)) / det
-
-    L12 = (pi - t1) * mp.cos(t2) + mp.sin(t1) * mp.cos(a) - quad(m_diag, m_off)
-    L21 = (pi - t2) * mp.cos(t1) + mp.sin(t2) * mp.cos(a) - quad(m_off, m_diag)
-    return L12 / mp.sin(a), L21 / mp.sin(a)
 
 
 def _phi(region, a, x):
@@ -83,7 +56,7 @@ def test_value_enclosures_contain_mpmath_and_float64_values(rng):
         iv.set_precision(64)
         e = iv.enclose("value", region, a_lo, a_hi, x_lo, x_hi)
         for a, x in _points(rng, a_lo, a_hi, x_lo, x_hi):
-            ref = _G_textbook(a, _phi(region, mp.mpf(a), mp.mpf(x)))
+            ref = G_mp(a, _phi(region, mp.mpf(a), mp.mpf(x)))
             assert _contains(e.f12, ref[0]) and _contains(e.f21, ref[1]), (region, a, x, e, ref)
             # float64 (the reduced form) agrees to its rounding, well inside the enclosure
             L12, L21 = L_plane(a, float(_phi(region, a, x)))
@@ -102,7 +75,7 @@ def test_slope_enclosures_contain_mpmath_derivatives(rng):
             phi = _phi(region, mp.mpf(a), mp.mpf(x))
             # one-sided inside the box's piece: step toward the box's interior in phi
             side = 1 if x < 0.5 * (x_lo + x_hi) or x == x_lo else -1
-            d = [mp.diff(lambda p, k=k, a=a: _G_textbook(a, p)[k], phi, direction=side)
+            d = [mp.diff(lambda p, k=k, a=a: G_mp(a, p)[k], phi, direction=side)
                  for k in (0, 1)]
             assert _contains(e.f12, d[0]) and _contains(e.f21, d[1]), (region, a, x, e, d)
 
@@ -132,8 +105,8 @@ def test_jet_gradient_and_hessian_match_mpmath_derivatives(rng, form):
             def G(aa, xx, k=k, region=region):
                 p = _phi(region, aa, xx)
                 if form == "value":
-                    return _G_textbook(aa, p)[k]
-                return mp.diff(lambda q: _G_textbook(aa, q)[k], p)
+                    return G_mp(aa, p)[k]
+                return mp.diff(lambda q: G_mp(aa, q)[k], p)
 
             j = jets[k]
             for orders, comp in (((0, 0), j.v), ((1, 0), j.da), ((0, 1), j.dx),

@@ -14,6 +14,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import G_mp
 
 from relucheck.cli import main
 from relucheck.experiments import conjecture1_certify as cert
@@ -22,32 +23,6 @@ from relucheck.numerics import l12_interval as iv
 from relucheck.numerics import l12_small_a as sa
 
 DPS = 50
-
-
-def _G(a, phi):
-    """(L12, L21) / sin a from docs/math.md section 4 as printed, angles folded."""
-    a, phi = mp.mpf(a), mp.mpf(phi)
-    pi = mp.pi
-
-    def fold(t):
-        t = t % (2 * pi)
-        return pi - abs(pi - t)
-
-    def h(t):
-        return (pi - t) * mp.cos(t) + mp.sin(t)
-
-    t1, t2 = fold(phi), fold(phi - a)
-    H = h(a)
-    det = pi ** 2 - H ** 2
-    v1, v2 = h(t1), h(t2)
-    m_diag, m_off = pi * mp.cos(a), (pi - a) + mp.sin(a) * mp.cos(a)
-
-    def quad(x1, x2):
-        return (v1 * (pi * x1 - H * x2) + v2 * (pi * x2 - H * x1)) / det
-
-    L12 = (pi - t1) * mp.cos(t2) + mp.sin(t1) * mp.cos(a) - quad(m_diag, m_off)
-    L21 = (pi - t2) * mp.cos(t1) + mp.sin(t2) * mp.cos(a) - quad(m_off, m_diag)
-    return L12 / mp.sin(a), L21 / mp.sin(a)
 
 
 def _phi_zero(patch, a, x):
@@ -59,7 +34,7 @@ def _phi_zero(patch, a, x):
 def _F(patch, a, x):
     """G / a^k in the patch, from the printed formula (a > 0)."""
     k = sa.RESCALE[patch]
-    return [g / mp.mpf(a) ** k for g in _G(a, _phi_zero(patch, a, x))]
+    return [g / mp.mpf(a) ** k for g in G_mp(a, _phi_zero(patch, a, x))]
 
 
 def _F_limit(patch, x):
@@ -157,7 +132,7 @@ def test_lemma_z2_the_rescaled_function_vanishes_at_phi_pi_as_a_goes_to_0():
     boxes), with G12(a, pi) / a^2 -> -1/3 and G21(a, pi) / a^2 -> -2/3."""
     mp.mp.dps = DPS
     for a in (mp.mpf("1e-8"), mp.mpf("1e-10")):
-        g12, g21 = _G(a, mp.pi)
+        g12, g21 = G_mp(a, mp.pi)
         assert abs(g12 / a ** 2 + mp.mpf(1) / 3) < 10 * a
         assert abs(g21 / a ** 2 + mp.mpf(2) / 3) < 10 * a
         assert abs(_F("D", a, 0)[0]) < 10 * a and abs(_F("B", a, 1)[1]) < 10 * a
@@ -173,13 +148,13 @@ def test_corner_facts_at_a_equals_pi():
     mp.mp.dps = DPS
     for e in (mp.mpf("1e-3"), mp.mpf("1e-5")):
         a = mp.pi - e
-        s12 = mp.diff(lambda p, a=a: _G(a, p)[0], a, direction=-1)
-        s21 = mp.diff(lambda p, a=a: _G(a, p)[1], mp.mpf(0), direction=1)
+        s12 = mp.diff(lambda p, a=a: G_mp(a, p)[0], a, direction=-1)
+        s21 = mp.diff(lambda p, a=a: G_mp(a, p)[1], mp.mpf(0), direction=1)
         assert abs(s12 / e + 2) < e and abs(s21 / e - 2) < e
     # at a = pi, L = 0 for every phi (the conjecture is about a < pi)
     for phi in (0.3, 2.0, 4.0):
         a = mp.pi
-        L = [g * mp.sin(a) for g in _G(a - mp.mpf("1e-30"), phi)]
+        L = [g * mp.sin(a) for g in G_mp(a - mp.mpf("1e-30"), phi)]
         assert all(abs(v) < 1e-25 for v in L)
 
 
@@ -200,7 +175,7 @@ def test_corner_enclosures_hold_the_second_derivatives_of_mpmath():
             a = mp.pi - ee
             for x in (x_lo + 0.3 * (x_hi - x_lo), x_lo + 0.7 * (x_hi - x_lo)):
                 phi = x * a if region == "in" else a + x * (2 * mp.pi - a)
-                g = _G(a, phi)
+                g = G_mp(a, phi)
                 assert g[0] * sign > 0 and g[1] * sign > 0
 
 
@@ -222,10 +197,10 @@ def test_pi_piece_enclosures_contain_mpmath_values(rng):
                                                    float(rng.uniform(x_lo, x_hi)))):
             a = pi - max(mp.mpf(ee), mp.mpf("1e-20"))  # the printed formula is 0/0 at pi
             phi = mp.mpf(x) * a if region == "in" else a + mp.mpf(x) * (2 * pi - a)
-            ref = _G(a, phi)
+            ref = G_mp(a, phi)
             assert _contains(val.f12, ref[0]) and _contains(val.f21, ref[1]), (region, ee, x)
             if abs(phi - pi) > 1e-6:  # phi-derivative across the kink at phi = pi is one-sided
-                d = [mp.diff(lambda q, i=i, a=a: _G(a, q)[i], phi) for i in (0, 1)]
+                d = [mp.diff(lambda q, i=i, a=a: G_mp(a, q)[i], phi) for i in (0, 1)]
                 assert _contains(slo.f12, d[0]) and _contains(slo.f21, d[1]), (region, ee, x)
 
 
@@ -247,12 +222,12 @@ def test_corner_quantity_contains_its_terms_from_mpmath(region):
         x_lo, x_hi, sigma = 0.9, 1.0, -1
 
         def G12(a, x):
-            return _G(a, x * a)[0]
+            return G_mp(a, x * a)[0]
     else:
         x_lo, x_hi, sigma = 0.0, 0.03, 1
 
         def G12(a, x):
-            return _G(a, a + x * (2 * pi - a))[0]
+            return G_mp(a, a + x * (2 * pi - a))[0]
     q = iv.corner_enclose(region, e_hi, x_lo, x_hi).f12
     assert q < 0  # certified: the sign sigma S = -1 for G12 on phi = a
     for ee in (0.01, 0.04):

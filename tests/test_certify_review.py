@@ -14,6 +14,7 @@ from pathlib import Path
 import mpmath as mp
 import numpy as np
 import pytest
+from conftest import G_mp
 
 from relucheck.experiments import conjecture1_certify as cert
 from relucheck.numerics import l12_interval as iv
@@ -213,31 +214,6 @@ def test_huge_depth_and_reordered_columns_change_nothing(small_tables):
 # --- mpmath at points near the ends, in the committed certificate ---------------------------
 
 
-def _G(a, phi):
-    """(L12, L21) / sin a from docs/math.md section 4 as printed (mpmath, angles folded)."""
-    pi = mp.pi
-
-    def fold(t):
-        t = t % (2 * pi)
-        return pi - abs(pi - t)
-
-    def h(t):
-        return (pi - t) * mp.cos(t) + mp.sin(t)
-
-    t1, t2 = fold(phi), fold(phi - a)
-    H = h(a)
-    det = pi ** 2 - H ** 2
-    v1, v2 = h(t1), h(t2)
-    m_diag, m_off = pi * mp.cos(a), (pi - a) + mp.sin(a) * mp.cos(a)
-
-    def quad(x1, x2):
-        return (v1 * (pi * x1 - H * x2) + v2 * (pi * x2 - H * x1)) / det
-
-    L12 = (pi - t1) * mp.cos(t2) + mp.sin(t1) * mp.cos(a) - quad(m_diag, m_off)
-    L21 = (pi - t2) * mp.cos(t1) + mp.sin(t2) * mp.cos(a) - quad(m_off, m_diag)
-    return L12 / mp.sin(a), L21 / mp.sin(a)
-
-
 def _coordinates(a, phi):
     """(piece, region, a-coordinate, x) candidates holding the point (a, phi)."""
     pi = mp.pi
@@ -268,7 +244,7 @@ def test_points_near_the_ends_lie_in_certified_boxes_with_the_mpmath_sign(a, phi
     t = read_csv(FIGURE_CSV)
     with mp.workdps(60):
         a, phi = (mp.mpf(eval(s, {"pi": mp.pi})) for s in (a, phi))
-        g = _G(a, phi)
+        g = G_mp(a, phi)
         want = 1 if phi < a else -1
         assert g[0] * want > 0 and g[1] * want > 0
         found = 0
