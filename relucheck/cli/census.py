@@ -80,5 +80,6 @@ def command(out, seed, quick, quiet, K, extra, **rest):
     """
     given = dict(rest, K=flatten(K), extra=flatten(extra))
     params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    # the runs are in nogil kernels: matplotlib can be warmed meanwhile (run_and_write)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, preload=True)
 

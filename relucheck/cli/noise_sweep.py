@@ -80,4 +80,5 @@ def command(out, seed, quick, quiet, K, noise, tops, readings, top_K, **rest):
     if given.get("train_top") and given.get("a_star") is None and given.get("a") is None:
         raise click.UsageError("--train-top applies to a custom setting: give --a-star or --a")
     params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    # the runs are in nogil kernels: matplotlib can be warmed meanwhile (run_and_write)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, preload=True)

@@ -1,5 +1,9 @@
 """Figure 10: L12 and L21 for K = 2 in the plane, drawn from the fig10_conjecture1_grid table.
 
+Labels are plain text with Unicode symbols (π, φ, L₁₂), not mathtext: parsing some twenty
+mathtext labels at two resolutions was a third of the command's default run time (its budget is
+2.5 s), and DejaVu Sans has every glyph.
+
 (a), (b) L12 and L21 versus phi at a = 3 pi/8 and 7 pi/8 with Cone(e1, e2) shaded; (c) the sign
 of L12 and L21 over (phi, a) on the downsampled grid written to the CSV, with the cone's boundary
 lines phi = 0 and phi = a and the two slices; counterexamples, if any, are marked.
@@ -19,12 +23,12 @@ from relucheck.result import Table
 LINE = {"L12": "#1f77b4", "L21": "#d62728"}
 SIGN_COLORS = ["#c6dbef", "#fcbba1", "#d9d9d9", "#000000"]  # both >0, both <0, zero, mixed
 CONE = "#9ecae1"
-PI_TICKS = (np.arange(5) * np.pi / 2, ["0", r"$\pi/2$", r"$\pi$", r"$3\pi/2$", r"$2\pi$"])
+PI_TICKS = (np.arange(5) * np.pi / 2, ["0", "π/2", "π", "3π/2", "2π"])
 
 
 def _pi_label(a: float) -> str:
     k = a / (np.pi / 8)
-    return rf"{round(k)}\pi/8" if abs(k - round(k)) < 1e-9 else f"{a:.4g}"
+    return f"{round(k)}π/8" if abs(k - round(k)) < 1e-9 else f"{a:.4g}"
 
 
 def _slice(ax, table: Table, a: float, letter: str) -> None:
@@ -33,15 +37,15 @@ def _slice(ax, table: Table, a: float, letter: str) -> None:
     phi = table["phi_rad"][i]
     order = np.argsort(phi)
     phi = phi[order]
-    ax.axvspan(0, a, color=CONE, alpha=0.35, lw=0, label=r"Cone$(\mathbf{e}_1,\mathbf{e}_2)$")
+    ax.axvspan(0, a, color=CONE, alpha=0.35, lw=0, label="Cone(e₁, e₂)")
     ax.axhline(0, color=COLORS["reference"], lw=0.6)
-    ax.plot(phi, table["L12"][i][order], color=LINE["L12"], label=r"$L_{12}$")
-    ax.plot(phi, table["L21"][i][order], "--", color=LINE["L21"], label=r"$L_{21}$")
+    ax.plot(phi, table["L12"][i][order], color=LINE["L12"], label="L₁₂")
+    ax.plot(phi, table["L21"][i][order], "--", color=LINE["L21"], label="L₂₁")
     ax.set_xlim(0, 2 * np.pi)
     ax.set_xticks(*PI_TICKS)
-    ax.set_xlabel(r"$\phi$ (angle of $\mathbf{e}^*$)")
-    ax.set_ylabel(r"$L_{jj'}$")
-    ax.set_title(rf"({letter}) $\theta_2^1 = a = {_pi_label(a)}$")
+    ax.set_xlabel("φ (angle of e*)")
+    ax.set_ylabel("Lⱼⱼ′")
+    ax.set_title(f"({letter}) θ₂¹ = a = {_pi_label(a)}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, columnspacing=1.0,
               handlelength=1.5)
 
@@ -73,15 +77,15 @@ def _sign_map(ax, table: Table) -> None:
     ax.set_xlim(0, 2 * np.pi)
     ax.set_ylim(0, np.pi)
     ax.set_xticks(*PI_TICKS)
-    ax.set_yticks(np.arange(5) * np.pi / 4, ["0", r"$\pi/4$", r"$\pi/2$", r"$3\pi/4$", r"$\pi$"])
-    ax.set_xlabel(r"$\phi$ (angle of $\mathbf{e}^*$)")
-    ax.set_ylabel(r"$a = \theta_2^1$")
+    ax.set_yticks(np.arange(5) * np.pi / 4, ["0", "π/4", "π/2", "3π/4", "π"])
+    ax.set_xlabel("φ (angle of e*)")
+    ax.set_ylabel("a = θ₂¹")
     ax.grid(False)
-    ax.set_title(r"(c) sign of $L_{12}, L_{21}$ over $(\phi, a)$")
-    handles = [Patch(color=SIGN_COLORS[0], label=r"$L_{12}, L_{21} > 0$"),
-               Patch(color=SIGN_COLORS[1], label=r"$L_{12}, L_{21} < 0$"),
+    ax.set_title("(c) sign of L₁₂, L₂₁ over (φ, a)")
+    handles = [Patch(color=SIGN_COLORS[0], label="L₁₂, L₂₁ > 0"),
+               Patch(color=SIGN_COLORS[1], label="L₁₂, L₂₁ < 0"),
                Patch(color=SIGN_COLORS[3], label="signs differ"),
-               Line2D([], [], color="k", lw=0.9, label=r"$\phi = a$, $\phi = 0$")]
+               Line2D([], [], color="k", lw=0.9, label="φ = a, φ = 0")]
     if cx.any():
         handles.append(Line2D([], [], marker="x", color="k", ls="", ms=3,
                                   label="counterexample"))

@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from relucheck.output.fig10 import PI_TICKS
-from relucheck.output.style import TEXT_WIDTH, paper_style, subplots
+from relucheck.output.style import TEXT_WIDTH, log_axis, paper_style, subplots
 from relucheck.result import Table
 
 FILL = {"in": "#c6dbef", "out": "#fcbba1", "slope": "#636363", "lemma": "#31a354",
@@ -58,16 +58,16 @@ def _boxes(ax, t: Table) -> None:
     ax.set_xlim(0, 2 * np.pi)
     ax.set_ylim(a_min, a_max)
     ax.set_xticks(*PI_TICKS)
-    ax.set_xlabel(r"$\phi$ (angle of $\mathbf{e}^*$)")
-    ax.set_ylabel(r"$a = \theta_2^1$")
+    ax.set_xlabel("φ (angle of e*)")
+    ax.set_ylabel("a = θ₂¹")
     ax.grid(False)
     ax.set_title(rf"(a) {len(r):,} certified boxes" if np.all(t["certified"] == 1)
                  else f"(a) {int(np.sum(t['certified'] != 1))} uncertified boxes (black)")
-    handles = [Patch(color=FILL["in"], label=r"$L > 0$ (value)"),
-               Patch(color=FILL["out"], label=r"$L < 0$ (value)"),
-               Patch(color=FILL["slope"], label=r"on $\phi = 0, a$ (slope)"),
+    handles = [Patch(color=FILL["in"], label="L > 0 (value)"),
+               Patch(color=FILL["out"], label="L < 0 (value)"),
+               Patch(color=FILL["slope"], label="on φ = 0, a (slope)"),
                Patch(color=FILL["lemma"], label="end lemmas"),
-               Line2D([], [], color="k", lw=0.6, label=r"$\phi = a$")]
+               Line2D([], [], color="k", lw=0.6, label="φ = a")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
               columnspacing=0.8, handlelength=1.2)
 
@@ -84,10 +84,12 @@ def _density(ax, t: Table) -> None:
         counts, _ = np.histogram(mid[inside == region], bins=edges)
         per_log = counts / np.diff(np.log(edges))
         ok = per_log > 0
-        ax.loglog(centre[ok], per_log[ok], ls, marker="o", ms=2.5, label=label,
-                  color="#1f77b4" if region else "#d62728")
-    ax.set_xlabel(r"$a$")
-    ax.set_ylabel(r"boxes per unit of $\ln a$")
+        ax.plot(centre[ok], per_log[ok], ls, marker="o", ms=2.5, label=label,
+                color="#1f77b4" if region else "#d62728")
+    log_axis(ax, "x")  # plain-text tick labels (10⁻²), not mathtext
+    log_axis(ax, "y")
+    ax.set_xlabel("a")
+    ax.set_ylabel("boxes per unit of ln a")
     ax.set_title("(b) where the work is")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, handlelength=1.5)
 
