@@ -154,9 +154,10 @@ def write_json(path: Path, cases: list[dict], ratios: list[dict], repeat: int,
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
     order = [c[0] for c in CASES + LONG]
-    merged = {e["name"]: e for e in old.get("cases", [])}
+    # entries of cases that no longer exist (renamed or removed) are dropped
+    merged = {e["name"]: e for e in old.get("cases", []) if e["name"] in order}
     merged.update({e["name"]: {**e, **when} for e in cases})
-    kept = {e["name"]: e for e in old.get("ratios", [])}
+    kept = {e["name"]: e for e in old.get("ratios", []) if e["name"] in {r[0] for r in RATIOS}}
     kept.update({e["name"]: {**e, **when} for e in ratios})
     data = {"note": "written by benchmarks/run.py --json; read by scripts/readme_numbers.py",
             "cases": sorted(merged.values(), key=lambda e: (e["name"] not in order,
