@@ -5,6 +5,7 @@ python-flint."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -88,6 +89,23 @@ def _start(args, out):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
+def _wait_for_the_lock(proc, out, timeout=60.0):
+    """Until ``proc`` has opened the --out folder's lock file, which a command does after its
+    imports and just before any work (relucheck.output.outset). Read from /proc/PID/fd, so the
+    wait itself never touches the lock (a probe that took it could make the command refuse the
+    folder as busy)."""
+    lock = os.path.realpath(out / outset.LOCK)
+    fds = Path(f"/proc/{proc.pid}/fd")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[0]
+        with contextlib.suppress(OSError):  # an fd closed while we read the folder
+            if any(os.readlink(fd) == lock for fd in fds.iterdir()):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the command never opened the lock of its --out folder")
+
+
 @pytest.mark.parametrize("sig,code,cmd", [
     (signal.SIGINT, 130, ["census", "--K", "12", "--runs", "5000"]),
     (signal.SIGTERM, 143, ["census", "--K", "12", "--runs", "5000"]),
@@ -98,7 +116,8 @@ def test_interrupted_runs_leave_the_previous_set_and_no_temporaries(tmp_path, si
     assert invoke(*CENSUS, "--out", tmp_path).exit_code == 0
     before = _visible(tmp_path)
     proc = _start(cmd, tmp_path)
-    time.sleep(4.0)  # imports done, work under way
+    _wait_for_the_lock(proc, tmp_path)  # imports done, the folder locked: the run is starting
+    time.sleep(0.5)  # work under way
     assert proc.poll() is None, proc.communicate()[0]
     proc.send_signal(sig)
     output, _ = proc.communicate(timeout=60)
