@@ -40,7 +40,7 @@ verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any t
 
 check-figures: $(STAMP)  ## Rerun everything into a temp folder (or take FRESH=DIR) and compare with figures/: tolerances per column, figures redrawn byte for byte
 	@if [ -n "$(FRESH)" ]; then exec $(BIN)/python scripts/check_figures.py "$(FRESH)" --committed $(OUT); fi; \
-	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "relucheck all --out $$tmp (about 2 minutes)" && \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "relucheck all --out $$tmp (about a minute)" && \
 	{ $(BIN)/relucheck all --out $$tmp --quiet >/dev/null; rc=$$?; [ $$rc -le 1 ] || { echo "relucheck all failed (exit $$rc)"; exit $$rc; }; } && \
 	$(BIN)/python scripts/check_figures.py $$tmp --committed $(OUT)
 
