@@ -103,10 +103,19 @@ def main() -> int:
     rows, over, medians = [], False, {}
     measured = []
     load_start = os.getloadavg()
-    for name, args, budget_s, budget_mb in CASES + (LONG if ns.long else []):
-        if ns.only not in name:
-            continue
-        runs = [run_once(args) for _ in range(ns.repeat)]
+    selected = [c for c in CASES + (LONG if ns.long else []) if ns.only in c[0]]
+    args_of = {c[0]: c[1] for c in selected}
+    # The two sides of a ratio run in turn (case, baseline, case, ...), not one after the other:
+    # a machine whose speed drifts during the bench (other work, clock changes) then slows both
+    # sides alike, and the ratio of their medians is not skewed by when each side ran.
+    runs_of: dict[str, list] = {}
+    for _, case, base, _ in RATIOS:
+        if case in args_of and base in args_of:
+            for _ in range(ns.repeat):
+                for name in (case, base):
+                    runs_of.setdefault(name, []).append(run_once(args_of[name]))
+    for name, args, budget_s, budget_mb in selected:
+        runs = runs_of.get(name) or [run_once(args) for _ in range(ns.repeat)]
         med = statistics.median(r[0] for r in runs)
         medians[name] = med
         peak = max(r[1] for r in runs)
