@@ -13,6 +13,7 @@ row (a recorded error bound, a standard error, the other end of an enclosure).
 
 from __future__ import annotations
 
+import abc
 import csv
 import math
 from collections.abc import Callable
@@ -63,17 +64,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
-class Rule:
-    """How one column is compared: :meth:`ok` gives a mask of rows that agree."""
+class Rule(abc.ABC):
+    """How one column is compared: :meth:`ok` gives a mask of rows that agree. An abstract
+    base: each kind of tolerance (Exact, ...) defines :meth:`ok` and :meth:`text`."""
 
     why: str
 
+    @abc.abstractmethod
     def ok(self, pair: Pair, col: str) -> np.ndarray:
-        raise NotImplementedError
+        """A boolean mask over the rows: True where the fresh value agrees with the committed."""
 
+    @abc.abstractmethod
     def text(self) -> str:
         """The tolerance in a few words (for the report and the table in the docs)."""
-        raise NotImplementedError
 
     def allowed(self, pair: Pair, col: str, row: int) -> str:
         """What the rule allowed at one row, for a difference's message."""
