@@ -88,7 +88,6 @@ def main() -> None:
     """
 
 
-
 def run() -> None:
     """The console script ``relucheck`` (and ``python -m relucheck``): :func:`main`, then the
     process ends at once with its exit code.

@@ -277,21 +277,23 @@ def run_and_write(
 
     ``preload``: import the writers and matplotlib and save a throwaway figure (about a second
     of Python, :func:`_preload_output`) on another thread while the experiment runs. Only for
-    an experiment that spends its time in compiled kernels that release the GIL (census): the
+    an experiment that spends its time in compiled kernels that release the GIL (census,
+    noise-sweep): the
     preload then fills the gaps and the first real save finds matplotlib warm (0.8 s -> 0.45 s
     for the census figure). An experiment that needs the GIL (numpy blocks dispatched from
     Python, as conjecture1-grid and ssb-2d) would instead wait for it behind the imports: the
     preload made those twice as slow (conjecture1-grid 1.1 s -> 2.1 s of computation).
     """
     started = dt.datetime.now(dt.timezone.utc)
-    loader = threading.Thread(target=_preload_output, name="relucheck-preload", daemon=True)
-    if preload:
+    loader = (threading.Thread(target=_preload_output, name="relucheck-preload", daemon=True)
+              if preload else None)
+    if loader is not None:
         loader.start()
     t0 = time.perf_counter()
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     result = run(params, rng, progress)
     wall = time.perf_counter() - t0
-    if preload:
+    if loader is not None:
         loader.join()
 
     from relucheck.output import outset

@@ -95,9 +95,9 @@ class Params:
         """Peak memory estimate (bytes) and the option that drives it: about 20 floats a row of
         a (results, coefficients, layout), 60 a column of phi (basis values, bounds, prefix and
         suffix maxima), and 8 floats a cell of the blocks in flight, two per worker (measured
-        with tracemalloc: about 4 a cell in all, 44 MB for the default grid)."""
+        with tracemalloc: about 4 a cell in all with 2 workers, 44 MB for the default grid)."""
         rows, cols = F8 * 20 * self.n_a, F8 * 60 * self.n_phi
-        blocks = F8 * 8 * self.block_cells * 2 * 2
+        blocks = F8 * 8 * self.block_cells * 2 * cores(self.workers)
         return rows + cols + blocks, ("n_a" if rows >= cols else "n_phi")
 
     def validate(self) -> None:

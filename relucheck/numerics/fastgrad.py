@@ -56,7 +56,7 @@ def _chord(e, f, d, sign):
 
 #: asin(x) = x + x z q(z) with z = x^2, for |x| <= 1/2: the coefficients of q, highest degree
 #: first, are the degree-12 Chebyshev interpolant of (asin(sqrt z) / sqrt z - 1) / z on [0, 1/4]
-#: (mpmath at 40 digits; tests/test_numerics.py recomputes them). Its error, 1.5e-17, makes the
+#: (mpmath at 40 digits; tests/test_train.py recomputes them). Its error, 1.5e-17, makes the
 #: relative error of x + x z q below 4e-18 before the last roundings.
 ASIN_Q = (0.028757851367421566, -0.014851887071247204, 0.01740087944269402,
           0.005457506718640358, 0.01032281435018578, 0.011479177415184906,
