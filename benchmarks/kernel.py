@@ -87,6 +87,26 @@ def kernel_time(n: int, k: int, workers: int) -> float:
     return (time.perf_counter() - t) / (2 * workers * STEPS)
 
 
+def lane_time(n: int, k: int, workers: int, L: int = 32) -> float:
+    """Seconds per run and step of fastgrad.descend_lanes with L runs per worker (the census's
+    lane path; gtol 0: no lane stops before STEPS)."""
+    d = k
+    a_star = np.ones(k)
+
+    def go(seed: int) -> None:
+        W0 = np.random.default_rng(seed).standard_normal((n, d, L)) / math.sqrt(d)
+        z = np.zeros(L, dtype=np.int64)
+        fastgrad.descend_lanes(W0, np.ones((n, L)), a_star, L, np.full(L, 0.1), 0.0, -1.0,
+                               z.copy(), z.copy(), STEPS // 4, math.inf,
+                               fastgrad.lane_workspace(n, d, k, L), z.copy(), np.zeros(L))
+
+    go(0)
+    t = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(go, range(2 * workers)))
+    return (time.perf_counter() - t) / (2 * workers * L * (STEPS // 4))
+
+
 def main() -> None:
     x = np.random.default_rng(0).uniform(-0.99, 0.99, 4096)
     t_acos = per_call(x, True)
@@ -105,6 +125,10 @@ def main() -> None:
               f"{limit * 1e6:.2f} us/step on one core; kernel {one * 1e6:.2f} us/step "
               f"(ratio {one / limit:.1f}); two threads {two * 1e6:.2f} us per run-step "
               f"(ratio to the two-core limit {two / (limit / 2):.1f}; speed-up {one / two:.2f})")
+        one_l, two_l = lane_time(n, k, 1), lane_time(n, k, 2)
+        print(f"  lanes (32 runs per worker, the census's path): {one_l * 1e6:.2f} us per "
+              f"run-step on one core (ratio {one_l / limit:.1f}); two threads "
+              f"{two_l * 1e6:.2f} us (ratio to the two-core limit {two_l / (limit / 2):.1f})")
 
 
 if __name__ == "__main__":

@@ -466,6 +466,96 @@ def test_workers_give_bit_identical_runs(rng):
             assert x.tobytes() == y.tobytes()
 
 
+# --- 6b. the lane path (many runs in one vector loop) gives every run the one-run path's bits --
+
+def _descend_one(W0, k, steps, lr=0.1):
+    n, d = W0.shape
+    W = W0.copy()
+    out = fastgrad.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr, 0.0, -1.0, 0, 0, steps,
+                           False, math.inf, np.zeros(0, np.int64), np.zeros((0, n, d)),
+                           np.zeros((0, n)), 0)
+    return W, out
+
+
+@pytest.mark.parametrize("k, n, d", [(10, 10, 10), (5, 6, 7), (3, 3, 3)])
+def test_lane_kernel_equals_one_run_kernel_bit_for_bit(rng, k, n, d):
+    """fastgrad.descend_lanes on 5 of 8 lanes against fastgrad.descend run by run: the same
+    W, iteration and gradient to the last bit after 1500 steps (gtol 0: nobody stops early),
+    and the 3 idle lanes untouched."""
+    L, nl, steps = 8, 5, 1500
+    W0 = _xavier(rng, L, n, d)
+    Wl = np.ascontiguousarray(np.transpose(W0, (1, 2, 0)))
+    idle = Wl[:, :, nl:].copy()
+    it, after, code = (np.zeros(L, np.int64) for _ in range(3))
+    gout = np.zeros(L)
+    fastgrad.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, np.full(L, 0.1), 0.0, -1.0,
+                           after, it, steps, math.inf, fastgrad.lane_workspace(n, d, k, L), code,
+                           gout)
+    assert np.all(code[:nl] == fastgrad.MAX_ITERS) and np.all(it[:nl] == steps)
+    for r in range(nl):
+        W, (status, its, g, _) = _descend_one(W0[r], k, steps)
+        assert (status, its) == (code[r], it[r])
+        assert W.tobytes() == np.ascontiguousarray(Wl[:, :, r]).tobytes(), r
+        assert g == gout[r]
+    assert Wl[:, :, nl:].tobytes() == idle.tobytes()
+
+
+def _lane_calls(monkeypatch) -> list:
+    import relucheck.numerics.train as engine
+
+    calls: list = []
+    real = engine._lane_worker
+
+    def spy(*args):
+        calls.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(engine, "_lane_worker", spy)
+    return calls
+
+
+def _assert_same_runs(r1, r2) -> None:
+    assert list(r1.status) == list(r2.status)
+    for field in ("W", "a", "iterations", "polish_steps", "grad", "lr"):
+        assert getattr(r1, field).tobytes() == getattr(r2, field).tobytes(), field
+
+
+@pytest.mark.parametrize("k, n, d", [(4, 5, 4), (3, 4, 5)])
+def test_lane_path_gives_every_run_the_one_run_bits(rng, monkeypatch, k, n, d):
+    """train() without recording takes the lane path (spied); with one run recorded it takes the
+    one-run path for all. Every run, whatever its class (converged, small_loss, zero_row,
+    diverged by a NaN or a blown-up row), top weights per run, must agree to the last bit."""
+    W0 = _xavier(rng, 24, n, d)
+    W0[3, 1] = 0.0
+    W0[7, 2, 0] = np.nan
+    W0[9, 0] = 1e200
+    W0[11, 1] = 0.0
+    W0[11, 3, 1] = np.inf  # a zero row before an infinite one: zero_row
+    a0 = rng.uniform(0.5, 1.5, size=(24, n))
+    calls = _lane_calls(monkeypatch)
+    lanes = train(W0, np.eye(k, d), a0, workers=2)
+    assert calls and all(L == 12 for L in calls)
+    one = train(W0, np.eye(k, d), a0, workers=2, record=[0], record_iters=[0])
+    assert len(calls) == 2  # the recorded call did not use lanes
+    assert {CONVERGED, SMALL_LOSS, ZERO_ROW, DIVERGED} <= set(lanes.status)
+    assert [lanes.status[i] for i in (3, 7, 9, 11)] == [ZERO_ROW, DIVERGED, DIVERGED, ZERO_ROW]
+    _assert_same_runs(lanes, one)
+
+
+def test_lane_path_restarts_as_the_one_run_path_does(rng, monkeypatch):
+    """Restarts with half the step (Descent(lr=5, g_limit=1e4, restarts=...)) in lanes: the
+    same steps, statuses and bits as run by run, for 2 and 1 restarts."""
+    k = 4
+    W0 = _xavier(rng, 6, k, k)
+    calls = _lane_calls(monkeypatch)
+    for restarts in (3, 1):
+        cfg = Descent(lr=5.0, g_limit=1e4, restarts=restarts)
+        lanes = train(W0, np.eye(k), cfg=cfg, workers=1)
+        one = train(W0, np.eye(k), cfg=cfg, workers=1, record=[0], record_iters=[0])
+        _assert_same_runs(lanes, one)
+    assert len(calls) == 2
+
+
 # --- 7. divergence is a status, never an exception; restarts ------------------------------------
 
 @pytest.mark.parametrize("lr", [5.0, 1e6])
