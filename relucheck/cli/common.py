@@ -277,12 +277,12 @@ def run_and_write(
 
     ``preload``: import the writers and matplotlib and save a throwaway figure (about a second
     of Python, :func:`_preload_output`) on another thread while the experiment runs. Only for
-    an experiment that spends its time in compiled kernels that release the GIL (census,
-    noise-sweep): the
-    preload then fills the gaps and the first real save finds matplotlib warm (0.8 s -> 0.45 s
-    for the census figure). An experiment that needs the GIL (numpy blocks dispatched from
-    Python, as conjecture1-grid and ssb-2d) would instead wait for it behind the imports: the
-    preload made those twice as slow (conjecture1-grid 1.1 s -> 2.1 s of computation).
+    an experiment that spends its time in compiled kernels that release the GIL and seldom
+    comes back to Python (noise-sweep): the preload then fills the gaps and the first real
+    save finds matplotlib warm (0.8 s -> 0.45 s for a figure). An experiment that needs the GIL
+    often (numpy blocks dispatched from Python, as conjecture1-grid and ssb-2d, or the census's
+    lane workers, back in Python at every stop) would instead wait for it behind the imports:
+    the preload made conjecture1-grid twice as slow (1.1 s -> 2.1 s of computation).
     """
     started = dt.datetime.now(dt.timezone.utc)
     loader = (threading.Thread(target=_preload_output, name="relucheck-preload", daemon=True)
