@@ -360,101 +360,101 @@ def gradient_lanes(W, a, a_star, nl, work, gmax, bad):
     k = a_star.shape[0]
     G, E, P, nw, asym, lo, hi, c, h, s = work
     L = nl
-    for l in range(L):
-        bad[l] = 0
+    for q in range(L):
+        bad[q] = 0
     for j in range(n):
-        for l in range(L):
-            s[l] = 0.0
+        for q in range(L):
+            s[q] = 0.0
         for i in range(d):
-            for l in range(L):
-                s[l] += W[j, i, l] * W[j, i, l]
-        for l in range(L):
-            nw[j, l] = math.sqrt(s[l])
-        for l in range(L):  # the first bad row decides, as in gradient()
-            if bad[l] == 0 and not (nw[j, l] < BLOWUP):
-                bad[l] = DIVERGED
-            elif bad[l] == 0 and nw[j, l] == 0.0:
-                bad[l] = ZERO_ROW
+            for q in range(L):
+                s[q] += W[j, i, q] * W[j, i, q]
+        for q in range(L):
+            nw[j, q] = math.sqrt(s[q])
+        for q in range(L):  # the first bad row decides, as in gradient()
+            if bad[q] == 0 and not (nw[j, q] < BLOWUP):
+                bad[q] = DIVERGED
+            elif bad[q] == 0 and nw[j, q] == 0.0:
+                bad[q] = ZERO_ROW
         for i in range(d):
-            for l in range(L):
-                E[j, i, l] = W[j, i, l] / nw[j, l]
+            for q in range(L):
+                E[j, i, q] = W[j, i, q] / nw[j, q]
     for j in range(n):
-        for l in range(L):
-            asym[j, l] = 0.0
-            P[j, j, l] = a[j, l] * math.pi
+        for q in range(L):
+            asym[j, q] = 0.0
+            P[j, j, q] = a[j, q] * math.pi
     for j in range(n):
         for m in range(j + 1, n):  # student pairs: cosine, then the chord on the side of c
-            for l in range(L):
-                c[l] = 0.0
+            for q in range(L):
+                c[q] = 0.0
             for i in range(d):
-                for l in range(L):
-                    c[l] += E[j, i, l] * E[m, i, l]
-            for l in range(L):
-                h[l] = 0.0
+                for q in range(L):
+                    c[q] += E[j, i, q] * E[m, i, q]
+            for q in range(L):
+                h[q] = 0.0
             for i in range(d):
-                for l in range(L):
-                    x = E[j, i, l] - E[m, i, l] if c[l] >= 0.0 else E[j, i, l] + E[m, i, l]
-                    h[l] += x * x
-            for l in range(L):
-                pt, st = _angle_lane(c[l], h[l])
-                P[j, m, l] = a[m, l] * pt
-                P[m, j, l] = a[j, l] * pt
-                asym[j, l] += a[m, l] * nw[m, l] * st
-                asym[m, l] += a[j, l] * nw[j, l] * st
+                for q in range(L):
+                    x = E[j, i, q] - E[m, i, q] if c[q] >= 0.0 else E[j, i, q] + E[m, i, q]
+                    h[q] += x * x
+            for q in range(L):
+                pt, st = _angle_lane(c[q], h[q])
+                P[j, m, q] = a[m, q] * pt
+                P[m, j, q] = a[j, q] * pt
+                asym[j, q] += a[m, q] * nw[m, q] * st
+                asym[m, q] += a[j, q] * nw[j, q] * st
         # teacher pairs: cos t = e_jm, chord from running sums of e_ji^2 (see _eye_chord2)
-        for l in range(L):
-            s[l] = 0.0
+        for q in range(L):
+            s[q] = 0.0
         for i in range(d):
-            for l in range(L):
-                lo[i, l] = s[l]
-                s[l] += E[j, i, l] * E[j, i, l]
-        for l in range(L):
-            s[l] = 0.0
+            for q in range(L):
+                lo[i, q] = s[q]
+                s[q] += E[j, i, q] * E[j, i, q]
+        for q in range(L):
+            s[q] = 0.0
         for i in range(d - 1, -1, -1):
-            for l in range(L):
-                hi[i, l] = s[l]
-                s[l] += E[j, i, l] * E[j, i, l]
+            for q in range(L):
+                hi[i, q] = s[q]
+                s[q] += E[j, i, q] * E[j, i, q]
         for m in range(k):
-            for l in range(L):
-                cm = E[j, m, l]
+            for q in range(L):
+                cm = E[j, m, q]
                 x = cm - 1.0 if cm >= 0.0 else cm + 1.0
-                pt, st = _angle_lane(cm, (lo[m, l] + x * x) + hi[m, l])
-                P[j, n + m, l] = -a_star[m] * pt
-                asym[j, l] -= a_star[m] * st  # |w*_m| = 1
-    for l in range(L):
-        gmax[l] = 0.0
+                pt, st = _angle_lane(cm, (lo[m, q] + x * x) + hi[m, q])
+                P[j, n + m, q] = -a_star[m] * pt
+                asym[j, q] -= a_star[m] * st  # |w*_m| = 1
+    for q in range(L):
+        gmax[q] = 0.0
     for j in range(n):
         for i in range(d):
-            for l in range(L):
-                G[j, i, l] = asym[j, l] * E[j, i, l]
+            for q in range(L):
+                G[j, i, q] = asym[j, q] * E[j, i, q]
         for m in range(n):
             for i in range(d):
-                for l in range(L):
-                    G[j, i, l] += P[j, m, l] * W[m, i, l]
+                for q in range(L):
+                    G[j, i, q] += P[j, m, q] * W[m, i, q]
         for m in range(k):
-            for l in range(L):
-                G[j, m, l] += P[j, n + m, l]
-        for l in range(L):
-            s[l] = 0.0
+            for q in range(L):
+                G[j, m, q] += P[j, n + m, q]
+        for q in range(L):
+            s[q] = 0.0
         for i in range(d):
-            for l in range(L):
-                G[j, i, l] *= a[j, l] / _TWO_PI
-                s[l] += G[j, i, l] * G[j, i, l]
-        for l in range(L):
-            r = math.sqrt(s[l])
-            gmax[l] = r if r > gmax[l] else gmax[l]
+            for q in range(L):
+                G[j, i, q] *= a[j, q] / _TWO_PI
+                s[q] += G[j, i, q] * G[j, i, q]
+        for q in range(L):
+            r = math.sqrt(s[q])
+            gmax[q] = r if r > gmax[q] else gmax[q]
             if not (r < math.inf):  # NaN or inf: the lane diverged
-                gmax[l] = math.inf
+                gmax[q] = math.inf
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def descend_lanes(W, a, a_star, nl, lr, gtol, polish_tol, after, it, max_iters, g_limit, work,
                   code, gout):
     """:func:`descend` for the first ``nl`` lanes of W (n, d, L) at once (teacher [I_k 0], a not
-    trained, nothing recorded), each lane with its own step lr[l], iteration it[l] and polishing
-    threshold iteration after[l]. Steps until some lane meets its stopping rule (the rules and
-    their order are :func:`descend`'s), which is then left at that iterate with code[l] and
-    gout[l] set, while every other lane takes its step as usual (code 0); returns the number of
+    trained, nothing recorded), each lane with its own step lr[q], iteration it[q] and polishing
+    threshold iteration after[q]. Steps until some lane meets its stopping rule (the rules and
+    their order are :func:`descend`'s), which is then left at that iterate with code[q] and
+    gout[q] set, while every other lane takes its step as usual (code 0); returns the number of
     lanes that stopped. A lane's numbers never depend on the other lanes."""
     L = nl
     G = work[0]
@@ -464,31 +464,31 @@ def descend_lanes(W, a, a_star, nl, lr, gtol, polish_tol, after, it, max_iters, 
     while True:
         gradient_lanes(W, a, a_star, nl, work, gmax, bad)
         stopped = 0
-        for l in range(L):
-            g = gmax[l]
-            if bad[l] != 0:
-                code[l] = bad[l]
-                g = math.inf if bad[l] == DIVERGED else -1.0
+        for q in range(L):
+            g = gmax[q]
+            if bad[q] != 0:
+                code[q] = bad[q]
+                g = math.inf if bad[q] == DIVERGED else -1.0
             elif g == math.inf or g > g_limit:
-                code[l] = DIVERGED
+                code[q] = DIVERGED
             elif g <= gtol:
-                code[l] = CONVERGED
-            elif g <= polish_tol and it[l] >= after[l]:
-                code[l] = POLISH
-            elif it[l] >= max_iters:
-                code[l] = MAX_ITERS
+                code[q] = CONVERGED
+            elif g <= polish_tol and it[q] >= after[q]:
+                code[q] = POLISH
+            elif it[q] >= max_iters:
+                code[q] = MAX_ITERS
             else:
-                code[l] = RUNNING
-            gout[l] = g
-            stopped += code[l] != RUNNING
+                code[q] = RUNNING
+            gout[q] = g
+            stopped += code[q] != RUNNING
         for j in range(n):
             for i in range(d):
-                for l in range(L):
-                    if code[l] == RUNNING:
-                        W[j, i, l] -= lr[l] * G[j, i, l]
-        for l in range(L):
-            if code[l] == RUNNING:
-                it[l] += 1
+                for q in range(L):
+                    if code[q] == RUNNING:
+                        W[j, i, q] -= lr[q] * G[j, i, q]
+        for q in range(L):
+            if code[q] == RUNNING:
+                it[q] += 1
         if stopped:
             return stopped
 

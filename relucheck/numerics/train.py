@@ -7,8 +7,8 @@ in which runs finish. In the census's case (teacher [I_k 0], top weights fixed, 
 each worker instead keeps up to :data:`LANES` runs in the lanes of
 :func:`~relucheck.numerics.fastgrad.descend_lanes`, one vector loop for all of them, and refills
 a lane with the next run when its run ends; a lane gives its run the same bits as the one-run
-kernel, so this too changes how fast, not what. Memory is the runs' states, O(runs n d), plus thinned curves for the few
-runs asked for; no per-step history is kept.
+kernel, so this too changes how fast, not what. Memory is the runs' states, O(runs n d), plus
+thinned curves for the few runs asked for; no per-step history is kept.
 
 Polishing. Plain descent converges linearly with factor 1 - lr lambda_min(H) per step, which near
 a flat minimum (lambda_min ~ 1e-3) is tens of thousands of steps per decade of gradient. Once a
