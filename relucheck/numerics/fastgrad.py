@@ -343,6 +343,17 @@ def lane_workspace(n, d, k, L):
             np.zeros(L))
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _lane_dot(X, j, Y, m, d, L, out):
+    """out[q] = sum_i X[j, i, q] Y[m, i, q] for the first L lanes, summed in the order of i
+    (the order :func:`gradient` sums its norms and cosines in): a vector loop over lanes."""
+    for q in range(L):
+        out[q] = 0.0
+    for i in range(d):
+        for q in range(L):
+            out[q] += X[j, i, q] * Y[m, i, q]
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def gradient_lanes(W, a, a_star, nl, work, gmax, bad):
     """Eqn 8 for the first ``nl`` lanes of W (n, d, L) with top weights a (n, L), teacher
@@ -363,11 +374,7 @@ def gradient_lanes(W, a, a_star, nl, work, gmax, bad):
     for q in range(L):
         bad[q] = 0
     for j in range(n):
-        for q in range(L):
-            s[q] = 0.0
-        for i in range(d):
-            for q in range(L):
-                s[q] += W[j, i, q] * W[j, i, q]
+        _lane_dot(W, j, W, j, d, L, s)
         for q in range(L):
             nw[j, q] = math.sqrt(s[q])
         for q in range(L):  # the first bad row decides, as in gradient()
@@ -384,11 +391,7 @@ def gradient_lanes(W, a, a_star, nl, work, gmax, bad):
             P[j, j, q] = a[j, q] * math.pi
     for j in range(n):
         for m in range(j + 1, n):  # student pairs: cosine, then the chord on the side of c
-            for q in range(L):
-                c[q] = 0.0
-            for i in range(d):
-                for q in range(L):
-                    c[q] += E[j, i, q] * E[m, i, q]
+            _lane_dot(E, j, E, m, d, L, c)
             for q in range(L):
                 h[q] = 0.0
             for i in range(d):
