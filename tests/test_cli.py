@@ -19,6 +19,7 @@ from conftest import assert_rejected
 from relucheck import __version__
 from relucheck.cli import commands, main
 from relucheck.cli.common import CommaList, FiniteFloat, build_params
+from relucheck.output.writers import read_csv
 
 FILES = ["fig7_verify_formula.csv", "fig7_verify_formula.json", "fig7_verify_formula.png",
          "fig7_verify_formula.pdf", "fig7_verify_formula_unbiased.csv"]
@@ -319,3 +320,40 @@ def test_params_reject_non_finite_values_by_any_route(module, field, value):
         exp.run(params, np.random.default_rng(0))
     with pytest.raises(click.UsageError, match=f"'--{field.replace('_', '-')}'"):
         build_params(exp.Params(), None, {field: value})
+
+
+# --------------------------------------------------------------------------- integer lists
+#: (command, option) for every integer comma-list option of every command.
+INT_LISTS = [(name, p.opts[0]) for name in sorted(commands()) for p in commands()[name].params
+             if isinstance(p.type, CommaList) and p.type.kind is int]
+
+
+def test_integer_lists_take_ranges_everywhere():
+    assert {("census", "--K"), ("census", "--extra"), ("init-prob", "--d"),
+            ("noise-sweep", "--K")} <= set(INT_LISTS)
+    for command, option in INT_LISTS:
+        t = next(p for p in commands()[command].params if p.opts[0] == option).type
+        assert t.convert("6..9", None, None) == (6, 7, 8, 9)
+        assert t.convert("4,6..9,12", None, None) == (4, 6, 7, 8, 9, 12)
+        assert t.convert(" 3 .. 3 ", None, None) == (3,)
+        assert t.convert("2, 5,10", None, None) == (2, 5, 10)
+
+
+@pytest.mark.parametrize("value,why", [
+    ("8..6", "the range '8..6' is empty"), ("6,...,8", "'...' is not an integer"),
+    ("6..", "'6..' is not an integer"), ("a..3", "'a..3' is not an integer"),
+    ("4,6.5", "'6.5' is not an integer")])
+@pytest.mark.parametrize("command,option", INT_LISTS)
+def test_a_bad_integer_list_or_range_exits_2_naming_it(tmp_path, command, option, value, why):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, [command, option, value, "--out", str(out)])
+    assert_rejected(r, option, out)
+    assert why in r.output, r.output
+
+
+def test_a_range_runs_the_cells_it_names(tmp_path):
+    r = CliRunner().invoke(main, ["census", "--K", "2..3,5", "--extra", "0", "--runs", "2",
+                                  "--out", str(tmp_path), "--quiet"])
+    assert r.exit_code == 0, r.output
+    main_table = read_csv(tmp_path / "census.csv")
+    assert list(main_table["k"]) == [2, 3, 5]
