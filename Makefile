@@ -51,7 +51,7 @@ lint: $(STAMP)  ## ruff over the package, tests, benchmarks and scripts
 	$(BIN)/ruff check relucheck tests benchmarks scripts
 
 docs: $(STAMP)  ## Build the documentation site into docs/_build/html (Sphinx; warnings are errors)
-	$(BIN)/python -m sphinx -W --keep-going -E -q -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -E -q -b html -d docs/_build/doctrees docs docs/_build/html
 	@echo "open docs/_build/html/index.html"
 
 clean:  ## Remove the virtual environment and caches (keeps figures/)
