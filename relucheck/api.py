@@ -50,6 +50,9 @@ __all__ = [
 def _finite(x, name: str, min_ndim: int = 0) -> np.ndarray:
     """x as a float array with at least ``min_ndim`` axes and only finite entries."""
     try:
+        kind = np.asarray(x).dtype.kind
+        if kind not in "biuf":  # complex, object, string...: never cast silently
+            raise TypeError(f"dtype {np.asarray(x).dtype}")
         x = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name}: expected an array of real numbers ({err})") from None

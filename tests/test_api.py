@@ -13,6 +13,7 @@ from __future__ import annotations
 import doctest
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -375,3 +376,27 @@ def test_docs_page_lists_every_name_and_its_example_runs(capsys):
     assert len(example.strip().splitlines()) == 5
     exec(compile(example, "docs/api.md", "exec"), {})
     assert "['teacher' 'teacher' 'teacher' 'teacher']" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [
+    pytest.param(np.eye(3) + 0j, id="complex"),
+    pytest.param(np.eye(3).astype(object), id="object"),
+    pytest.param(np.full((3, 3), "1"), id="string"),
+])
+@pytest.mark.parametrize("fn", [
+    lambda W: rc.population_loss(W, np.eye(3)),
+    lambda W: rc.population_gradient(W, np.eye(3)),
+    lambda W: rc.population_hessian(W, np.eye(3)),
+    lambda W: rc.population_loss(np.eye(3), W),
+], ids=["loss", "gradient", "hessian", "teacher"])
+def test_complex_object_and_string_arrays_are_refused_not_cast(fn, bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning on the way: refused before a cast
+        with pytest.raises(ValueError, match="expected an array of real numbers"):
+            fn(bad)
+
+
+def test_the_top_level_namespace_holds_only_public_names():
+    public = {n for n in dir(rc) if not n.startswith("__")}
+    assert public == set(rc.__all__) - {"__version__"} | {
+        "api", "cli", "experiments", "numerics", "output", "theory"}
