@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import numpy as np
@@ -20,6 +21,8 @@ from relucheck import __version__
 from relucheck.cli import commands, main
 from relucheck.cli.common import CommaList, FiniteFloat, build_params
 from relucheck.output.writers import read_csv
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FILES = ["fig7_verify_formula.csv", "fig7_verify_formula.json", "fig7_verify_formula.png",
          "fig7_verify_formula.pdf", "fig7_verify_formula_unbiased.csv"]
@@ -118,10 +121,41 @@ def test_run_flushes_then_exits_with_sys_exits_code(monkeypatch, ends, code, err
 
     monkeypatch.setattr(cli, "main", fake_main)
     monkeypatch.setattr(cli, "_teardown_needed", lambda: False)
+    monkeypatch.setattr(cli, "_run_atexit_handlers", lambda: events.append("atexit"))
     monkeypatch.setattr(os, "_exit", lambda c: events.append(("exit", c)))
     cli.run()
-    assert events == ["flush", "flush", ("exit", code)]
+    assert events == ["atexit", "flush", "flush", ("exit", code)]
     assert out.getvalue() == "the table\n" and error.getvalue() == err
+
+
+def test_coverage_run_records_data_for_a_command(tmp_path):
+    """coverage (a tracer, and an atexit handler that saves the data) around a command records
+    it: the fast exit is not taken under a trace function, and atexit handlers always run."""
+    data = tmp_path / "cov.data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COV")}
+    r = subprocess.run([sys.executable, "-m", "coverage", "run", f"--data-file={data}",
+                        "-m", "relucheck", "plot",
+                        str(ROOT / "figures" / "fig8_ssb_2d.csv"), "--out", str(tmp_path)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    import coverage
+
+    cov = coverage.CoverageData(basename=str(data))
+    cov.read()
+    measured = {Path(f).relative_to(ROOT).as_posix() for f in cov.measured_files()
+                if Path(f).is_relative_to(ROOT)}
+    assert {"relucheck/cli/__init__.py", "relucheck/cli/plot.py"} <= measured, measured
+
+
+def test_atexit_handlers_run_before_the_fast_exit(tmp_path):
+    marker = tmp_path / "saved"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ok'))\n"
+            "sys.argv = ['relucheck', '--version']\n"
+            "from relucheck.cli import run\nrun()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and "relucheck" in r.stdout, r.stderr
+    assert marker.read_text() == "ok"
 
 
 def test_console_script_keeps_the_teardown_when_something_may_need_it():
