@@ -56,6 +56,9 @@ def test_help_texts_in_one_style():
         for p in cmd.params:
             if isinstance(p, click.Option):
                 assert "[default" not in (p.help or ""), (name, p.opts)
+        # every default in one format, as typed: never click's "(...)" around a text default
+        text = invoke(name, "--help").output
+        assert "[default: (" not in text and "default: (" not in text, (name, text)
         quick = next((p for p in cmd.params if p.name == "quick"), None)
         if quick is None:  # plot, check-certificate, check-minimum
             continue
@@ -391,3 +394,12 @@ def test_a_range_runs_the_cells_it_names(tmp_path):
     assert r.exit_code == 0, r.output
     main_table = read_csv(tmp_path / "census.csv")
     assert list(main_table["k"]) == [2, 3, 5]
+
+
+def test_a_default_list_is_shown_as_it_would_be_typed_and_reads_back():
+    from relucheck.cli.common import show_list
+
+    for values in [(4, 5, 6, 7, 8, 9, 10, 11, 12), (0, 1), (2, 5, 10), (1, 2, 3, 5, 7, 8, 9)]:
+        assert CommaList(int).convert(show_list(values), None, None) == values
+    assert show_list(tuple(range(4, 13))) == "4..12"
+    assert show_list((0.1, 1.0, 10.0)) == "0.1,1,10"

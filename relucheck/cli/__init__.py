@@ -72,7 +72,13 @@ class _Group(click.Group):
     def get_command(self, ctx, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        return importlib.import_module(f"relucheck.cli.{COMMANDS[name]}").command
+        command = importlib.import_module(f"relucheck.cli.{COMMANDS[name]}").command
+        from relucheck.cli.common import Option
+
+        for p in command.params:  # one format for every default in --help (common.Option)
+            if type(p) is click.Option:
+                p.__class__ = Option
+        return command
 
 
 @click.group(cls=_Group,

@@ -186,8 +186,21 @@ class CommaList(click.ParamType):
 
 
 def show_list(values) -> str:
-    """A default list as the user would type it: 2,5,10."""
-    return ",".join(f"{v:g}" for v in values)
+    """A default list as the user would type it: 2,5,10; runs of three or more consecutive
+    integers as a range, 4..12."""
+    parts, vals = [], list(values)
+    i = 0
+    while i < len(vals):
+        j = i
+        while (isinstance(vals[i], int) and j + 1 < len(vals) and isinstance(vals[j + 1], int)
+               and vals[j + 1] == vals[j] + 1):
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{vals[i]}..{vals[j]}")
+        else:
+            parts += [f"{v:g}" for v in vals[i:j + 1]]
+        i = j + 1
+    return ",".join(parts)
 
 
 def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
@@ -203,7 +216,18 @@ def _show_value(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-class QuickFlag(click.Option):
+class Option(click.Option):
+    """click's option with every default shown as the user would type it: click puts a default
+    given as text in parentheses ("[default: (0.1)]") beside plain ones ("[default: 0]")."""
+
+    def get_help_extra(self, ctx: click.Context):
+        extra = super().get_help_extra(ctx)
+        if isinstance(self.show_default, str) and "default" in extra:
+            extra["default"] = self.show_default
+        return extra
+
+
+class QuickFlag(Option):
     """--quick, whose help lists the command's quick sizes as the options that set them."""
 
     def __init__(self, *args, sizes: dict[str, Any] | None = None, **kwargs):
