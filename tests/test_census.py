@@ -252,6 +252,10 @@ def test_census_of_one_unit_passes_and_claims_no_spurious_minimum(tmp_path):
     assert "spurious_minimum" not in set(runs["class"]) | set(fams["class"])
     sing = runs["class"] == "singular"
     assert np.all(np.isnan(runs["lambda_min"][sing].astype(float)))
+    # n = 2: some runs end with one unit at the teacher and the other dead at the kink; J = 0,
+    # the global minimum value, so they stay teacher, with their Hessian reported as before
+    teach = runs["class"] == "teacher"
+    assert teach.sum() == 17 and np.all(np.isfinite(runs["lambda_min"][teach].astype(float)))
 
 
 # ---------------------------------------------------------------- families
