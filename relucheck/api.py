@@ -476,16 +476,19 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
                     W_star, np.ones(k) if a_star is None else a_star, cfg.train_a)
 
 
-def classify(runs: Training, *, teacher_tol: float | None = None, workers: int = 0) -> RunEndpoints:
+def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | None = None,
+             workers: int = 0) -> RunEndpoints:
     """Where each run of :func:`train` ended (docs/math.md section 7;
     :func:`relucheck.numerics.endpoints.classify_runs`).
 
     Classes, in order: ``diverged`` (the engine said so, or the loss ended above its start);
     ``teacher`` (relative L2 error of the function sqrt(J / J(0)) < ``teacher_tol``, default
-    1e-3); ``singular`` (a unit switched off, towards w_j = 0 where J is not differentiable);
-    for a converged run, by the analytic Hessian's smallest eigenvalue against its float64
-    error bound e: ``spurious_minimum`` (lambda_min > e), ``saddle`` (lambda_min < -e) or
-    ``degenerate``; ``not_converged`` otherwise.
+    1e-3); ``singular`` (a unit at w_j = 0, where J is not differentiable: a zero row, a unit
+    switched off without converging, or a converged run with a_j^2 |w_j| / 2 <= 2 gtol, closer
+    to 0 than the stop rule can place it; never a minimum or a saddle, whatever the Hessian
+    would say); for a converged run away from w_j = 0, by the analytic Hessian's smallest
+    eigenvalue against its float64 error bound e: ``spurious_minimum`` (lambda_min > e),
+    ``saddle`` (lambda_min < -e) or ``degenerate``; ``not_converged`` otherwise.
 
     Parameters
     ----------
@@ -494,6 +497,10 @@ def classify(runs: Training, *, teacher_tol: float | None = None, workers: int =
     teacher_tol : float, optional
         Threshold of the ``teacher`` class (default
         :data:`relucheck.numerics.endpoints.TEACHER_TOL`).
+    gtol : float, optional
+        The ``gtol`` the runs were trained with (default the engine's, 1e-9 / (2 pi)): it
+        decides which units are numerically at w_j = 0
+        (:func:`relucheck.numerics.endpoints.at_kink`).
     workers : int
         Threads for the Hessians (0: one per core).
 
@@ -501,7 +508,10 @@ def classify(runs: Training, *, teacher_tol: float | None = None, workers: int =
     -------
     RunEndpoints
         Arrays over runs: ``cls``, ``loss``, ``rel_fn_err`` = sqrt(J / J(0)), ``lam_min``,
-        ``lam_max`` (Hessian eigenvalues, NaN where not computed) and ``lam_err``.
+        ``lam_max`` (Hessian eigenvalues, NaN where not computed, as at w_j = 0),
+        ``lam_err`` and ``kink_slope``: at a unit at w_j = 0, the steepest one-sided slope of J
+        found out of it (:func:`relucheck.numerics.endpoints.kink_slopes`; < 0: J descends, not
+        a minimum), NaN elsewhere.
 
     Examples
     --------
@@ -513,16 +523,25 @@ def classify(runs: Training, *, teacher_tol: float | None = None, workers: int =
     >>> ends = classify(train(W0, np.eye(3), workers=1), workers=1)
     >>> ends.cls.tolist()
     ['saddle', 'teacher']
+
+    One unit (k = n = d = 1) started at w < 0 dies: J(w) = w^2/4 + 1/4 for w <= 0 and
+    (1 - w)^2/4 for w >= 0, so descent ends at the kink w = 0, from which J descends:
+
+    >>> ends = classify(train(np.array([[-0.5]]), np.eye(1), workers=1), workers=1)
+    >>> ends.cls.tolist(), ends.kink_slope.tolist()
+    (['singular'], [-0.5])
     """
-    from relucheck.numerics.endpoints import TEACHER_TOL, classify_runs
+    from relucheck.numerics.endpoints import GTOL, TEACHER_TOL, classify_runs
 
     if not isinstance(runs, Training):
         raise TypeError("classify: expected the result of relucheck.train (it carries the starts "
                         "and the teacher); for the engine's own Runs call "
                         "relucheck.numerics.endpoints.classify_runs")
+    if gtol is not None and not (np.isfinite(gtol) and gtol > 0):
+        raise ValueError(f"gtol: expected a finite number > 0 (the runs' stop rule), got {gtol}")
     loss0 = gradient.population_loss(runs.W0, runs.W_star, runs.a0, runs.a_star)
     ends, _ = classify_runs(runs.W, runs.a, runs.status, runs.W_star, runs.a_star, loss0,
                             trained=runs.train_a,
                             teacher_tol=TEACHER_TOL if teacher_tol is None else teacher_tol,
-                            workers=workers)
+                            gtol=GTOL if gtol is None else gtol, workers=workers)
     return ends

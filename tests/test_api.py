@@ -348,6 +348,23 @@ def test_train_and_classify_reach_the_teacher(rng):
     assert one.W.shape == (1, 2, 2)
 
 
+def test_classify_calls_a_dead_unit_singular_not_a_minimum():
+    """k = n = d = 1 from w0 < 0: descent ends at the kink w = 0 (lambda_min = 1/2 on the left
+    branch w^2/4 + 1/4, but (1 - w)^2/4 descends on the right): singular, slope -1/2, no
+    Hessian; from w0 > 0 the teacher. The same run trained with a larger gtol and no polishing
+    stops at |w| ~ 2 gtol: singular when classify is told that gtol."""
+    W0 = np.array([[[-0.7]], [[0.4]], [[-2.0]]])
+    ends = rc.classify(rc.train(W0, np.eye(1), workers=1), workers=1)
+    assert ends.cls.tolist() == ["singular", "teacher", "singular"]
+    assert ends.kink_slope[[0, 2]].tolist() == [-0.5, -0.5] and np.isnan(ends.kink_slope[1])
+    assert np.isnan(ends.lam_min[[0, 2]]).all() and ends.lam_min[1] == 0.5
+    coarse = rc.train(W0, np.eye(1), workers=1, gtol=1e-6, polish_tol=0.0)
+    assert np.all(np.abs(coarse.W[[0, 2]]) > 1e-6)
+    assert rc.classify(coarse, gtol=1e-6, workers=1).cls.tolist() == ends.cls.tolist()
+    with pytest.raises(ValueError, match="gtol"):
+        rc.classify(coarse, gtol=0.0)
+
+
 def test_train_and_classify_errors():
     W_star = np.eye(2)
     with pytest.raises(ValueError, match="non-finite"):

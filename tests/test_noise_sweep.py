@@ -138,6 +138,32 @@ def test_collapsed_units_flags_a_switched_off_unit_only(a, K):
     assert collapsed_units(net, off)[0]
 
 
+def test_dead_single_units_are_singular_not_spurious_minima(monkeypatch):
+    """K = 1 with huge noise: starts with w0 < 0 die at the kink w = 0 (issue 25). They are
+    singular, not spurious minima; the endpoint gradient check (smooth endpoints only) holds;
+    a report says J descends out of every kink. The sweep's own gtol decides the kink."""
+    seen = []
+
+    def spy(*args, **kw):
+        seen.append(kw["gtol"])
+        return classify_runs(*args, **kw)
+
+    monkeypatch.setattr(ns, "classify_runs", spy)
+    p = ns.Params(K=(1,), noise=(1000.0,), runs=8, tops=(), readings=(), gtol=3e-8)
+    r = ns.run(p, np.random.default_rng(np.random.SeedSequence(0)))
+    assert seen == [3e-8]
+    t = r.tables["main"]
+    assert set(t["class"]) == {TEACHER, SINGULAR} and "minima" not in r.tables
+    sing = t["class"] == SINGULAR
+    assert sing.sum() == 5 and np.all(np.isnan(t["hessian_min_eig"][sing]))
+    claims = {c.name: c for c in r.claims}
+    assert claims["Eqn 8 is the gradient of J at every endpoint"].verdict == PASS
+    assert "Spurious local minima found" not in claims
+    kink = claims["Endpoints at a kink w_j = 0 (class singular)"]
+    assert kink.measured.startswith("5 of 8 runs") and "descends out of the kink at 5" in (
+        kink.measured) and "-0.5)" in kink.measured
+
+
 def test_runs_with_too_large_a_step_are_diverged_not_singular():
     from dataclasses import replace
     p = replace(ns.quick(ns.Params()), lr=100.0, iters=50, readings=("shared",), tops=("ones",))

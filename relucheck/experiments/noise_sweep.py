@@ -193,6 +193,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     fd = dict(states=0, worst=0.0, kink=0, endpoints=0, end_worst=0.0)
     gd = dict(runs=0, rose=0, max=0.0, max_w=0.0)
     spurious: list[tuple] = []
+    kinks: list[float] = []  # per run: the steepest one-sided slope out of a kink (NaN: none)
 
     # States are kept at these iterations (0 and the last included), for the curves and checks.
     rec_its = np.unique(np.concatenate([
@@ -225,7 +226,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                 progress=lambda total, desc, bar=bar: contextlib.nullcontext(bar))
             ends, spectra = classify_runs(out.W, out.a, out.status, W_star, c0["a_star"],
                                           loss0, trained=train_a, teacher_tol=p.teacher_tol,
-                                          workers=p.workers, spectra=True)
+                                          gtol=p.gtol, workers=p.workers, spectra=True)
             final = net.pack(np.where(np.isfinite(out.W), out.W, 1.0),
                              out.a if train_a else None)
             rel, _ = relative_errors(net, final)
@@ -296,6 +297,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                             status=out.status[b], **{"class": ends.cls[b]})
                 for k in runs_t:
                     runs_t[k].append(vals[k])
+                kinks.append(float(ends.kink_slope[b]))
                 if ends.cls[b] == MINIMUM:
                     spurious.append((row, f"{setting} ({reading})", K, cells[i]["noise"], r,
                                      ends.loss[b], spectra[b], ends.lam_err[b]))
@@ -307,7 +309,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                         curves[k].append(v)
 
     runs_tab = {k: np.array(v) for k, v in runs_t.items()}
-    claims = _claims(p, runs_tab, fd, gd, spurious)
+    claims = _claims(p, runs_tab, fd, gd, spurious, np.array(kinks))
     params = asdict(p)
     tables = {"main": runs_tab, "curves": {k: np.array(v) for k, v in curves.items()}}
     if spurious:
@@ -404,7 +406,8 @@ def noise_verdict(counts: dict[float, tuple[int, int]]) -> str:
     return f"reproduced: every run below noise {levels[-1]:g} reaches w*"
 
 
-def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Claim]:
+def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list,
+            kinks: np.ndarray | None = None) -> list[Claim]:
     cls = t["class"]
     reached = cls == TEACHER
     claims = [
@@ -500,6 +503,21 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Clai
             statement="analytic Hessian positive definite beyond its error bound, positive "
                       "loss; at "
                       + "; ".join(f"{r} {s} K={k}" for r, s, k in where)))
+    at = np.isfinite(kinks) if kinks is not None else np.zeros(len(cls), dtype=bool)
+    if at.any():
+        down = int(np.sum(kinks[at] < -p.gtol))
+        claims.append(Claim.report(
+            "Endpoints at a kink w_j = 0 (class singular)",
+            measured=(f"{int(at.sum())} of {len(cls)} runs converged with a unit at w_j = 0; "
+                      f"J descends out of the kink at {down} of them (steepest one-sided slope "
+                      f"{float(kinks[at].min()):.3g})"),
+            statement="J is not differentiable at w_j = 0, so neither the gradient test nor the "
+                      "Hessian applies: never a spurious minimum; a negative one-sided slope "
+                      "makes it certainly not a minimum",
+            justification=("a unit is at the kink when a_j^2 |w_j| / 2 <= 2 gtol (the stop "
+                           "rule cannot place it closer to 0); slope: min over unit u of "
+                           "u . g_j(u), Eqn 8 for row j with e_j = u without its j-j term "
+                           "(relucheck.numerics.endpoints.kink_slopes); descends: < -gtol")))
     not_conv = int(np.sum(cls == NOT_CONVERGED))
     if not_conv:
         claims.append(Claim.report("Runs not converged within --iters",
