@@ -258,6 +258,21 @@ def test_census_of_one_unit_passes_and_claims_no_spurious_minimum(tmp_path):
     assert teach.sum() == 17 and np.all(np.isfinite(runs["lambda_min"][teach].astype(float)))
 
 
+def test_census_hands_its_gtol_to_the_kink_rule_and_reports_kinks():
+    """With --gtol 1e-6 and no polishing a dying unit stops at |w| ~ 2e-6: singular only when
+    the census classifies with its own gtol. The claims report the kinks (J descends out of
+    all 7) and do not say runs end at spurious minima when none does."""
+    res = run_census(K=(1,), extra=(0,), runs=12, gtol=1e-6, polish_tol=0.0)
+    assert res.exit_code == 0
+    main_t = res.tables["main"]
+    assert main_t["singular"][0] == 7 and main_t["spurious_minimum"][0] == 0
+    claims = {c.name: c for c in res.claims}
+    kink = claims["endpoints at a kink w_j = 0 (class singular)"]
+    assert kink.measured.startswith("7 of 12 runs") and "at 7 of them" in kink.measured
+    fig9 = claims["Figure 9's statement: w converges to w* unless the deviation is large"]
+    assert "it does" not in fig9.threshold and "no run ends at a spurious" in fig9.threshold
+
+
 # ---------------------------------------------------------------- families
 def test_permuted_copy_joins_its_family_and_another_minimum_does_not(spurious_k8, rng):
     spur, glob = spurious_k8
