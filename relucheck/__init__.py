@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_COND",
     "DependentUnitsError",
+    "Endpoints",
     "L_matrix",
     "Training",
     "__version__",
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from relucheck.api import (
         MAX_COND,
         DependentUnitsError,
+        Endpoints,
         L_matrix,
         Training,
         classify,

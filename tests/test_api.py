@@ -342,8 +342,10 @@ def test_train_and_classify_reach_the_teacher(rng):
     assert runs.iterations[0] == 0
     assert np.allclose(runs.W[1], W_star[::-1], atol=1e-8)
     ends = rc.classify(runs, workers=1)
-    assert ends.cls.tolist() == ["teacher", "teacher"]
-    assert np.all(ends.lam_min > ends.lam_err)  # a strict minimum (n = k)
+    assert isinstance(ends, rc.Endpoints)
+    assert ends.endpoint_class.tolist() == ["teacher", "teacher"]
+    assert np.all(ends.lambda_min > ends.lambda_error_bound)  # a strict minimum (n = k)
+    assert np.all(ends.relative_function_error < 1e-3)
     one = rc.train(W_star, W_star, workers=1)  # (n, d): one run
     assert one.W.shape == (1, 2, 2)
 
@@ -355,12 +357,17 @@ def test_classify_calls_a_dead_unit_singular_not_a_minimum():
     stops at |w| ~ 2 gtol: singular when classify is told that gtol."""
     W0 = np.array([[[-0.7]], [[0.4]], [[-2.0]]])
     ends = rc.classify(rc.train(W0, np.eye(1), workers=1), workers=1)
-    assert ends.cls.tolist() == ["singular", "teacher", "singular"]
+    assert ends.endpoint_class.tolist() == ["singular", "teacher", "singular"]
     assert ends.kink_slope[[0, 2]].tolist() == [-0.5, -0.5] and np.isnan(ends.kink_slope[1])
-    assert np.isnan(ends.lam_min[[0, 2]]).all() and ends.lam_min[1] == 0.5
+    assert np.isnan(ends.lambda_min[[0, 2]]).all() and ends.lambda_min[1] == 0.5
     coarse = rc.train(W0, np.eye(1), workers=1, gtol=1e-6, polish_tol=0.0)
-    assert np.all(np.abs(coarse.W[[0, 2]]) > 1e-6)
-    assert rc.classify(coarse, gtol=1e-6, workers=1).cls.tolist() == ends.cls.tolist()
+    assert np.all(np.abs(coarse.W[[0, 2]]) > 1e-6) and coarse.gtol == 1e-6
+    # the gtol the runs were trained with is classify's default
+    assert (rc.classify(coarse, workers=1).endpoint_class.tolist()
+            == rc.classify(coarse, gtol=1e-6, workers=1).endpoint_class.tolist()
+            == ends.endpoint_class.tolist())
+    # told a much finer stop rule, the coarse runs' dead units look alive: the default matters
+    assert rc.classify(coarse, gtol=1e-12, workers=1).endpoint_class[0] != "singular"
     with pytest.raises(ValueError, match="gtol"):
         rc.classify(coarse, gtol=0.0)
 
