@@ -14,13 +14,13 @@ Nothing here is decided numerically. The chain:
 3. *The patches* of section 5 are those pieces with phi affine in (a, x).
 4. *Lemma Z1*: the Taylor coefficients in a of N, N_s and D of each patch, up to the stated
    order, are computed by exact truncated power series (sin and cos as their Taylor polynomials
-   with rational coefficients, in the ring Q[pi, x, sin(pi x), cos(pi x)][a]), and are
-   identically 0 below the stated orders; the first ones equal the closed forms of LEADING (the
-   doc's table).
+   with rational coefficients, in the ring Q[pi, x, sin(pi x), cos(pi x)][a]; cross-checked
+   with sympy's `series`), and are identically 0 below the stated orders; the first ones equal
+   the closed forms of LEADING (the doc's table).
 5. *Lemma Z2*, the anchors of the gradient boxes, and section 6's slopes at a = pi: the same
    series.
 6. *Lemma P*: the facts at the corners a = pi, from exact second-order series of N and D in
-   (a - pi, x - x_L) and the quotient rule.
+   (a - pi, x - x_L) and the quotient rule (cross-checked with sympy's own derivatives).
 
 How 0 is decided: a trigonometric polynomial in angles t_i is rewritten by the angle-addition
 formulas (sympy's `expand_trig`) as a polynomial in sin t_i, cos t_i, the other symbols and pi,
@@ -30,6 +30,11 @@ each sine). A zero remainder proves the identity (only sin^2 + cos^2 = 1 was use
 symbol of the ring). The truncated series of step 4 live in the same kind of ring, with
 s = sin(pi x), c = cos(pi x) reduced the same way. sympy's `simplify` is never relied on.
 
+That the symbolic functions are the ones the certificate encloses: the code's arb formulas
+(l12_small_a.numerators, l12_interval.value_forms / slope_forms and their Jets) agree with them
+at random rational points (and at a = pi) to 45 digits (mpmath at 60 digits, arb at 256
+bits).
+
 Each check is shown to have power: a patch or piece with a wrong sign of eps2 (or a wrong
 angle), a claimed order raised by one and a wrong constant are detected.
 """
@@ -37,8 +42,11 @@ angle), a claimed order raised by one and a wrong constant are detected.
 from __future__ import annotations
 
 import dataclasses
+import random
+from fractions import Fraction
 from functools import cache
 
+import mpmath as mp
 import pytest
 import sympy as sp
 from sympy import QQ
@@ -811,6 +819,153 @@ def test_lemma_p_K_and_the_wedge():
     assert sp.cancel(e / PI - e / (PI + e) - e ** 2 / (PI * (PI + e))) == 0  # >= 0
 
 
+# --- the two series engines against sympy's own series and derivatives ---------------------------
+
+
+@pytest.mark.parametrize("name", list(PATCHES))
+def test_the_series_engine_agrees_with_sympy_series(name):
+    """Series.sin_cos (the engine's only analytic step; the rest is ring arithmetic) gives
+    sympy.series' coefficients of sin t and cos t up to a^ORDER, for the patch's angles and a."""
+    pt = PATCHES[name]
+    for t in (pt.t1, pt.t2, pt.phi, a):
+        for f, mine in zip((sp.sin(t), sp.cos(t)), Series.sin_cos(to_series(t)), strict=True):
+            ref = sp.series(f, a, 0, ORDER + 1).removeO()
+            got = coefficients(mine)
+            for j in range(ORDER + 1):
+                assert to_series(sp.expand_trig(sp.expand(ref.coeff(a, j)))) == got[j], (t, j)
+
+
+@pytest.mark.parametrize("region, piece, x_line", [("in", "A", 1), ("out", "C", 0)])
+def test_the_corner_jets_agree_with_sympy_derivatives(region, piece, x_line):
+    """corner_jet (second-order series at (pi, x_L)) against sympy's derivatives of G = N / D."""
+    Ns, D = piece_G_parts(PIECES[piece], region)
+    jets = corner_jet(PIECES[piece], region, x_line)
+    for N, jet in zip(Ns, jets, strict=True):
+        for o in JET_ORDERS:
+            ref = _d(N / D, *o).subs({a: PI, x: x_line})
+            assert sp.cancel(sp.expand(ref) - jet[o]) == 0, (o, ref, jet[o])
+
+
+# --- the symbolic functions are the code's (mpmath at 60 digits, arb at 256 bits) ---------------
+
+DIGITS = 60
+TOL = 1e-45
+
+
+def _arb(q: Fraction):
+    return iv.arb(q.numerator) / q.denominator
+
+
+def _mpf(q: Fraction):
+    return mp.mpf(q.numerator) / q.denominator
+
+
+def _close(ball, value, tol=TOL) -> bool:
+    """The arb ball and the mpmath number agree to tol (relative to max(1, |value|))."""
+    diff = ball - iv.arb(mp.nstr(value, DIGITS - 5))
+    return float(diff.abs_upper()) <= tol * max(1.0, float(abs(value)))
+
+
+def _rationals(seed: int, lo: float, hi: float, n: int) -> list[Fraction]:
+    rnd = random.Random(seed)
+    return [Fraction(rnd.uniform(lo, hi)).limit_denominator(10 ** 6) for _ in range(n)]
+
+
+def patch_functions(pt: Patch):
+    """N12, N21, Ns12 = dN12/dphi, Ns21, D on the patch as functions of (a, x), from section 2's
+    N (proved equal to the paper's D L / sin a), independent of the code's formulas."""
+    pc = PIECES[pt.piece]
+    N = section2_N(pc.t1, pc.t2, phi)
+    exprs = [*N, *(sp.diff(n, phi) for n in N)]
+    exprs = [e.subs(phi, pt.phi) for e in exprs] + [D_of(a)]
+    return [sp.lambdify((a, x), e, "mpmath") for e in exprs]
+
+
+def _eval_coefficient(p, x0: Fraction):
+    """A coefficient of RS (a polynomial in pi, x, sin(pi x), cos(pi x)) at x0, in mpmath."""
+    xv = _mpf(x0)
+    values = (mp.pi, xv, mp.sin(mp.pi * xv), mp.cos(mp.pi * xv))
+    return mp.fsum(mp.mpf(int(v.numerator)) / int(v.denominator)
+                   * mp.fprod(b ** e for b, e in zip(values, m[:4], strict=True))
+                   for m, v in p.items())
+
+
+@pytest.mark.parametrize("name", list(PATCHES))
+def test_the_code_numerators_are_the_symbolic_functions(name, prec):
+    """l12_small_a.numerators (the Taylor coefficients in a the a -> 0 end piece encloses): at
+    rational points a0 in (0, 1/4], x0 in [0, 1] its coefficients are mpmath's Taylor
+    coefficients of the symbolic functions; at a0 = 0 they are the exact coefficients of
+    Lemma Z1 (so the dropped ones are the ones proved 0)."""
+    pt = PATCHES[name]
+    m = pt.k + 2 + sa.J
+    funcs = patch_functions(pt)
+    ser = patch_series(pt)
+    names = ("N12", "N21", "Ns12", "Ns21", "D")
+    with mp.workdps(DIGITS):
+        for a0, x0 in zip(_rationals(1, 0.01, 0.25, 2), _rationals(2, 0, 1, 2), strict=True):
+            code = sa.numerators(name, _arb(a0), _arb(x0), m)
+            for f, cs, key in zip(funcs, code, names, strict=True):
+                ref = mp.taylor(lambda t, f=f, x0=x0: f(t, _mpf(x0)), _mpf(a0), m)
+                for j in range(m + 1):
+                    assert _close(cs[j], ref[j]), (name, key, a0, x0, j, cs[j], ref[j])
+        for x0 in [Fraction(0), Fraction(1), *_rationals(3, 0, 1, 2)]:
+            code = sa.numerators(name, iv.arb(0), _arb(x0), m)
+            for key, cs in zip(names, code, strict=True):
+                for j in range(m + 1):
+                    value = _eval_coefficient(ser[key][j], x0)
+                    assert _close(cs[j], value), (name, key, x0, j, cs[j], value)
+                    if ser[key][j] == 0:
+                        assert cs[j].contains(0)
+
+
+def bulk_G(region: str, piece: str):
+    """G and dG/dphi on the piece in the coordinates (a, x), from section 2's N."""
+    pc = PIECES[piece]
+    N = section2_N(pc.t1, pc.t2, phi)
+    G = [n / D_of(a) for n in N]
+    dG = [sp.diff(n, phi) / D_of(a) for n in N]
+    ph = bulk_phi(region)
+    return ([sp.lambdify((a, x), g.subs(phi, ph), "mpmath") for g in G],
+            [sp.lambdify((a, x), g.subs(phi, ph), "mpmath") for g in dG])
+
+
+def _s_range(piece: str, a0: float) -> tuple[float, float]:
+    s_pi, s_pia = (mp.pi - a0) / (2 * mp.pi - a0), mp.pi / (2 * mp.pi - a0)
+    return {"B": (0.0, float(s_pi)), "C": (float(s_pi), float(s_pia)),
+            "D": (float(s_pia), 1.0)}[piece]
+
+
+@pytest.mark.parametrize("region, piece", [("in", "A"), ("out", "B"), ("out", "C"),
+                                           ("out", "D")])
+def test_the_code_piece_formulas_are_the_symbolic_functions(region, piece, prec):
+    """l12_interval.value_forms (with its Jets: the gradient and Hessian in (a, x) that the
+    Taylor forms and Lemma P's corner quantity use) and slope_forms, at rational points of the
+    piece and at the corners a = pi (a as arb's pi), against the symbolic G = N / D and its
+    derivatives (mpmath's numerical derivatives at 60 digits)."""
+    G, dG = bulk_G(region, piece)
+    J = iv.Jet
+    pts = []
+    for a0 in _rationals(4, 0.05, 3.1, 2):
+        lo, hi = (0.0, 1.0) if region == "in" else _s_range(piece, float(a0))
+        pts += [(a0, v) for v in _rationals(5, lo, hi, 1)]
+    corners = {"A": (0, 1), "B": (0,), "C": (0, 1), "D": (1,)}[piece]
+    pts += [(None, Fraction(xl)) for xl in corners]  # a = pi
+    orders = {"v": (0, 0), "da": (1, 0), "dx": (0, 1), "aa": (2, 0), "ax": (1, 1), "xx": (0, 2)}
+    with mp.workdps(DIGITS):
+        for a0, x0 in pts:
+            A_arb, a_mp = (iv.arb.pi(), mp.pi) if a0 is None else (_arb(a0), _mpf(a0))
+            jets = iv.value_forms(region, piece, J.variable(A_arb, "a"),
+                                  J.variable(_arb(x0), "x"))
+            slopes = iv.slope_forms(region, piece, A_arb, _arb(x0))
+            for i in (0, 1):
+                for comp, o in orders.items():
+                    ref = mp.diff(G[i], (a_mp, _mpf(x0)), o)
+                    got = getattr(jets[i], comp)
+                    assert _close(got, ref), (region, piece, a_mp, x0, i, comp, got, ref)
+                ref = dG[i](a_mp, _mpf(x0))
+                assert _close(slopes[i], ref), (region, piece, a_mp, x0, i, slopes[i])
+
+
 # --- the checks have power -----------------------------------------------------------------------
 
 
@@ -903,3 +1058,16 @@ def test_power_of_lemma_p(cn):
         for i in range(3):
             wrong = tuple(-c if j == i else c for j, c in enumerate(cn.on_C))
             assert p_problems(dataclasses.replace(cn, on_C=wrong))
+
+
+def test_power_of_the_code_comparison(prec):
+    """The code's numerators are not those of a patch with a wrong eps2: at one point the
+    symbolic N21 (and Ns12, Ns21) of such a patch differ from the code's by far more than TOL."""
+    pt = flip_eps2(PATCHES["in"])
+    f = eps_forms(pt.t1, pt.t2, pt.eps, a, Sym)
+    a0, x0 = Fraction(1, 10), Fraction(1, 3)
+    with mp.workdps(DIGITS):
+        code = sa.numerators("in", _arb(a0), _arb(x0), 0)
+        for key, cs in zip(("N12", "N21", "Ns12", "Ns21", "D"), code, strict=True):
+            value = sp.lambdify((a, x), f[key], "mpmath")(_mpf(a0), _mpf(x0))
+            assert _close(cs[0], value) == (key in ("N12", "D")), key
