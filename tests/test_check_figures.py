@@ -5,6 +5,7 @@ committed CSVs are compared with edited copies; nothing reruns `relucheck all`."
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -201,3 +202,30 @@ def test_the_script_says_reproduced_or_lists_the_differences(tmp_path):
 def test_compare_module_has_no_figure_imports():
     """The comparison stays cheap: matplotlib is imported by the redraw check only."""
     assert "matplotlib" not in Path(compare.__file__).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not redraw.simd_features(), reason="numpy dispatches no SIMD kernel here")
+def test_a_figure_does_not_depend_on_numpys_simd_kernels(tmp_path):
+    """Figure 7 drawn here and drawn with numpy's SIMD dispatch off (another CPU's log10 and
+    power, which differ in the last bit) are the same bytes: its straight log-log lines are two
+    vertices, not 50 nearly collinear ones whose joins turned last bits into grey levels."""
+    stem = "fig7_verify_formula"
+    shutil.copyfile(FIGURES / f"{stem}.csv", tmp_path / f"{stem}.csv")
+    assert redraw.redraw_into(tmp_path, tmp_path, [stem]) == []
+    assert redraw.redraw_differences(tmp_path, simd=False, stems=[stem]) == []
+
+
+def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
+    here = redraw.drawing_environment()
+    assert {"matplotlib", "pillow", "fonttools", "freetype", "numpy_simd"} <= set(here)
+    doc = {"versions": {"matplotlib": "0.0", "numpy": here["numpy"]}}
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    notes = redraw.environment_notes(tmp_path, ["fig"])
+    assert notes[0] == f"drawing environment: matplotlib 0.0 there, {here['matplotlib']} here"
+    assert f"the same as recorded: numpy {here['numpy']}" in notes[1]
+    assert f"freetype ({here['freetype']} here)" in notes[2]
+    doc["drawing"] = here  # a provenance that records the whole drawing environment
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    assert redraw.environment_notes(tmp_path, ["fig"])[0] == (
+        "drawing environment: no recorded version differs from this one (fig.json)")
