@@ -11,9 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from relucheck.output import compare, plots, redraw
+from relucheck.output import compare, plots, redraw, tolerances
 from relucheck.output.compare import Close, Exact, Ignore, compare_folders, compare_table
 from relucheck.output.tolerances import TOLERANCES
 
@@ -56,18 +57,24 @@ def test_committed_figures_match_themselves_and_every_column_has_a_rule():
     assert set(TOLERANCES) == {p.name for p in FIGURES.glob("*.csv")}
 
 
-def test_a_changed_certified_count_is_the_one_difference(tmp_path):
+@pytest.mark.parametrize("name, where, col, new", [
+    ("fig10_conjecture1_grid.csv", {"kind": "row"}, "counterexamples", "1"),
+    # a census family's count and its certified flag (the interval proof)
+    ("census_families.csv", {"k": "9", "n": "9", "family": "2"}, "count", "3"),
+    ("census_families.csv", {"k": "10", "n": "11", "family": "1"}, "certified", "0"),
+])
+def test_a_changed_certified_count_is_the_one_difference(tmp_path, name, where, col, new):
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     for p in FIGURES.glob("*.csv"):
         shutil.copyfile(p, fresh / p.name)
-    name = "fig10_conjecture1_grid.csv"
-    row = first_row(fresh / name, kind="row")
-    edit(fresh / name, row, "counterexamples", lambda s: "1")
+    row = first_row(fresh / name, **where)
+    old, _ = edit(fresh / name, row, col, lambda s: new)
+    assert old != new
     diffs = compare_folders(FIGURES, fresh, TOLERANCES)
     assert len(diffs) == 1, diffs
-    assert diffs[0].startswith(f"{name}: column 'counterexamples': 1 of ")
-    assert f"line {row + 2}: committed '0', fresh '1'; allowed exact" in diffs[0]
+    assert diffs[0].startswith(f"{name}: column {col!r}: 1 of ")
+    assert f"line {row + 2}: committed {old!r}, fresh {new!r}; allowed exact" in diffs[0]
 
 
 @pytest.mark.parametrize("name, where, col, change", [
@@ -229,3 +236,102 @@ def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
     (tmp_path / "fig.json").write_text(json.dumps(doc))
     assert redraw.environment_notes(tmp_path, ["fig"])[0] == (
         "drawing environment: no recorded version differs from this one (fig.json)")
+
+
+# -- the census's flat sets of global minima (census_representatives.csv) ----------------------
+
+REPS = "census_representatives.csv"
+
+
+@pytest.fixture
+def reps(tmp_path):
+    """A fresh folder holding copies of the representatives and the families they belong to."""
+    for name in (REPS, "census_families.csv"):
+        shutil.copyfile(FIGURES / name, tmp_path / name)
+    return tmp_path / REPS
+
+
+def set_weight(path: Path, k: int, n: int, family: int, i: int, j: int, change) -> None:
+    edit(path, first_row(path, k=str(k), n=str(n), family=str(family), row=str(i), col=str(j)),
+         "value", change)
+
+
+def rep_diffs(path: Path) -> list[str]:
+    return compare_table(REPS, FIGURES / REPS, path, TOLERANCES[REPS])
+
+
+@pytest.mark.parametrize("t", ["0.9999919476632829", "0.7", "0.0"])
+def test_a_representative_moved_along_its_flat_set_of_minima_passes(reps, t):
+    """k = 5, n = 6: student rows 0 and 4 share teacher row 4 in proportions t, 1 - t. The first
+    t is the fresh run's that failed the old 1e-6 on raw coordinates (measured on another CPU);
+    any other split is a global minimum as well."""
+    set_weight(reps, 5, 6, 0, 0, 4, lambda s: t)
+    set_weight(reps, 5, 6, 0, 4, 4, lambda s: repr(1.0 - float(t)))
+    assert rep_diffs(reps) == []
+
+
+def test_a_representative_moved_off_its_flat_set_is_caught(reps):
+    set_weight(reps, 5, 6, 0, 1, 0, lambda s: "1e-5")  # across the set: teacher row 3's unit
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and diffs[0].startswith(f"{REPS}: column 'value': 1 of "), diffs
+    assert "flat family k=5 n=6 family 0" in diffs[0]
+    assert "its part off the set differs by 1e-05 (allowed abs 1e-06" in diffs[0]
+
+
+def test_a_flat_representative_replaced_by_another_familys_is_caught(reps):
+    """The global minimum of k = 10, n = 11 given the coordinates of that cell's spurious
+    minimum (same shape): its loss J and its distance to the set give it away."""
+    with open(reps, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    spurious = {tuple(r[3:5]): r[5] for r in rows[1:] if r[:3] == ["10", "11", "1"]}
+    for r in rows[1:]:
+        if r[:3] == ["10", "11", "0"]:
+            r[5] = spurious[tuple(r[3:5])]
+    with open(reps, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and "flat family k=10 n=11 family 0: J 9.54158e-08 committed, " \
+        "0.0178927 fresh" in diffs[0], diffs
+    assert "the fresh representative is not near the set of global minima" in diffs[0]
+
+
+def test_a_flat_representative_whose_loss_changed_is_caught(reps):
+    """k = 10, n = 11 ended by the loss rule, 8e-3 off the set: a move of 5e-7 (inside the 1e-6
+    allowed off the set) changes its loss by 8e-12, beyond 1e-12."""
+    set_weight(reps, 10, 11, 0, 6, 6, lambda s: repr(float(s) + 5e-7))
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and "J 9.54158e-08 committed, 9.54241e-08 fresh" in diffs[0], diffs
+    assert "its part off the set differs by 5e-07" in diffs[0]
+
+
+def test_an_isolated_representative_keeps_the_strict_comparison(reps):
+    """A spurious minimum with n > k (certified strict) and a global minimum with n = k: a
+    move of 1e-9 is caught, as is moving an n = k teacher's shared weight (no flat set there)."""
+    set_weight(reps, 10, 11, 1, 0, 0, lambda s: repr(float(s) + 1e-9))
+    set_weight(reps, 5, 5, 0, 0, 0, lambda s: repr(float(s) + 1e-9))
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and diffs[0].startswith(f"{REPS}: column 'value': 2 of "), diffs
+    assert diffs[0].count("allowed abs 1e-10 (here 1e-10; differs by 1e-09)") == 2, diffs
+
+
+def test_without_the_families_table_every_representative_is_compared_strictly(reps):
+    (reps.parent / "census_families.csv").unlink()
+    set_weight(reps, 5, 6, 0, 0, 4, lambda s: "0.7")
+    set_weight(reps, 5, 6, 0, 4, 4, lambda s: "0.30000000000000004")
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and "2 of " in diffs[0] and "allowed abs 1e-10" in diffs[0], diffs
+
+
+def test_the_distance_to_the_set_of_global_minima():
+    from relucheck.experiments.census import teacher
+
+    W_star = tolerances.census_teacher(3, 4)
+    assert np.array_equal(W_star, teacher(3, 4))
+    on = np.array([[0.25, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0.75, 0, 0, 0]])
+    assert np.array_equal(tolerances.off_global_minima(on, W_star), np.zeros((4, 4)))
+    off = on.copy()
+    off[0, 3] = 1e-3  # across the set
+    off[3, 0] = 0.8   # the pair sums to 1.05: 0.05 too much, 0.025 off each of its rows
+    R = tolerances.off_global_minima(off, W_star)
+    assert np.allclose(R[[0, 3]], [[0.025, 0, 0, 1e-3], [0.025, 0, 0, 0]]), R
+    assert tolerances.off_global_minima(on[[0, 1, 3]], W_star) is None  # teacher row 2: no one
