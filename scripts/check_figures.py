@@ -1,7 +1,7 @@
 """Compare a fresh output folder with the committed figures: ``make check-figures``.
 
     python scripts/check_figures.py FRESH [--committed figures] [--no-redraw] [--no-simd]
-    python scripts/check_figures.py --tolerances
+    python scripts/check_figures.py --tolerances | --constraints
 
 Every CSV of FRESH is compared with the committed one, column by column, by the tolerances of
 relucheck/output/tolerances.py (exact for counts, classes, certified flags and signs; stated
@@ -11,7 +11,8 @@ for byte with the committed PNG and PDF; when one differs, the drawing environme
 versions, FreeType, numpy's SIMD targets) is compared with the one the provenance recorded.
 --no-simd redraws with numpy's SIMD kernels off, to see whether a figure depends on the CPU.
 Prints "reproduced" (exit 0) or the differences (exit 1); exit 2 when a folder is missing.
---tolerances prints the table.
+--tolerances prints the table; --constraints the pins of constraints/figures.txt for this
+environment.
 """
 
 from __future__ import annotations
@@ -44,9 +45,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="redraw with numpy's SIMD kernels turned off (NPY_DISABLE_CPU_FEATURES, "
                          "in a subprocess): does a figure depend on the CPU that draws it?")
     ap.add_argument("--tolerances", action="store_true", help="print the tolerance table")
+    ap.add_argument("--constraints", action="store_true",
+                    help="print constraints/figures.txt for this environment (the pinned "
+                         "versions of every runtime dependency)")
     ns = ap.parse_args(argv)
     if ns.tolerances:
         print_tolerances()
+        return 0
+    if ns.constraints:
+        from relucheck.output.redraw import constraints_text
+
+        sys.stdout.write(constraints_text())
         return 0
     if ns.fresh is None:
         ap.error("give the folder to check (or --tolerances)")

@@ -231,7 +231,8 @@ def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
     notes = redraw.environment_notes(tmp_path, ["fig"])
     assert notes[0] == f"drawing environment: matplotlib 0.0 there, {here['matplotlib']} here"
     assert f"the same as recorded: numpy {here['numpy']}" in notes[1]
-    assert f"freetype ({here['freetype']} here)" in notes[2]
+    assert f"not recorded in fig.json: pillow ({here['pillow']} here)" in "\n".join(notes)
+    assert f"freetype ({here['freetype']} here)" in "\n".join(notes)
     doc["drawing"] = here  # a provenance that records the whole drawing environment
     (tmp_path / "fig.json").write_text(json.dumps(doc))
     assert redraw.environment_notes(tmp_path, ["fig"])[0] == (
@@ -335,3 +336,34 @@ def test_the_distance_to_the_set_of_global_minima():
     R = tolerances.off_global_minima(off, W_star)
     assert np.allclose(R[[0, 3]], [[0.025, 0, 0, 1e-3], [0.025, 0, 0, 0]]), R
     assert tolerances.off_global_minima(on[[0, 1, 3]], W_star) is None  # teacher row 2: no one
+
+
+# -- the pinned drawing environment (constraints/figures.txt) -------------------------------
+
+
+def test_the_constraints_pin_every_runtime_dependency_as_the_figures_recorded():
+    pins = redraw.read_constraints(ROOT / "constraints" / "figures.txt")
+    if not pins:
+        pytest.skip("the pins are for another Python than this one")
+    installed = redraw.runtime_versions()
+    assert set(pins) == set(installed), "regenerate: scripts/check_figures.py --constraints"
+    for stem in plots.FIGURES:
+        recorded = json.loads((FIGURES / f"{stem}.json").read_text())["versions"]
+        for pkg, version in recorded.items():
+            if pkg in pins:
+                assert pins[pkg] == version, (stem, pkg)
+    # make install pins the environment: the one that runs the tests is the pinned one
+    assert installed == pins, "run make install (pip install -c constraints/figures.txt)"
+
+
+def test_the_constraints_file_is_what_the_script_writes(tmp_path):
+    text = redraw.constraints_text({"numpy": "1.0", "pillow": "2.0"})
+    path = tmp_path / "c.txt"
+    path.write_text(text)
+    assert redraw.read_constraints(path) == {"numpy": "1.0", "pillow": "2.0"}
+    path.write_text('numpy==1.0; python_version == "2.7"\n')
+    assert redraw.read_constraints(path) == {}
+    committed = (ROOT / "constraints" / "figures.txt").read_text()
+    pins = redraw.read_constraints(ROOT / "constraints" / "figures.txt")
+    if pins:
+        assert redraw.constraints_text(pins) == committed

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -86,12 +87,87 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
              f"drawing environment: no recorded version differs from this one ({names})"]
     if same:
         notes.append(f"    the same as recorded: {', '.join(same)}")
+    if CONSTRAINTS.is_file():
+        pins = read_constraints()
+        off = [f"{k} {v} (pinned {pins[k]})" for k, v in here.items() if k in pins and pins[k] != v]
+        notes.append(f"    installed, not as pinned in {CONSTRAINTS.name}: {', '.join(off)}; run "
+                     "make install" if off else
+                     f"    every pinned drawing package is installed as in {CONSTRAINTS.name}")
     if unknown:
         notes.append(f"    not recorded in {names}: {', '.join(unknown)}; pin the versions "
                      "with constraints/figures.txt (make install does) and compare on a CPU "
                      "with the same numpy SIMD targets (redraw with --no-simd to see whether "
                      "a figure depends on them)")
     return notes
+
+
+#: The constraints file that pins the drawing environment (``make install`` passes it to pip).
+CONSTRAINTS = Path(__file__).resolve().parents[2] / "constraints" / "figures.txt"
+
+
+def _name(dist: str) -> str:
+    return re.sub(r"[-_.]+", "-", dist).lower()
+
+
+def runtime_versions(root: str = "relucheck", extras: tuple[str, ...] = ("certify",)
+                     ) -> dict[str, str]:
+    """The installed version of every runtime dependency of ``root`` with ``extras``, and of
+    theirs (markers evaluated here): what ``constraints/figures.txt`` pins."""
+    from packaging.requirements import Requirement
+
+    found: dict[str, str] = {}
+    todo = [(r, extras) for r in metadata.requires(root) or []]
+    while todo:
+        text, active = todo.pop()
+        req = Requirement(text)
+        envs = [{"extra": e} for e in active] or [{"extra": ""}]
+        if req.marker is not None and not any(req.marker.evaluate(e) for e in envs):
+            continue
+        name = _name(req.name)
+        if name in found:
+            continue
+        try:
+            dist = metadata.distribution(req.name)
+        except metadata.PackageNotFoundError:  # an extra not installed here (python-flint)
+            continue
+        found[name] = dist.version
+        todo += [(r, tuple(req.extras)) for r in dist.requires or []]
+    return dict(sorted(found.items()))
+
+
+def constraints_text(versions: dict[str, str] | None = None) -> str:
+    """``constraints/figures.txt`` for this environment (``scripts/check_figures.py
+    --constraints`` prints it): every runtime dependency pinned, on this Python only."""
+    import platform
+
+    versions = runtime_versions() if versions is None else versions
+    py = ".".join(platform.python_version_tuple()[:2])
+    head = [
+        "# The versions the committed figures/ were made with, for `make install`",
+        "# (pip install -c): with them a figure redrawn from the committed CSVs is the committed",
+        "# file byte for byte (docs/reproducibility.md, \"Checking the committed figures\").",
+        "# Every runtime dependency of relucheck[certify] and theirs, pinned on the Python they",
+        f"# were made with ({py}; another Python installs unpinned). Written by",
+        "#   python scripts/check_figures.py --constraints > constraints/figures.txt",
+        "# in the environment that made the figures (make figures).",
+    ]
+    return "\n".join(head + [f'{n}=={v}; python_version == "{py}"'
+                             for n, v in versions.items()]) + "\n"
+
+
+def read_constraints(path: Path = CONSTRAINTS) -> dict[str, str]:
+    """The pins of a constraints file (name -> version), for the lines that apply here."""
+    from packaging.requirements import Requirement
+
+    pins = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate():
+            pins[_name(req.name)] = next(iter(req.specifier)).version
+    return pins
 
 
 def redraw_into(folder: Path, out: Path, stems: list[str] | None = None) -> list[str]:
