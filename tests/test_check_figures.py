@@ -235,8 +235,14 @@ def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
     assert f"freetype ({here['freetype']} here)" in "\n".join(notes)
     doc["drawing"] = here  # a provenance that records the whole drawing environment
     (tmp_path / "fig.json").write_text(json.dumps(doc))
-    assert redraw.environment_notes(tmp_path, ["fig"])[0] == (
-        "drawing environment: no recorded version differs from this one (fig.json)")
+    notes = redraw.environment_notes(tmp_path, ["fig"])
+    assert notes[0] == "drawing environment: no recorded version differs from this one (fig.json)"
+    assert not any("not recorded" in n or "other relucheck code" in n for n in notes)
+    doc.update(source_sha256="0" * 64, git_revision="abc-dirty")  # drawn by other code
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    assert ("    drawn by other relucheck code (revision abc-dirty): if the plotting code changed "
+            "since (git diff abc -- relucheck/output), regenerate the figures (make figures)"
+            ) in redraw.environment_notes(tmp_path, ["fig"])
 
 
 # -- the census's flat sets of global minima (census_representatives.csv) ----------------------

@@ -69,8 +69,11 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
     """For figures whose redraw differs: how this drawing environment compares with the one the
     provenance JSONs of ``stems`` recorded (their "drawing" entry if there is one, else their
     "versions"): what differs, what is the same, what was not recorded."""
+    from relucheck.output.writers import source_sha256
+
     here = drawing_environment()
     recorded: dict[str, set[str]] = {}
+    code: dict[str, str] = {}  # source digest -> revision, of the code that drew them
     for stem in stems:
         try:
             doc = json.loads((Path(folder) / f"{stem}.json").read_text(encoding="utf-8"))
@@ -78,6 +81,8 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
             continue
         for key, value in {**doc.get("versions", {}), **doc.get("drawing", {})}.items():
             recorded.setdefault(key, set()).add(str(value))
+        if doc.get("source_sha256"):
+            code[doc["source_sha256"]] = str(doc.get("git_revision"))
     differ = [f"{k} {' / '.join(sorted(recorded[k]))} there, {v} here"
               for k, v in here.items() if k in recorded and recorded[k] != {v}]
     same = [f"{k} {v}" for k, v in here.items() if recorded.get(k) == {v}]
@@ -87,6 +92,15 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
              f"drawing environment: no recorded version differs from this one ({names})"]
     if same:
         notes.append(f"    the same as recorded: {', '.join(same)}")
+    try:
+        ours = source_sha256()
+    except OSError:
+        ours = None
+    for digest, rev in code.items():
+        if ours is not None and digest != ours:
+            notes.append(f"    drawn by other relucheck code (revision {rev}): if the plotting "
+                         f"code changed since (git diff {rev.removesuffix('-dirty')} -- "
+                         "relucheck/output), regenerate the figures (make figures)")
     if CONSTRAINTS.is_file():
         pins = read_constraints()
         off = [f"{k} {v} (pinned {pins[k]})" for k, v in here.items() if k in pins and pins[k] != v]
