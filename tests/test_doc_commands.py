@@ -147,14 +147,15 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 
 
 def _markers(page: str, text: str) -> list[Marker]:
+    """MODE, then the named lines in backticks, then ``: REASON`` (which may hold backticks)."""
     out = []
     for m in _MARKER.finditer(text):
-        body = m.group(1).strip()
-        mode = body.split()[0] if body.split() else ""
-        named = re.findall(r"`([^`]+)`", body)
-        reason = re.sub(r"`[^`]+`", "", body[len(mode):]).strip().lstrip(":").strip()
-        out.append(Marker(page, text.count("\n", 0, m.start()) + 1, mode.rstrip(":"),
-                          [" ".join(n.split()) for n in named], reason))
+        parts = re.fullmatch(r"\s*([\w-]*)\s*((?:`[^`]+`\s*)*)(?::\s*(.*?))?\s*", m.group(1),
+                             flags=re.S)
+        mode, named, reason = parts.groups() if parts else ("?", "", "")
+        out.append(Marker(page, text.count("\n", 0, m.start()) + 1, mode,
+                          [" ".join(n.split()) for n in re.findall(r"`([^`]+)`", named)],
+                          " ".join((reason or "").split())))
     return out
 
 
