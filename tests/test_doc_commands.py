@@ -5,7 +5,7 @@ Which lines are command lines
 - Each command of a fenced ```sh, ```bash, ```shell or ```console block (in a console block,
   the lines after a ``$`` prompt) and of an indented code block: one per line once ``\\``
   continuations are joined, split at ``&&``, ``||``, ``;`` and ``|``, without a trailing ``&``
-  or ``# comment``.
+  or ``# comment``. A ``> FILE`` sends the output to FILE in the temporary folder.
 - Each inline code span, outside code blocks and HTML comments, that starts with a program and
   has at least one more word (```relucheck census```, ```make help```; ```relucheck``` alone
   names the program). Spans may wrap over two lines.
@@ -18,9 +18,9 @@ Which lines are command lines
 How each line is tested: its mode
 ---------------------------------
 - ``run`` (the default): run as written, in a temporary folder (the current directory) that
-  holds a copy of the committed figures' tables (``figures/*.csv`` and ``*.json``) when the
-  line names ``figures``, so nothing is ever written into the repository's ``figures/``. Exit
-  code 0 is required, within :data:`RUN_LIMIT` seconds.
+  holds a copy of the committed ``figures/`` when the line names it, so nothing is ever written
+  into the repository's ``figures/``. Exit code 0 is required, within :data:`RUN_LIMIT` seconds
+  (a line run in this process is interrupted then).
 
   * ``relucheck ARGS``: in this process through click (``relucheck.cli.main``, what the
     console script calls). A given ``--out`` is replaced by a temporary folder; one is added
@@ -45,7 +45,7 @@ How each line is tested: its mode
     arguments are checked as a relucheck line).
   * ``pip install``: every argument is ``.`` or a path ending in ``/relucheck`` with extras that
     setup.cfg defines, or a PEP 508 requirement; a requirement of one of setup.cfg's extras
-    must carry setup.cfg's version specifier.
+    must carry setup.cfg's version specifier; ``-c``/``-r FILE`` name a file of the repository.
   * ``dask``: the line with ``--help`` appended exits 0.
 
 Markers (HTML comments, invisible on the site and on GitHub)
@@ -319,6 +319,7 @@ class Case:
     where: list[str]
     reason: str = ""
     filled: bool = False  # the text has placeholders
+    stdout: str | None = None  # > FILE: the file (in the temporary folder) that gets the output
 
 
 def _relucheck_commands() -> list[str]:
@@ -349,7 +350,7 @@ def cases() -> list[Case]:
     by_key: dict[tuple, Case] = {}
     for line in lines:
         mode, reason = mode_of(line, markers)
-        words = shlex.split(line.text)
+        words, stdout = _redirection(shlex.split(line.text))
         m = PROGRAM.match(line.text)  # None: a shell block's line of another program
         program = m.group(1).rstrip("3") if m else words[0]
         args = words[1:]
@@ -360,7 +361,7 @@ def cases() -> list[Case]:
         except KeyError as exc:
             argvs = [[UNKNOWN, str(exc)]]
         argvs = [_set_out(program, a) for a in argvs]
-        key = (mode, program, tuple(tuple(a) for a in argvs))
+        key = (mode, program, tuple(tuple(a) for a in argvs), stdout)
         if key in by_key:
             case = by_key[key]
             if case.filled and argvs == [args]:
@@ -370,8 +371,22 @@ def cases() -> list[Case]:
                 case.where.append(line.where)
         else:
             by_key[key] = Case(mode, program, argvs, line.text, [line.where], reason,
-                               filled=argvs != [args])
+                               filled=argvs != [args], stdout=stdout)
     return list(by_key.values())
+
+
+def _redirection(words: list[str]) -> tuple[list[str], str | None]:
+    """The words without a ``> FILE`` (or ``>> FILE``, ``>FILE``), and FILE."""
+    out, target, i = [], None, 0
+    while i < len(words):
+        m = re.fullmatch(r">>?(.*)", words[i])
+        if m:
+            target = m.group(1) or (words[i + 1] if i + 1 < len(words) else "")
+            i += 1 if m.group(1) else 2
+            continue
+        out.append(words[i])
+        i += 1
+    return out, target
 
 
 def _set_out(program: str, argv: list[str]) -> list[str]:
@@ -430,7 +445,7 @@ def _prepare(argv: list[str], work: Path, *, stand_ins: bool) -> list[str]:
     if any(a == "figures" or a.startswith("figures/") for a in argv):
         (work / "figures").mkdir(exist_ok=True)
         for f in (ROOT / "figures").iterdir():
-            if f.suffix in (".csv", ".json"):
+            if f.is_file():
                 shutil.copyfile(f, work / "figures" / f.name)
     for a in argv:
         if a.endswith("starts.npy"):
@@ -460,7 +475,7 @@ def _explain(case: Case, shown: str, output: str, code) -> str:
             f"exit code {code}\n{output[-4000:]}")
 
 
-def _run_relucheck(case: Case, argv: list[str], work: Path) -> None:
+def _run_relucheck(case: Case, argv: list[str], work: Path) -> str:
     from relucheck.cli import main
 
     if _needs_flint(argv):
@@ -485,6 +500,7 @@ def _run_relucheck(case: Case, argv: list[str], work: Path) -> None:
     assert r.exit_code == 0, _explain(case, "relucheck " + shlex.join(argv), output, r.exit_code)
     assert took < RUN_LIMIT, (f"{case.where}: `{case.text}` took {took:.0f} s (limit "
                               f"{RUN_LIMIT:.0f} s): mark it quick or syntax-only in the page")
+    return r.stdout
 
 
 class TooLong(Exception):
@@ -538,15 +554,16 @@ def _script(case: Case, name: str) -> tuple[Path | None, str]:
 
 def run_line(case: Case, argv: list[str], work: Path) -> None:
     argv = _prepare(argv, work, stand_ins=False)
+    output = ""
     if case.program == "relucheck":
-        _run_relucheck(case, argv, work)
+        output = _run_relucheck(case, argv, work)
     elif case.program == "python":
         if argv[:1] == ["-m"]:
-            _subprocess(case, [sys.executable, *argv], work)
+            output = _subprocess(case, [sys.executable, *argv], work).stdout
         else:
             path, _ = _script(case, argv[0])
             assert path is not None, f"{case.where}: {argv[0]} is not in the repository"
-            _subprocess(case, [sys.executable, str(path), *argv[1:]], work)
+            output = _subprocess(case, [sys.executable, str(path), *argv[1:]], work).stdout
     elif case.program == "make":
         if shutil.which("make") is None:
             pytest.skip("make is not installed")
@@ -557,6 +574,11 @@ def run_line(case: Case, argv: list[str], work: Path) -> None:
     else:
         pytest.fail(f"{case.where}: `{case.text}`: this test does not know {case.program}; "
                     "extend tests/test_doc_commands.py")
+    if case.stdout is not None:  # > FILE, inside the temporary folder
+        target = (work / case.stdout).resolve()
+        assert target.is_relative_to(work), f"{case.where}: `{case.text}` writes outside"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(output, encoding="utf-8")
 
 
 def parse_relucheck(case: Case, argv: list[str]) -> None:
@@ -597,7 +619,14 @@ def parse_pip(case: Case, argv: list[str]) -> None:
     extras = _extras()
     pinned = {Requirement(r).name: str(Requirement(r).specifier)
               for reqs in extras.values() for r in reqs}
-    for arg in argv[1:]:
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in ("-c", "-r", "--constraint", "--requirement"):  # a file of the repository
+            name = next(args, "")
+            assert (ROOT / name).is_file(), f"{case.where}: `{case.text}`: no file {name}"
+            continue
+        if arg in ("-e", "--editable"):
+            arg = next(args, "")
         assert not arg.startswith("-"), f"{case.where}: `{case.text}`: option {arg} not checked"
         m = re.fullmatch(r"(\.|[\w.~/-]*/relucheck)(?:\[([\w,-]+)\])?", arg)
         if m:
