@@ -68,6 +68,8 @@ class Result:
     params: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the JSON record
     documents: dict[str, Any] = field(default_factory=dict)  # written as <stem>_<name>.json
+    # facts of this run, not of its inputs (step timings, workers used): <stem>.run.json
+    run: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Claim]:

@@ -236,7 +236,7 @@ def test_cli_quick_run_writes_every_file(tmp_path):
     assert r.exit_code == 0, r.output
     assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
         "fig9_noise_sweep.csv", "fig9_noise_sweep_curves.csv", "fig9_noise_sweep.json",
-        "fig9_noise_sweep.png", "fig9_noise_sweep.pdf"}
+        "fig9_noise_sweep.png", "fig9_noise_sweep.pdf", "fig9_noise_sweep.run.json"}
 
 
 def test_a_cell_draws_the_same_runs_whatever_else_is_requested():

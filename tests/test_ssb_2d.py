@@ -201,7 +201,7 @@ def test_quick_run_writes_everything(tmp_path):
     assert "all theorem-level claims hold" in r.output
     names = {p.name for p in a.iterdir() if not p.name.startswith(".")}
     assert names == {f"{exp.STEM}{s}" for s in (".csv", "_endpoints.csv", ".json", ".png",
-                                                 ".pdf")}
+                                                 ".pdf", ".run.json")}
     meta = json.loads((a / f"{exp.STEM}.json").read_text())
     assert meta["exit_code"] == 0 and meta["parameters"]["K"] == list(exp.QUICK["K"])
     table = read_csv(a / f"{exp.STEM}.csv")
