@@ -320,3 +320,15 @@ def test_params_reject_non_finite_values_by_any_route(module, field, value):
         exp.run(params, np.random.default_rng(0))
     with pytest.raises(click.UsageError, match=f"'--{field.replace('_', '-')}'"):
         build_params(exp.Params(), None, {field: value})
+
+
+@pytest.mark.parametrize("x, level, text", [
+    (2e-29, 1e-20, "< 1e-20"), (8e-30, 1e-20, "< 1e-20"), (0.0, 1e-15, "< 1e-15"),
+    (-3e-16, 1e-15, "< 1e-15"), (0.283, 1, "< 1"), (3.1e-19, 1e-20, "= 3.1e-19"),
+    (1.0, 1, "= 1"), (float("nan"), 1, "= nan")])
+def test_below_prints_rounding_as_a_fixed_bound(x, level, text):
+    """Two CPUs' residuals (2e-29 and 8e-30) give one text, even across a power of ten (the
+    next power of ten above each would differ); a value at or above the level is shown."""
+    from relucheck.result import below
+
+    assert below(x, level) == text

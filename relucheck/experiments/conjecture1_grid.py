@@ -56,7 +56,7 @@ from relucheck.numerics.l12_grid import (
 )
 from relucheck.numerics.parallel import cores
 from relucheck.progress import Progress, null_progress
-from relucheck.result import Claim, Result
+from relucheck.result import Claim, Result, below
 
 STEM = "fig10_conjecture1_grid"
 SLICE_ANGLES = (3 * np.pi / 8, 7 * np.pi / 8)
@@ -555,14 +555,17 @@ def _claims(p: Params, cells: int, summary, prop1: float, reflect: tuple[float, 
         Claim.check(
             "Proposition 1: L12 = L21 = 0 on the boundary (e* = e1 or e2)",
             ok=prop1 <= 1.0,
-            measured=f"max |L|/bound = {prop1:.3g} at phi = 0 and phi = a, every a",
+            # |L| there is rounding noise: its ratio to the bound moves with the CPU (0.28 on
+            # one, 0.3 on another), "< 1" does not; the ratio itself is the claim's value
+            measured=f"max |L|/bound {below(prop1, 1)} at phi = 0 and phi = a, every a",
             threshold="<= 1 (derived rounding bound)",
             justification="the kernel's bound at each boundary point; exact arithmetic gives 0",
             value=prop1),
         Claim.check(
             "Reflection symmetry L12(a, phi) = L21(a, a - phi)",
             ok=reflect[0] <= 1.0,
-            measured=f"max |difference|/tolerance = {reflect[0]:.3g} on {reflect[1]:,} points",
+            measured=(f"max |difference|/tolerance {below(reflect[0], 1)} on {reflect[1]:,} "
+                      "points"),
             threshold="<= 1 (derived tolerance)",
             justification=("both evaluations' rounding bounds plus a Lipschitz bound in phi "
                            "times the rounding of a - phi mod 2 pi; map points of the grid"),
