@@ -14,16 +14,17 @@ OUT    ?= figures
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml constraints/figures.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# the versions the committed figures were made with (on their Python): byte-equal redraws
+	$(BIN)/python -m pip install --quiet -c constraints/figures.txt -e '.[dev]'
 	@# byte-compile the package, as a non-editable pip install does: an editable install
 	@# otherwise compiles every module at each start when PYTHONDONTWRITEBYTECODE is set (0.3 s)
 	$(BIN)/python -m compileall -q relucheck
 	@touch $@
 
-install: $(STAMP)  ## Create .venv and install relucheck with its test and docs tools (editable)
+install: $(STAMP)  ## Create .venv and install relucheck (editable) with its test and docs tools, runtime versions pinned by constraints/figures.txt
 
 test: $(STAMP)  ## Run the test suite on 2 workers, a test file per worker (budget: 2 minutes)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
@@ -51,7 +52,7 @@ lint: $(STAMP)  ## ruff over the package, tests, benchmarks and scripts
 	$(BIN)/ruff check relucheck tests benchmarks scripts
 
 docs: $(STAMP)  ## Build the documentation site into docs/_build/html (Sphinx; warnings are errors)
-	$(BIN)/python -m sphinx -W --keep-going -E -q -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -E -q -b html -d docs/_build/doctrees docs docs/_build/html
 	@echo "open docs/_build/html/index.html"
 
 clean:  ## Remove the virtual environment and caches (keeps figures/)

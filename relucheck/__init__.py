@@ -18,7 +18,7 @@ Names are loaded on first use (PEP 562), so ``import relucheck`` imports neither
 numba, click or matplotlib; the compiled engine loads only when ``train`` is first called.
 """
 
-import importlib
+import importlib as _importlib
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (4 ms)
 
@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_COND",
     "DependentUnitsError",
+    "Endpoints",
     "L_matrix",
     "Training",
     "__version__",
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from relucheck.api import (
         MAX_COND,
         DependentUnitsError,
+        Endpoints,
         L_matrix,
         Training,
         classify,
@@ -71,13 +73,15 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
 
 def __getattr__(name: str):
     if name in _API:
-        value = getattr(importlib.import_module(_API[name]), name)
+        value = getattr(_importlib.import_module(_API[name]), name)
         globals()[name] = value  # later look-ups skip this function
         return value
     if name in _SUBPACKAGES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(_SUBPACKAGES))
+    # the public names and subpackages, and the module's own dunders; not the helpers above
+    return sorted({n for n in globals() if n.startswith("__")} | set(__all__)
+                  | set(_SUBPACKAGES))

@@ -21,12 +21,12 @@ from relucheck.theory import gating, gradient, hessian, init_prob, symmetric
 from relucheck.theory.lmatrix import MAX_COND, DependentUnitsError, L_matrix
 
 if TYPE_CHECKING:
-    from relucheck.numerics.endpoints import RunEndpoints
     from relucheck.numerics.train import Runs
 
 __all__ = [
     "MAX_COND",
     "DependentUnitsError",
+    "Endpoints",
     "L_matrix",
     "Training",
     "classify",
@@ -50,6 +50,9 @@ __all__ = [
 def _finite(x, name: str, min_ndim: int = 0) -> np.ndarray:
     """x as a float array with at least ``min_ndim`` axes and only finite entries."""
     try:
+        kind = np.asarray(x).dtype.kind
+        if kind not in "biuf":  # complex, object, string...: never cast silently
+            raise TypeError(f"dtype {np.asarray(x).dtype}")
         x = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name}: expected an array of real numbers ({err})") from None
@@ -384,7 +387,7 @@ class Training:
     The fields of ``runs`` (:class:`relucheck.numerics.train.Runs`: final ``W`` (R, n, d) and
     ``a`` (R, n), ``status``, ``iterations``, ``polish_steps``, ``grad``, ``lr``, ``curves``) read
     through, as ``training.W``; the starts ``W0``, ``a0`` (R, n), the teacher ``W_star``,
-    ``a_star`` and ``train_a`` are kept alongside.
+    ``a_star``, ``train_a`` and the stop rule ``gtol`` are kept alongside.
     """
 
     runs: Runs
@@ -393,6 +396,8 @@ class Training:
     W_star: np.ndarray
     a_star: np.ndarray
     train_a: bool
+    gtol: float  # the stop rule the runs were trained with (it tells :func:`classify` which
+    #              units are numerically at w_j = 0)
 
     def __getattr__(self, name: str):
         if name == "runs":  # not set yet (copy, pickle): no recursion
@@ -470,19 +475,44 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
                   record_iters=record_iters)
     n, k = W0.shape[1], W_star.shape[0]
     return Training(runs, W0, np.broadcast_to(np.ones(n) if a0 is None else a0, runs.a.shape),
-                    W_star, np.ones(k) if a_star is None else a_star, cfg.train_a)
+                    W_star, np.ones(k) if a_star is None else a_star, cfg.train_a, cfg.gtol)
 
 
-def classify(runs: Training, *, teacher_tol: float | None = None, workers: int = 0) -> RunEndpoints:
+@dataclass(frozen=True)
+class Endpoints:
+    """What :func:`classify` returns: arrays over the R runs.
+
+    ``endpoint_class`` is one of ``teacher``, ``spurious_minimum``, ``saddle``, ``degenerate``,
+    ``singular``, ``diverged``, ``not_converged`` (docs/math.md section 7); ``loss`` is J at the
+    endpoint; ``relative_function_error`` is sqrt(J / J(0)), the L2 error of the function
+    relative to the zero network's; ``lambda_min``, ``lambda_max`` are the analytic Hessian's
+    extreme eigenvalues and ``lambda_error_bound`` their float64 error bound (NaN where not
+    computed, as at w_j = 0); ``kink_slope`` is, at a unit at w_j = 0, the steepest one-sided
+    slope of J found out of it (< 0: J descends, not a minimum), NaN elsewhere.
+    """
+
+    endpoint_class: np.ndarray
+    loss: np.ndarray
+    relative_function_error: np.ndarray
+    lambda_min: np.ndarray
+    lambda_max: np.ndarray
+    lambda_error_bound: np.ndarray
+    kink_slope: np.ndarray
+
+
+def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | None = None,
+             workers: int = 0) -> Endpoints:
     """Where each run of :func:`train` ended (docs/math.md section 7;
     :func:`relucheck.numerics.endpoints.classify_runs`).
 
     Classes, in order: ``diverged`` (the engine said so, or the loss ended above its start);
     ``teacher`` (relative L2 error of the function sqrt(J / J(0)) < ``teacher_tol``, default
-    1e-3); ``singular`` (a unit switched off, towards w_j = 0 where J is not differentiable);
-    for a converged run, by the analytic Hessian's smallest eigenvalue against its float64
-    error bound e: ``spurious_minimum`` (lambda_min > e), ``saddle`` (lambda_min < -e) or
-    ``degenerate``; ``not_converged`` otherwise.
+    1e-3); ``singular`` (a unit at w_j = 0, where J is not differentiable: a zero row, a unit
+    switched off without converging, or a converged run with a_j^2 |w_j| / 2 <= 2 gtol, closer
+    to 0 than the stop rule can place it; never a minimum or a saddle, whatever the Hessian
+    would say); for a converged run away from w_j = 0, by the analytic Hessian's smallest
+    eigenvalue against its float64 error bound e: ``spurious_minimum`` (lambda_min > e),
+    ``saddle`` (lambda_min < -e) or ``degenerate``; ``not_converged`` otherwise.
 
     Parameters
     ----------
@@ -491,14 +521,19 @@ def classify(runs: Training, *, teacher_tol: float | None = None, workers: int =
     teacher_tol : float, optional
         Threshold of the ``teacher`` class (default
         :data:`relucheck.numerics.endpoints.TEACHER_TOL`).
+    gtol : float, optional
+        The stop rule that decides which units are numerically at w_j = 0
+        (:func:`relucheck.numerics.endpoints.at_kink`); default the one the runs were trained
+        with (``runs.gtol``).
     workers : int
         Threads for the Hessians (0: one per core).
 
     Returns
     -------
-    RunEndpoints
-        Arrays over runs: ``cls``, ``loss``, ``rel_fn_err`` = sqrt(J / J(0)), ``lam_min``,
-        ``lam_max`` (Hessian eigenvalues, NaN where not computed) and ``lam_err``.
+    Endpoints
+        Arrays over runs: ``endpoint_class``, ``loss``, ``relative_function_error``,
+        ``lambda_min``, ``lambda_max``, ``lambda_error_bound`` and ``kink_slope``
+        (:func:`relucheck.numerics.endpoints.kink_slopes`).
 
     Examples
     --------
@@ -508,8 +543,15 @@ def classify(runs: Training, *, teacher_tol: float | None = None, workers: int =
     >>> import numpy as np
     >>> W0 = np.stack([symmetric_embed(0.3, 0.3, 3), symmetric_embed(0.6, 0.1, 3)])
     >>> ends = classify(train(W0, np.eye(3), workers=1), workers=1)
-    >>> ends.cls.tolist()
+    >>> ends.endpoint_class.tolist()
     ['saddle', 'teacher']
+
+    One unit (k = n = d = 1) started at w < 0 dies: J(w) = w^2/4 + 1/4 for w <= 0 and
+    (1 - w)^2/4 for w >= 0, so descent ends at the kink w = 0, from which J descends:
+
+    >>> ends = classify(train(np.array([[-0.5]]), np.eye(1), workers=1), workers=1)
+    >>> ends.endpoint_class.tolist(), ends.kink_slope.tolist()
+    (['singular'], [-0.5])
     """
     from relucheck.numerics.endpoints import TEACHER_TOL, classify_runs
 
@@ -517,9 +559,12 @@ def classify(runs: Training, *, teacher_tol: float | None = None, workers: int =
         raise TypeError("classify: expected the result of relucheck.train (it carries the starts "
                         "and the teacher); for the engine's own Runs call "
                         "relucheck.numerics.endpoints.classify_runs")
+    if gtol is not None and not (np.isfinite(gtol) and gtol > 0):
+        raise ValueError(f"gtol: expected a finite number > 0 (the runs' stop rule), got {gtol}")
     loss0 = gradient.population_loss(runs.W0, runs.W_star, runs.a0, runs.a_star)
     ends, _ = classify_runs(runs.W, runs.a, runs.status, runs.W_star, runs.a_star, loss0,
                             trained=runs.train_a,
                             teacher_tol=TEACHER_TOL if teacher_tol is None else teacher_tol,
-                            workers=workers)
-    return ends
+                            gtol=runs.gtol if gtol is None else gtol, workers=workers)
+    return Endpoints(ends.cls, ends.loss, ends.rel_fn_err, ends.lam_min, ends.lam_max,
+                     ends.lam_err, ends.kink_slope)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import doctest
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -341,10 +342,34 @@ def test_train_and_classify_reach_the_teacher(rng):
     assert runs.iterations[0] == 0
     assert np.allclose(runs.W[1], W_star[::-1], atol=1e-8)
     ends = rc.classify(runs, workers=1)
-    assert ends.cls.tolist() == ["teacher", "teacher"]
-    assert np.all(ends.lam_min > ends.lam_err)  # a strict minimum (n = k)
+    assert isinstance(ends, rc.Endpoints)
+    assert ends.endpoint_class.tolist() == ["teacher", "teacher"]
+    assert np.all(ends.lambda_min > ends.lambda_error_bound)  # a strict minimum (n = k)
+    assert np.all(ends.relative_function_error < 1e-3)
     one = rc.train(W_star, W_star, workers=1)  # (n, d): one run
     assert one.W.shape == (1, 2, 2)
+
+
+def test_classify_calls_a_dead_unit_singular_not_a_minimum():
+    """k = n = d = 1 from w0 < 0: descent ends at the kink w = 0 (lambda_min = 1/2 on the left
+    branch w^2/4 + 1/4, but (1 - w)^2/4 descends on the right): singular, slope -1/2, no
+    Hessian; from w0 > 0 the teacher. The same run trained with a larger gtol and no polishing
+    stops at |w| ~ 2 gtol: singular when classify is told that gtol."""
+    W0 = np.array([[[-0.7]], [[0.4]], [[-2.0]]])
+    ends = rc.classify(rc.train(W0, np.eye(1), workers=1), workers=1)
+    assert ends.endpoint_class.tolist() == ["singular", "teacher", "singular"]
+    assert ends.kink_slope[[0, 2]].tolist() == [-0.5, -0.5] and np.isnan(ends.kink_slope[1])
+    assert np.isnan(ends.lambda_min[[0, 2]]).all() and ends.lambda_min[1] == 0.5
+    coarse = rc.train(W0, np.eye(1), workers=1, gtol=1e-6, polish_tol=0.0)
+    assert np.all(np.abs(coarse.W[[0, 2]]) > 1e-6) and coarse.gtol == 1e-6
+    # the gtol the runs were trained with is classify's default
+    assert (rc.classify(coarse, workers=1).endpoint_class.tolist()
+            == rc.classify(coarse, gtol=1e-6, workers=1).endpoint_class.tolist()
+            == ends.endpoint_class.tolist())
+    # told a much finer stop rule, the coarse runs' dead units look alive: the default matters
+    assert rc.classify(coarse, gtol=1e-12, workers=1).endpoint_class[0] != "singular"
+    with pytest.raises(ValueError, match="gtol"):
+        rc.classify(coarse, gtol=0.0)
 
 
 def test_train_and_classify_errors():
@@ -375,3 +400,27 @@ def test_docs_page_lists_every_name_and_its_example_runs(capsys):
     assert len(example.strip().splitlines()) == 5
     exec(compile(example, "docs/api.md", "exec"), {})
     assert "['teacher' 'teacher' 'teacher' 'teacher']" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [
+    pytest.param(np.eye(3) + 0j, id="complex"),
+    pytest.param(np.eye(3).astype(object), id="object"),
+    pytest.param(np.full((3, 3), "1"), id="string"),
+])
+@pytest.mark.parametrize("fn", [
+    lambda W: rc.population_loss(W, np.eye(3)),
+    lambda W: rc.population_gradient(W, np.eye(3)),
+    lambda W: rc.population_hessian(W, np.eye(3)),
+    lambda W: rc.population_loss(np.eye(3), W),
+], ids=["loss", "gradient", "hessian", "teacher"])
+def test_complex_object_and_string_arrays_are_refused_not_cast(fn, bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning on the way: refused before a cast
+        with pytest.raises(ValueError, match="expected an array of real numbers"):
+            fn(bad)
+
+
+def test_the_top_level_namespace_holds_only_public_names():
+    public = {n for n in dir(rc) if not n.startswith("__")}
+    assert public == set(rc.__all__) - {"__version__"} | {
+        "api", "cli", "experiments", "numerics", "output", "theory"}

@@ -100,6 +100,179 @@ def test_loss_above_the_start_is_diverged_and_moving_runs_not_converged(spurious
     assert list(ends.cls) == [DIVERGED, NOT_CONVERGED]
 
 
+# ---------------------------------------------------------------- kinks: a unit at w_j = 0
+def _one_unit_endpoints(n_runs: int = 12, **descent):
+    """k = n = d = 1 from the census's Xavier starts: a start w0 < 0 dies, J(w) = w^2/4 + 1/4
+    for w <= 0 and (1 - w)^2/4 for w >= 0, and descent ends at the kink w = 0."""
+    p = census.Params(K=(1,), extra=(0,), runs=n_runs)
+    W0 = census.starts(p, 1, 1, 1, np.random.default_rng(np.random.SeedSequence(0)))
+    out = train(W0, np.eye(1), cfg=Descent(**descent), workers=1)
+    return W0, out
+
+
+def _classify(out, W0, k: int = 1, **kw):
+    loss0 = population_loss(W0, np.eye(k))
+    return classify_runs(out.W, out.a, out.status, np.eye(k), np.ones(k), loss0, **kw)[0]
+
+
+def test_one_unit_dies_at_the_kink_singular_not_a_minimum():
+    """The endpoint w = -4e-19 (issue 25): lambda_min = 1/2 > 0 (J is w^2/4 + 1/4 on the left),
+    but J(0+) < J(0): singular, with the one-sided slope -1/2 of (1 - w)^2/4 at 0+."""
+    W0, out = _one_unit_endpoints()
+    ends = _classify(out, W0)
+    dead = W0[:, 0, 0] < 0
+    assert dead.sum() == 7 and np.all(np.abs(out.W[dead]) < 1e-18)
+    assert np.all(ends.cls[dead] == SINGULAR) and np.all(ends.cls[~dead] == TEACHER)
+    assert np.all(np.isnan(ends.lam_min[dead]))  # J has no Hessian at the kink
+    np.testing.assert_allclose(ends.kink_slope[dead], -0.5, rtol=1e-14)
+    assert np.all(np.isnan(ends.kink_slope[~dead]))
+
+
+def test_kink_rule_has_power(monkeypatch):
+    """Without the rule (a zero threshold) the same endpoints are called spurious minima, the
+    bug of issue 25: the test above is what stops it."""
+    import relucheck.numerics.endpoints as endpoints
+
+    W0, out = _one_unit_endpoints()
+    monkeypatch.setattr(endpoints, "KINK", 0.0)
+    ends = _classify(out, W0)
+    assert np.sum(ends.cls == MINIMUM) == 7
+
+
+def test_kink_threshold_meets_the_stop_rule():
+    """Plain descent (no polishing) stops a dying unit at |w| <= 2 gtol / a^2, the edge of the
+    rule, for any gtol; classified with a smaller gtol than it was trained with, the unit would
+    look resolved (and the Hessian would call it a minimum): gtol must be the runs' own."""
+    for gtol in (1e-9 / (2 * math.pi), 1e-6):
+        W0, out = _one_unit_endpoints(gtol=gtol, polish_tol=0.0)
+        dead = W0[:, 0, 0] < 0
+        w = np.abs(out.W[dead, 0, 0])
+        assert np.all((w > 1.8 * gtol) & (w <= 2 * gtol))
+        assert np.all(_classify(out, W0, gtol=gtol).cls[dead] == SINGULAR)
+    assert np.all(_classify(out, W0, gtol=1e-9).cls[dead] == MINIMUM)
+
+
+def _k3_kink():
+    """A k = n = d = 3 point: two rows at a spurious minimum of the two-unit student (found by
+    descent) and the third row at w_3 = 0, where J has a kink."""
+    W2 = np.array([[1.3179129, 0.08964493, 0.08964493], [-0.24377141, 0.94632782, 0.94632782]])
+    W2 = train(W2[None], np.eye(3), workers=1).W[0]
+    return np.concatenate([W2, np.zeros((1, 3))])
+
+
+def test_row_at_1e14_in_a_three_unit_problem_is_singular(monkeypatch):
+    import relucheck.numerics.endpoints as endpoints
+
+    W = _k3_kink()
+    u = np.array([0.0, 0.6, -0.8])
+    W[2] = 1e-14 * u
+    args = (W[None], np.ones((1, 3)), np.array(["converged"]), np.eye(3), np.ones(3),
+            np.array([10.0]))
+    ends, _ = classify_runs(*args)
+    assert ends.cls[0] == SINGULAR and np.isnan(ends.lam_min[0])
+    # J descends out of the kink: phi_3(e_3) = -1/2 + 2 h(pi/2) / (2 pi) < 0 already
+    assert ends.kink_slope[0] < -0.1
+    monkeypatch.setattr(endpoints, "KINK", 0.0)  # without the rule: a Hessian of size 1e14
+    ends, _ = classify_runs(*args)
+    assert ends.cls[0] != SINGULAR and ends.lam_max[0] > 1e12
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_sided_slope_equals_forward_differences_of_J(seed):
+    """phi_j(u) = u . g_j(u) against the closed-form J along w_j = s u, s > 0 small. On that ray
+    J(s) = J(0) + s phi_j(u) + a_j^2 s^2 / 4 exactly, so the forward difference D_s equals
+    phi_j(u) + a_j^2 s / 4 to rounding, at several steps (a wrong phi misses at every s)."""
+    from relucheck.numerics.endpoints import kink_slopes
+    from relucheck.theory.gating import expected_F
+    from relucheck.theory.kernel import arccos_kernel
+
+    rng = np.random.default_rng(seed)
+    W = _k3_kink()
+    kink = np.array([False, False, True])
+    a, a_star = np.array([1.0, 1.0, 0.7 + seed]), np.ones(3)  # a_3 != 1: the a_j factors
+    slope, U = kink_slopes(W, a, np.eye(3), a_star, kink)
+    assert np.isnan(slope[:2]).all() and np.isnan(U[:2]).all()
+    dirs = np.concatenate([U[2:], rng.standard_normal((6, 3))])
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    V, b = np.concatenate([W[:2], np.eye(3)]), np.array([1.0, 1.0, -1.0, -1.0, -1.0])
+    J0 = population_loss(W, np.eye(3), a, a_star)
+    phis = []
+    for u in dirs:
+        phi = a[2] * float(arccos_kernel(u, V) @ b)
+        g = a[2] * b @ expected_F(u, V)  # Eqn 8 for row 3 with e_3 = u, no 3-3 term
+        assert abs(u @ g - phi) < 1e-14  # phi = u . g_j(u)
+        for s in (1e-3, 1e-4, 1e-5):
+            Ws = W.copy()
+            Ws[2] = s * u
+            D = (population_loss(Ws, np.eye(3), a, a_star) - J0) / s
+            assert abs(D - (phi + a[2] ** 2 * s / 4)) <= 1e-15 / s + 1e-13, (s, D, phi)
+        phis.append(phi)
+    # the slope found is where it was found, it descends, and no random direction beats it
+    assert slope[2] == pytest.approx(phis[0], abs=1e-15)
+    assert slope[2] < -0.05 and slope[2] <= min(phis[1:])
+    Ws = W.copy()
+    Ws[2] = 1e-3 * U[2]
+    assert population_loss(Ws, np.eye(3), a, a_star) < J0
+
+
+def test_genuine_minimum_and_saddle_keep_their_class(spurious_k8):
+    """Endpoints whose units are all far from 0 are untouched by the kink rule: the k = 8
+    spurious minimum and Theorem 7's saddle keep their class, with no kink slope; their
+    smallest a_j^2 |w_j| / 2 is many orders above the rule's 2 gtol."""
+    from relucheck.numerics.endpoints import GTOL, KINK, at_kink
+
+    spur, _ = spurious_k8
+    K = 5
+    x = (math.sqrt(K - 1) - math.acos(1 / math.sqrt(K)) + math.pi) / (math.pi * K)
+    saddle = x * np.ones((K, K))
+    for W, k, cls in ((spur, 8, MINIMUM), (saddle, K, SADDLE)):
+        ends, _ = classify_runs(W[None], np.ones((1, k)), np.array(["converged"]), np.eye(k),
+                                np.ones(k), np.array([10.0]))
+        assert ends.cls[0] == cls and np.isnan(ends.kink_slope[0])
+        assert not at_kink(W, np.ones(k)).any()
+        assert np.linalg.norm(W, axis=1).min() / 2 > 1e8 * KINK * GTOL
+
+
+def test_engine_stop_rule_is_the_kink_rule_default():
+    from relucheck.numerics.endpoints import GTOL
+
+    assert GTOL == Descent().gtol == census.Params().gtol
+
+
+def test_census_of_one_unit_passes_and_claims_no_spurious_minimum(tmp_path):
+    """`relucheck census --K 1 --quick` (issue 25): every theorem-level claim holds, no run or
+    family is a spurious minimum, the dead units are singular, with no Hessian."""
+    r = invoke("census", "--K", "1", "--quick", "--out", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert "FAIL" not in r.output
+    main_t = read_csv(tmp_path / "census.csv")
+    runs = read_csv(tmp_path / "census_runs.csv")
+    fams = read_csv(tmp_path / "census_families.csv")
+    assert list(main_t["spurious_minimum"]) == [0, 0] and list(main_t["singular"]) == [7, 0]
+    assert "spurious_minimum" not in set(runs["class"]) | set(fams["class"])
+    sing = runs["class"] == "singular"
+    assert np.all(np.isnan(runs["lambda_min"][sing].astype(float)))
+    # n = 2: some runs end with one unit at the teacher and the other dead at the kink; J = 0,
+    # the global minimum value, so they stay teacher, with their Hessian reported as before
+    teach = runs["class"] == "teacher"
+    assert teach.sum() == 17 and np.all(np.isfinite(runs["lambda_min"][teach].astype(float)))
+
+
+def test_census_hands_its_gtol_to_the_kink_rule_and_reports_kinks():
+    """With --gtol 1e-6 and no polishing a dying unit stops at |w| ~ 2e-6: singular only when
+    the census classifies with its own gtol. The claims report the kinks (J descends out of
+    all 7) and do not say runs end at spurious minima when none does."""
+    res = run_census(K=(1,), extra=(0,), runs=12, gtol=1e-6, polish_tol=0.0)
+    assert res.exit_code == 0
+    main_t = res.tables["main"]
+    assert main_t["singular"][0] == 7 and main_t["spurious_minimum"][0] == 0
+    claims = {c.name: c for c in res.claims}
+    kink = claims["endpoints at a kink w_j = 0 (class singular)"]
+    assert kink.measured.startswith("7 of 12 runs") and "at 7 of them" in kink.measured
+    fig9 = claims["Figure 9's statement: w converges to w* unless the deviation is large"]
+    assert "it does" not in fig9.threshold and "no run ends at a spurious" in fig9.threshold
+
+
 # ---------------------------------------------------------------- families
 def test_permuted_copy_joins_its_family_and_another_minimum_does_not(spurious_k8, rng):
     spur, glob = spurious_k8

@@ -5,14 +5,16 @@ committed CSVs are compared with edited copies; nothing reruns `relucheck all`."
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from relucheck.output import compare, plots, redraw
+from relucheck.output import compare, plots, redraw, tolerances
 from relucheck.output.compare import Close, Exact, compare_folders, compare_table
 from relucheck.output.tolerances import TOLERANCES
 
@@ -55,18 +57,24 @@ def test_committed_figures_match_themselves_and_every_column_has_a_rule():
     assert set(TOLERANCES) == {p.name for p in FIGURES.glob("*.csv")}
 
 
-def test_a_changed_certified_count_is_the_one_difference(tmp_path):
+@pytest.mark.parametrize("name, where, col, new", [
+    ("fig10_conjecture1_grid.csv", {"kind": "row"}, "counterexamples", "1"),
+    # a census family's count and its certified flag (the interval proof)
+    ("census_families.csv", {"k": "9", "n": "9", "family": "2"}, "count", "3"),
+    ("census_families.csv", {"k": "10", "n": "11", "family": "1"}, "certified", "0"),
+])
+def test_a_changed_certified_count_is_the_one_difference(tmp_path, name, where, col, new):
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     for p in FIGURES.glob("*.csv"):
         shutil.copyfile(p, fresh / p.name)
-    name = "fig10_conjecture1_grid.csv"
-    row = first_row(fresh / name, kind="row")
-    edit(fresh / name, row, "counterexamples", lambda s: "1")
+    row = first_row(fresh / name, **where)
+    old, _ = edit(fresh / name, row, col, lambda s: new)
+    assert old != new
     diffs = compare_folders(FIGURES, fresh, TOLERANCES)
     assert len(diffs) == 1, diffs
-    assert diffs[0].startswith(f"{name}: column 'counterexamples': 1 of ")
-    assert f"line {row + 2}: committed '0', fresh '1'; allowed exact" in diffs[0]
+    assert diffs[0].startswith(f"{name}: column {col!r}: 1 of ")
+    assert f"line {row + 2}: committed {old!r}, fresh {new!r}; allowed exact" in diffs[0]
 
 
 @pytest.mark.parametrize("name, where, col, change", [
@@ -202,3 +210,167 @@ def test_the_script_says_reproduced_or_lists_the_differences(tmp_path):
 def test_compare_module_has_no_figure_imports():
     """The comparison stays cheap: matplotlib is imported by the redraw check only."""
     assert "matplotlib" not in Path(compare.__file__).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not redraw.simd_features(), reason="numpy dispatches no SIMD kernel here")
+def test_a_figure_does_not_depend_on_numpys_simd_kernels(tmp_path):
+    """Figure 7 drawn here and drawn with numpy's SIMD dispatch off (another CPU's log10 and
+    power, which differ in the last bit) are the same bytes: its straight log-log lines are two
+    vertices, not 50 nearly collinear ones whose joins turned last bits into grey levels."""
+    stem = "fig7_verify_formula"
+    shutil.copyfile(FIGURES / f"{stem}.csv", tmp_path / f"{stem}.csv")
+    assert redraw.redraw_into(tmp_path, tmp_path, [stem]) == []
+    assert redraw.redraw_differences(tmp_path, simd=False, stems=[stem]) == []
+
+
+def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
+    here = redraw.drawing_environment()
+    assert {"matplotlib", "pillow", "fonttools", "freetype", "numpy_simd"} <= set(here)
+    doc = {"versions": {"matplotlib": "0.0", "numpy": here["numpy"]}}
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    notes = redraw.environment_notes(tmp_path, ["fig"])
+    assert notes[0] == f"drawing environment: matplotlib 0.0 there, {here['matplotlib']} here"
+    assert f"the same as recorded: numpy {here['numpy']}" in notes[1]
+    assert f"not recorded in fig.json: pillow ({here['pillow']} here)" in "\n".join(notes)
+    assert f"freetype ({here['freetype']} here)" in "\n".join(notes)
+    doc["drawing"] = here  # a provenance that records the whole drawing environment
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    notes = redraw.environment_notes(tmp_path, ["fig"])
+    assert notes[0] == "drawing environment: no recorded version differs from this one (fig.json)"
+    assert not any("not recorded" in n or "other relucheck code" in n for n in notes)
+    doc.update(source_sha256="0" * 64, git_revision="abc-dirty")  # drawn by other code
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    assert ("    drawn by other relucheck code (revision abc-dirty): if the plotting code changed "
+            "since (git diff abc -- relucheck/output), regenerate the figures (make figures)"
+            ) in redraw.environment_notes(tmp_path, ["fig"])
+
+
+# -- the census's flat sets of global minima (census_representatives.csv) ----------------------
+
+REPS = "census_representatives.csv"
+
+
+@pytest.fixture
+def reps(tmp_path):
+    """A fresh folder holding copies of the representatives and the families they belong to."""
+    for name in (REPS, "census_families.csv"):
+        shutil.copyfile(FIGURES / name, tmp_path / name)
+    return tmp_path / REPS
+
+
+def set_weight(path: Path, k: int, n: int, family: int, i: int, j: int, change) -> None:
+    edit(path, first_row(path, k=str(k), n=str(n), family=str(family), row=str(i), col=str(j)),
+         "value", change)
+
+
+def rep_diffs(path: Path) -> list[str]:
+    return compare_table(REPS, FIGURES / REPS, path, TOLERANCES[REPS])
+
+
+@pytest.mark.parametrize("t", ["0.9999919476632829", "0.7", "0.0"])
+def test_a_representative_moved_along_its_flat_set_of_minima_passes(reps, t):
+    """k = 5, n = 6: student rows 0 and 4 share teacher row 4 in proportions t, 1 - t. The first
+    t is the fresh run's that failed the old 1e-6 on raw coordinates (measured on another CPU);
+    any other split is a global minimum as well."""
+    set_weight(reps, 5, 6, 0, 0, 4, lambda s: t)
+    set_weight(reps, 5, 6, 0, 4, 4, lambda s: repr(1.0 - float(t)))
+    assert rep_diffs(reps) == []
+
+
+def test_a_representative_moved_off_its_flat_set_is_caught(reps):
+    set_weight(reps, 5, 6, 0, 1, 0, lambda s: "1e-5")  # across the set: teacher row 3's unit
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and diffs[0].startswith(f"{REPS}: column 'value': 1 of "), diffs
+    assert "flat family k=5 n=6 family 0" in diffs[0]
+    assert "its part off the set differs by 1e-05 (allowed abs 1e-06" in diffs[0]
+
+
+def test_a_flat_representative_replaced_by_another_familys_is_caught(reps):
+    """The global minimum of k = 10, n = 11 given the coordinates of that cell's spurious
+    minimum (same shape): its loss J and its distance to the set give it away."""
+    with open(reps, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    spurious = {tuple(r[3:5]): r[5] for r in rows[1:] if r[:3] == ["10", "11", "1"]}
+    for r in rows[1:]:
+        if r[:3] == ["10", "11", "0"]:
+            r[5] = spurious[tuple(r[3:5])]
+    with open(reps, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and "flat family k=10 n=11 family 0: J 9.54158e-08 committed, " \
+        "0.0178927 fresh" in diffs[0], diffs
+    assert "the fresh representative is not near the set of global minima" in diffs[0]
+
+
+def test_a_flat_representative_whose_loss_changed_is_caught(reps):
+    """k = 10, n = 11 ended by the loss rule, 8e-3 off the set: a move of 5e-7 (inside the 1e-6
+    allowed off the set) changes its loss by 8e-12, beyond 1e-12."""
+    set_weight(reps, 10, 11, 0, 6, 6, lambda s: repr(float(s) + 5e-7))
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and "J 9.54158e-08 committed, 9.54241e-08 fresh" in diffs[0], diffs
+    assert "its part off the set differs by 5e-07" in diffs[0]
+
+
+def test_an_isolated_representative_keeps_the_strict_comparison(reps):
+    """A spurious minimum with n > k (certified strict) and a global minimum with n = k: a
+    move of 1e-9 is caught, as is moving an n = k teacher's shared weight (no flat set there)."""
+    set_weight(reps, 10, 11, 1, 0, 0, lambda s: repr(float(s) + 1e-9))
+    set_weight(reps, 5, 5, 0, 0, 0, lambda s: repr(float(s) + 1e-9))
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and diffs[0].startswith(f"{REPS}: column 'value': 2 of "), diffs
+    assert diffs[0].count("allowed abs 1e-10 (here 1e-10; differs by 1e-09)") == 2, diffs
+
+
+def test_without_the_families_table_every_representative_is_compared_strictly(reps):
+    (reps.parent / "census_families.csv").unlink()
+    set_weight(reps, 5, 6, 0, 0, 4, lambda s: "0.7")
+    set_weight(reps, 5, 6, 0, 4, 4, lambda s: "0.30000000000000004")
+    diffs = rep_diffs(reps)
+    assert len(diffs) == 1 and "2 of " in diffs[0] and "allowed abs 1e-10" in diffs[0], diffs
+
+
+def test_the_distance_to_the_set_of_global_minima():
+    from relucheck.experiments.census import teacher
+
+    W_star = tolerances.census_teacher(3, 4)
+    assert np.array_equal(W_star, teacher(3, 4))
+    on = np.array([[0.25, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0.75, 0, 0, 0]])
+    assert np.array_equal(tolerances.off_global_minima(on, W_star), np.zeros((4, 4)))
+    off = on.copy()
+    off[0, 3] = 1e-3  # across the set
+    off[3, 0] = 0.8   # the pair sums to 1.05: 0.05 too much, 0.025 off each of its rows
+    R = tolerances.off_global_minima(off, W_star)
+    assert np.allclose(R[[0, 3]], [[0.025, 0, 0, 1e-3], [0.025, 0, 0, 0]]), R
+    assert tolerances.off_global_minima(on[[0, 1, 3]], W_star) is None  # teacher row 2: no one
+
+
+# -- the pinned drawing environment (constraints/figures.txt) -------------------------------
+
+
+def test_the_constraints_pin_every_runtime_dependency_as_the_figures_recorded():
+    pins = redraw.read_constraints(ROOT / "constraints" / "figures.txt")
+    if not pins:
+        pytest.skip("the pins are for another Python than this one")
+    installed = redraw.runtime_versions()
+    assert set(pins) == set(installed), "regenerate: scripts/check_figures.py --constraints"
+    for stem in plots.FIGURES:
+        recorded = json.loads((FIGURES / f"{stem}.json").read_text())["versions"]
+        for pkg, version in recorded.items():
+            if pkg in pins:
+                assert pins[pkg] == version, (stem, pkg)
+    # make install pins the environment: the one that runs the tests is the pinned one
+    assert installed == pins, "run make install (pip install -c constraints/figures.txt)"
+
+
+def test_the_constraints_file_is_what_the_script_writes(tmp_path):
+    text = redraw.constraints_text({"numpy": "1.0", "pillow": "2.0"})
+    path = tmp_path / "c.txt"
+    path.write_text(text)
+    assert redraw.read_constraints(path) == {"numpy": "1.0", "pillow": "2.0"}
+    path.write_text('numpy==1.0; python_version == "2.7"\n')
+    assert redraw.read_constraints(path) == {}
+    committed = (ROOT / "constraints" / "figures.txt").read_text()
+    pins = redraw.read_constraints(ROOT / "constraints" / "figures.txt")
+    if pins:
+        assert redraw.constraints_text(pins) == committed

@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import numpy as np
@@ -19,6 +20,9 @@ from conftest import assert_rejected
 from relucheck import __version__
 from relucheck.cli import commands, main
 from relucheck.cli.common import CommaList, FiniteFloat, build_params
+from relucheck.output.writers import read_csv
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FILES = ["fig7_verify_formula.csv", "fig7_verify_formula.json", "fig7_verify_formula.png",
          "fig7_verify_formula.pdf", "fig7_verify_formula_unbiased.csv",
@@ -53,6 +57,9 @@ def test_help_texts_in_one_style():
         for p in cmd.params:
             if isinstance(p, click.Option):
                 assert "[default" not in (p.help or ""), (name, p.opts)
+        # every default in one format, as typed: never click's "(...)" around a text default
+        text = invoke(name, "--help").output
+        assert "[default: (" not in text and "default: (" not in text, (name, text)
         quick = next((p for p in cmd.params if p.name == "quick"), None)
         if quick is None:  # plot, check-certificate, check-minimum
             continue
@@ -118,10 +125,41 @@ def test_run_flushes_then_exits_with_sys_exits_code(monkeypatch, ends, code, err
 
     monkeypatch.setattr(cli, "main", fake_main)
     monkeypatch.setattr(cli, "_teardown_needed", lambda: False)
+    monkeypatch.setattr(cli, "_run_atexit_handlers", lambda: events.append("atexit"))
     monkeypatch.setattr(os, "_exit", lambda c: events.append(("exit", c)))
     cli.run()
-    assert events == ["flush", "flush", ("exit", code)]
+    assert events == ["atexit", "flush", "flush", ("exit", code)]
     assert out.getvalue() == "the table\n" and error.getvalue() == err
+
+
+def test_coverage_run_records_data_for_a_command(tmp_path):
+    """coverage (a tracer, and an atexit handler that saves the data) around a command records
+    it: the fast exit is not taken under a trace function, and atexit handlers always run."""
+    data = tmp_path / "cov.data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COV")}
+    r = subprocess.run([sys.executable, "-m", "coverage", "run", f"--data-file={data}",
+                        "-m", "relucheck", "plot",
+                        str(ROOT / "figures" / "fig8_ssb_2d.csv"), "--out", str(tmp_path)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    import coverage
+
+    cov = coverage.CoverageData(basename=str(data))
+    cov.read()
+    measured = {Path(f).relative_to(ROOT).as_posix() for f in cov.measured_files()
+                if Path(f).is_relative_to(ROOT)}
+    assert {"relucheck/cli/__init__.py", "relucheck/cli/plot.py"} <= measured, measured
+
+
+def test_atexit_handlers_run_before_the_fast_exit(tmp_path):
+    marker = tmp_path / "saved"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ok'))\n"
+            "sys.argv = ['relucheck', '--version']\n"
+            "from relucheck.cli import run\nrun()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and "relucheck" in r.stdout, r.stderr
+    assert marker.read_text() == "ok"
 
 
 def test_console_script_keeps_the_teardown_when_something_may_need_it():
@@ -320,6 +358,52 @@ def test_params_reject_non_finite_values_by_any_route(module, field, value):
         exp.run(params, np.random.default_rng(0))
     with pytest.raises(click.UsageError, match=f"'--{field.replace('_', '-')}'"):
         build_params(exp.Params(), None, {field: value})
+
+
+# --------------------------------------------------------------------------- integer lists
+#: (command, option) for every integer comma-list option of every command.
+INT_LISTS = [(name, p.opts[0]) for name in sorted(commands()) for p in commands()[name].params
+             if isinstance(p.type, CommaList) and p.type.kind is int]
+
+
+def test_integer_lists_take_ranges_everywhere():
+    assert {("census", "--K"), ("census", "--extra"), ("init-prob", "--d"),
+            ("noise-sweep", "--K")} <= set(INT_LISTS)
+    for command, option in INT_LISTS:
+        t = next(p for p in commands()[command].params if p.opts[0] == option).type
+        assert t.convert("6..9", None, None) == (6, 7, 8, 9)
+        assert t.convert("4,6..9,12", None, None) == (4, 6, 7, 8, 9, 12)
+        assert t.convert(" 3 .. 3 ", None, None) == (3,)
+        assert t.convert("2, 5,10", None, None) == (2, 5, 10)
+
+
+@pytest.mark.parametrize("value,why", [
+    ("8..6", "the range '8..6' is empty"), ("6,...,8", "'...' is not an integer"),
+    ("6..", "'6..' is not an integer"), ("a..3", "'a..3' is not an integer"),
+    ("4,6.5", "'6.5' is not an integer")])
+@pytest.mark.parametrize("command,option", INT_LISTS)
+def test_a_bad_integer_list_or_range_exits_2_naming_it(tmp_path, command, option, value, why):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, [command, option, value, "--out", str(out)])
+    assert_rejected(r, option, out)
+    assert why in r.output, r.output
+
+
+def test_a_range_runs_the_cells_it_names(tmp_path):
+    r = CliRunner().invoke(main, ["census", "--K", "2..3,5", "--extra", "0", "--runs", "2",
+                                  "--out", str(tmp_path), "--quiet"])
+    assert r.exit_code == 0, r.output
+    main_table = read_csv(tmp_path / "census.csv")
+    assert list(main_table["k"]) == [2, 3, 5]
+
+
+def test_a_default_list_is_shown_as_it_would_be_typed_and_reads_back():
+    from relucheck.cli.common import show_list
+
+    for values in [(4, 5, 6, 7, 8, 9, 10, 11, 12), (0, 1), (2, 5, 10), (1, 2, 3, 5, 7, 8, 9)]:
+        assert CommaList(int).convert(show_list(values), None, None) == values
+    assert show_list(tuple(range(4, 13))) == "4..12"
+    assert show_list((0.1, 1.0, 10.0)) == "0.1,1,10"
 
 
 @pytest.mark.parametrize("x, level, text", [

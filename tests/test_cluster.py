@@ -115,7 +115,7 @@ def test_without_the_extra_the_option_exits_2_with_the_install_hint(tmp_path, mo
         out = tmp_path / cmd[0]
         res = CliRunner().invoke(main, [*cmd, "--scheduler", "local:2", "--out", str(out)])
         assert res.exit_code == 2, res.output
-        assert "relucheck[distributed]" in res.output and not out.exists()
+        assert "pip install '.[distributed]' from a clone" in res.output and not out.exists()
 
 
 def test_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):

@@ -142,3 +142,12 @@ def test_docstring_formula_blocks_become_literal():
     # item descriptions in a Parameters section are napoleon's, not formulas
     fields = ["Parameters", "----------", "W : array", "    rows |w_j|"]
     assert escape_lines(fields) == ["Parameters", "----------", "W : array", r"    rows \|w_j\|"]
+
+
+def test_make_docs_keeps_the_doctrees_out_of_the_published_html():
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1]
+    line = next(ln for ln in recipe.splitlines() if "sphinx" in ln)
+    args = line.split()
+    assert "-d" in args
+    doctrees, html = args[args.index("-d") + 1], args[-1]
+    assert not doctrees.startswith(html.rstrip("/") + "/"), line

@@ -93,3 +93,18 @@ def test_wilson_interval_known_values():
     lo, hi = wilson_interval(8, 10, 0.95)
     assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+
+
+@pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
+def test_wilson_interval_equals_scipy_binomtest_on_a_grid(level):
+    """Against scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson") (without
+    continuity correction), an independent implementation, on every k of several n."""
+    from scipy.stats import binomtest
+
+    for n in (1, 2, 3, 7, 8, 20, 200, 1000, 3600):
+        ks = range(n + 1) if n <= 200 else (0, 1, 2, n // 3, n // 2, n - 1, n)
+        for k in ks:
+            ref = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+            lo, hi = wilson_interval(k, n, level)
+            assert lo == pytest.approx(ref.low, abs=1e-12) and hi == pytest.approx(ref.high,
+                                                                                   abs=1e-12)

@@ -61,8 +61,8 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
     plan, skipped = plan_commands()
     if skipped:
         click.echo(f"note: python-flint is not installed, so the interval proofs "
-                   f"({', '.join(skipped)}) are skipped; pip install 'relucheck[certify]' to "
-                   "run them.", err=True)
+                   f"({', '.join(skipped)}) are skipped; pip install '.[certify]' from a clone "
+                   "(or pip install python-flint) to run them.", err=True)
     progress = tqdm_progress(quiet)
     rows = []
     started = dt.datetime.now(dt.timezone.utc)

@@ -18,18 +18,20 @@ def _not_a_certificate(path: Path, why: str) -> None:
 
 
 @click.command("check-minimum", short_help="Re-verify the proofs in census_certificates.json.")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", metavar="FILE_OR_FOLDER", type=click.Path(path_type=Path))
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
               help="Processes; 0: one per core.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(path: Path, workers: int, quiet: bool) -> None:
     """Re-verify census_certificates.json (written by `relucheck census --certify`) from the file
-    alone.
+    alone; given the census folder, also check census_families.csv against it.
 
-    For every certificate the interval proof is recomputed on the stored box (Krawczyk inclusion
-    of the critical point, positive definiteness of the Hessian on the box, the loss enclosure)
-    and must imply the stored claims. Exit 0 when every certificate is VALID, 1 when one is
-    INVALID (naming it and the failed step), 2 when the file is not a certificate.
+    For every certificate the interval proof is recomputed in arb on the stored box with the
+    stored preconditioner (Krawczyk inclusion of the critical point, positive definiteness of
+    the Hessian on the box, the loss enclosure) and must imply the stored claims; every label is
+    checked too (the teacher [I_k 0] and a = a* = 1, the class, unique families and orbits).
+    Exit 0 when every certificate is VALID, 1 when one is INVALID (naming it and the failed
+    step), 2 when the file is not a certificate.
     """
     from relucheck.experiments import minimum_certificates as mc
     from relucheck.numerics.l12_interval import FLINT_HINT, arb
@@ -37,6 +39,16 @@ def command(path: Path, workers: int, quiet: bool) -> None:
 
     if arb is None:
         _not_a_certificate(path, FLINT_HINT)
+    families = None
+    if path.is_dir():
+        from relucheck.output.writers import read_csv
+
+        table = path / "census_families.csv"
+        try:
+            families = read_csv(table)
+        except (OSError, ValueError) as exc:
+            _not_a_certificate(path, f"a census folder needs census_families.csv ({exc})")
+        path = path / "census_certificates.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -47,11 +59,13 @@ def command(path: Path, workers: int, quiet: bool) -> None:
     try:
         count, problems = mc.check_document(doc, workers=cores(workers),
                                             progress=tqdm_progress(quiet))
+        if families is not None:
+            problems += mc.folder_problems(doc, families)
     except mc.NotACertificate as exc:
         _not_a_certificate(path, str(exc))
     wall = time.perf_counter() - t0
     if problems:
-        click.echo(f"{path}: INVALID, {len(problems)} of {count} certificate(s) fail:")
+        click.echo(f"{path}: INVALID, {len(problems)} problem(s) in {count} certificate(s):")
         for msg in problems:
             click.echo(f"  {msg}")
         sys.exit(1)

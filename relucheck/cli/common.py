@@ -58,8 +58,9 @@ class SchedulerType(click.ParamType):
         return str(value)
 
 
-SCHEDULER_HELP = ("Run the independent tasks on dask.distributed (pip install "
-                  "'relucheck[distributed]'): local:N starts N worker processes here; "
+SCHEDULER_HELP = ("Run the independent tasks on dask.distributed (from a clone: pip install "
+                  "'.[distributed]'; else pip install distributed): local:N starts N worker "
+                  "processes here; "
                   "tcp://HOST:PORT or a scheduler file uses a running cluster. Results are "
                   "byte-identical to the in-process run.")
 
@@ -129,17 +130,31 @@ class FiniteFloat(click.FloatRange):
             self.fail(str(exc), param, ctx)
 
 
+def int_entries(text: str) -> list[int]:
+    """The integers of one comma list entry: ``7``, or an inclusive range ``6..20``; ValueError
+    names what is wrong."""
+    if ".." not in text:
+        return [int(text)]
+    lo, _, hi = text.partition("..")
+    a, b = int(lo), int(hi)
+    if b < a:
+        raise ValueError(f"the range {text.strip()!r} is empty (write the smaller end first)")
+    return list(range(a, b + 1))
+
+
 class CommaList(click.ParamType):
     """A comma-separated list of numbers; with ``multiple=True`` repeated options add up.
 
-    ``kind`` is ``int``, ``float`` (any finite number) or a :class:`FiniteFloat` range that
-    every entry must satisfy; inf and nan are never accepted.
+    ``kind`` is ``int`` (entries may be inclusive ranges: ``4,6..9,12``), ``float`` (any finite
+    number) or a :class:`FiniteFloat` range that every entry must satisfy; inf and nan are never
+    accepted.
     """
 
     def __init__(self, kind: type | FiniteFloat = int) -> None:
         self.entry = FiniteFloat() if kind is float else kind
         self.kind = float if isinstance(self.entry, FiniteFloat) else kind
-        self.name = f"{self.kind.__name__}[,{self.kind.__name__}...]"
+        self.name = (f"{self.kind.__name__}[,{self.kind.__name__}...]" if self.kind is not int
+                     else "INT[,INT|A..B...]")
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
         if isinstance(value, (list, tuple)):
@@ -154,6 +169,16 @@ class CommaList(click.ParamType):
                     where = "" if len(entries) == 1 else f" (in {value!r})"
                     self.fail(f"{exc}{where}", param, ctx)
             return tuple(values)
+        if self.kind is int:
+            values = []
+            for v in entries:
+                try:
+                    values += int_entries(v)
+                except ValueError as exc:
+                    why = str(exc) if "range" in str(exc) else f"{v.strip()!r} is not an integer"
+                    self.fail(f"{value!r} is not a comma-separated list of integers and "
+                              f"ranges A..B: {why}", param, ctx)
+            return tuple(values)
         try:
             return tuple(self.kind(v) for v in entries)
         except ValueError:
@@ -162,8 +187,21 @@ class CommaList(click.ParamType):
 
 
 def show_list(values) -> str:
-    """A default list as the user would type it: 2,5,10."""
-    return ",".join(f"{v:g}" for v in values)
+    """A default list as the user would type it: 2,5,10; runs of three or more consecutive
+    integers as a range, 4..12."""
+    parts, vals = [], list(values)
+    i = 0
+    while i < len(vals):
+        j = i
+        while (isinstance(vals[i], int) and j + 1 < len(vals) and isinstance(vals[j + 1], int)
+               and vals[j + 1] == vals[j] + 1):
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{vals[i]}..{vals[j]}")
+        else:
+            parts += [f"{v:g}" for v in vals[i:j + 1]]
+        i = j + 1
+    return ",".join(parts)
 
 
 def flatten(values: tuple[tuple, ...] | None) -> tuple | None:
@@ -179,7 +217,18 @@ def _show_value(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-class QuickFlag(click.Option):
+class Option(click.Option):
+    """click's option with every default shown as the user would type it: click puts a default
+    given as text in parentheses ("[default: (0.1)]") beside plain ones ("[default: 0]")."""
+
+    def get_help_extra(self, ctx: click.Context):
+        extra = super().get_help_extra(ctx)
+        if isinstance(self.show_default, str) and "default" in extra:
+            extra["default"] = self.show_default
+        return extra
+
+
+class QuickFlag(Option):
     """--quick, whose help lists the command's quick sizes as the options that set them."""
 
     def __init__(self, *args, sizes: dict[str, Any] | None = None, **kwargs):

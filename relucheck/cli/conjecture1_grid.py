@@ -48,8 +48,8 @@ CERTIFY_ONLY = ("a_zero", "a_margin", "max_depth", "prec")
               metavar="local:N|tcp://HOST:PORT|FILE")
 @click.option("--certify", is_flag=True,
               help="Prove Conjecture 1 on the whole region a in [a-min, a-max], phi in "
-                   "[0, 2 pi) with interval arithmetic (needs python-flint: pip install "
-                   "'relucheck[certify]'); writes the certificate "
+                   "[0, 2 pi) with interval arithmetic (needs python-flint: from a clone pip "
+                   "install '.[certify]', else pip install python-flint); writes the certificate "
                    f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
 @click.option("--a-zero", type=FiniteFloat(min=0.0, max=cert.A_ZERO_MAX, min_open=True),
               default=None, help="--certify: width of the a -> 0 end piece, a in (0, a-zero] "

@@ -45,7 +45,7 @@ from relucheck.numerics.endpoints import (
     TEACHER_TOL,
     classify_runs,
 )
-from relucheck.numerics.families import find_families
+from relucheck.numerics.families import find_families, symmetric_distance
 from relucheck.numerics.fdcheck import fd_derivatives
 from relucheck.numerics.hessian import fd_hessian
 from relucheck.numerics.network import Network
@@ -211,8 +211,9 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     runs_t: dict[str, list] = {c: [] for c in RUN_COLUMNS}
     fam_t: dict[str, list] = {c: [] for c in FAMILY_COLUMNS}
     rep_t: dict[str, list] = {c: [] for c in ("k", "n", "family", "row", "col", "value")}
-    checks = dict(grad_worst=0.0, fd_worst=0.0, reps=0, minima_fd=[], global_pd=[])
-    to_prove: list[tuple] = []  # (k, n, d, family, class, representative W) for --certify
+    checks = dict(grad_worst=0.0, fd_worst=0.0, reps=0, minima_fd=[], global_pd=[], kinks=[])
+    # (k, n, d, family, class, representative W, members' distances to it) for --certify
+    to_prove: list[tuple] = []
     with contextlib.ExitStack() as stack:
         client = None if p.scheduler is None else stack.enter_context(
             cluster.client(cluster.parse(p.scheduler)))
@@ -279,7 +280,8 @@ def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, 
                 out = outs[i]
                 bar.update(W0.shape[0])
             ends, _ = classify_runs(out.W, out.a, out.status, W_star, np.ones(k), loss0,
-                                    teacher_tol=p.teacher_tol, workers=p.workers)
+                                    teacher_tol=p.teacher_tol, gtol=p.gtol, workers=p.workers)
+            checks["kinks"] += ends.kink_slope[np.isfinite(ends.kink_slope)].tolist()
             fams = find_families(out.W, W_star, ends.loss, ends.cls)
             _tally(p, tab, k, n, d, ends, fams, out)
             for r in range(W0.shape[0]):
@@ -303,8 +305,12 @@ def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, 
                     for col, x in zip(rep_t, (k, n, f, i, j, v), strict=True):
                         rep_t[col].append(x)
                 _check_representative(checks, out.W[rep], W_star, c, n == k)
-                if c == MINIMUM or (c == TEACHER and n == k):
-                    to_prove.append((k, n, d, int(f), str(c), out.W[rep].copy()))
+                if p.certify and (c == MINIMUM or (c == TEACHER and n == k)):
+                    # each member's endpoint, moved by the symmetry onto the representative:
+                    # the proof's box is made to hold them all where it can
+                    dist = np.array([symmetric_distance(out.W[r], out.W[rep], k)
+                                     for r in np.flatnonzero(members)])
+                    to_prove.append((k, n, d, int(f), str(c), out.W[rep].copy(), dist))
     tables = {
         "main": {c: np.array(v) for c, v in tab.items()},
         "runs": {c: np.array(v) for c, v in runs_t.items()},
@@ -327,10 +333,10 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
         # wall times vary from run to run: in the JSON record, not in the (byte-stable) CSV
         summary["certify_seconds"] = [
             {"k": k, "n": n, "family": f, "seconds": round(pr.seconds, 3)}
-            for (k, n, _, f, _, _), pr in zip(to_prove, proofs, strict=True)]
+            for (k, n, _, f, *_), pr in zip(to_prove, proofs, strict=True)]
         certs = [mc.certificate(k, n, d, f, mc.SPURIOUS if c == MINIMUM else mc.GLOBAL, W,
                                 teacher(k, d), np.ones(n), np.ones(k), pr)
-                 for (k, n, d, f, c, W), pr in zip(to_prove, proofs, strict=True) if pr.ok]
+                 for (k, n, d, f, c, W, _), pr in zip(to_prove, proofs, strict=True) if pr.ok]
         if certs:
             documents["certificates"] = mc.document(certs)
     return Result(STEM, tables, claims, params, summary=summary, documents=documents)
@@ -339,14 +345,16 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
 def _prove_task(task: tuple) -> Proof:
     from relucheck.numerics.minimum_proof import prove_minimum
 
-    k, n, d, _, _, W, prec = task
-    return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec)
+    k, n, d, _, _, W, dist, prec = task
+    return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec,
+                         cover=float(dist.max()))
 
 
 def prove_families(tasks: list[tuple], *, prec: int, workers: int,
                    progress: Progress = null_progress, client=None) -> list[Proof]:
     """The interval proof (relucheck.numerics.minimum_proof) of each (k, n, d, family, class,
-    representative) task, one process per core (the families are independent), or one cluster
+    representative, members' distances) task, in a box holding every member where it can,
+    one process per core (the families are independent), or one cluster
     task each with a dask ``client``."""
     from relucheck.numerics.certify import pool_map
     from relucheck.numerics.parallel import cores
@@ -360,27 +368,32 @@ def prove_families(tasks: list[tuple], *, prec: int, workers: int,
 
 
 #: Columns that --certify adds to census_families.csv.
-CERTIFY_COLUMNS = ("certified", "radius", "loss_lo", "loss_hi", "lambda_min_lo", "certify_note")
+CERTIFY_COLUMNS = ("certified", "radius", "loss_lo", "loss_hi", "lambda_min_lo", "in_box",
+                   "certify_note")
 
 
 def _certify_columns(fam: dict, tasks: list[tuple], proofs: list[Proof]) -> Claim:
     """Add the --certify columns to the families table; the claim that every proof holds."""
-    by_key = {(k, n, f): pr for (k, n, _, f, _, _), pr in zip(tasks, proofs, strict=True)}
+    by_key = {(k, n, f): (pr, dist)
+              for (k, n, _, f, _, _, dist), pr in zip(tasks, proofs, strict=True)}
     cols: dict[str, list] = {c: [] for c in CERTIFY_COLUMNS}
     failed = []
+    members = inside = 0
     for k, n, f, c in zip(fam["k"], fam["n"], fam["family"], fam["class"], strict=True):
-        pr = by_key.get((int(k), int(n), int(f)))
+        pr, dist = by_key.get((int(k), int(n), int(f)), (None, None))
         if pr is None:
             note = ("not attempted: with n > k the global minima are not isolated (not strict)"
                     if c == TEACHER else f"not attempted: class {c}")
-            row = (0, math.nan, math.nan, math.nan, math.nan, note)
+            row = (0, math.nan, math.nan, math.nan, math.nan, 0, note)
         else:
             ok = pr.ok and (c != MINIMUM or pr.loss_lo > 0)
             note = "proved" if ok else (
                 f"{pr.step}: {pr.reason}" if not pr.ok else "loss_lo <= 0: not proved spurious")
             if not ok:
                 failed.append(f"k={int(k)} n={int(n)} family {int(f)}: {note}")
-            row = (int(ok), pr.radius, pr.loss_lo, pr.loss_hi, pr.lambda_min_lo, note)
+            held = int(np.sum(dist <= pr.radius)) if ok else 0
+            members, inside = members + dist.size, inside + held
+            row = (int(ok), pr.radius, pr.loss_lo, pr.loss_hi, pr.lambda_min_lo, held, note)
         for col, v in zip(CERTIFY_COLUMNS, row, strict=True):
             cols[col].append(v)
     for col, v in cols.items():
@@ -388,14 +401,18 @@ def _certify_columns(fam: dict, tasks: list[tuple], proofs: list[Proof]) -> Clai
     done = [pr for pr in proofs if pr.ok]
     measured = (f"{len(done)} of {len(proofs)} families proved"
                 + (f"; radius <= {max(pr.radius for pr in done):.2g}, lambda_min >= "
-                   f"{min(pr.lambda_min_lo for pr in done):.3g}, slowest "
-                   f"{max(pr.seconds for pr in done):.1f} s" if done else "")
+                   f"{min(pr.lambda_min_lo for pr in done):.3g}" if done else "")
+                + f"; {inside} of their {members} runs end, up to the symmetry, inside the "
+                  "certified box of their family's minimum"
+                + ("" if inside == members else
+                   f" ({members - inside} counted apart: column in_box)")
                 + ("; FAILED: " + "; ".join(failed) if failed else ""))
     return Claim.check(
         "interval proof: every spurious family (and the n = k global minimum) is a strict "
         "local minimum", not failed, measured, "every family proved",
-        "Krawczyk inclusion of a critical point in a box around the representative, a "
-        "Gershgorin bound after eigen-rotation that the Hessian is positive definite on the "
+        "Krawczyk inclusion of a critical point in a box around the representative (made to "
+        "hold every member's endpoint, moved onto it by a symmetry, where the proof allows), "
+        "a Gershgorin bound after eigen-rotation that the Hessian is positive definite on the "
         "whole box, and the loss in an interval (> 0 for a spurious family), in arb ball "
         "arithmetic (docs/math.md section 10); re-checked by relucheck check-minimum")
 
@@ -541,13 +558,29 @@ def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
         f"(worst cell {100 * float(main['not_converged_share'].max()):.2f}%)",
         "< 1% of the runs of every cell", f"max_iters = {p.max_iters}"))
     square = main["n"] == main["k"]
-    if p.init == "xavier":
+    if p.init == "xavier" and square.any():
         worst = int(np.argmax(np.where(square, main["spurious_share"], -1)))
+        spur = int(main["spurious_minimum"][worst])
         claims.append(Claim.report(
             "Figure 9's statement: w converges to w* unless the deviation is large",
-            f"from Xavier starts (a large deviation from 1e-3 w*) {main['spurious_minimum'][worst]}"
-            f" of {main['runs'][worst]} runs end at spurious minima at k = {main['k'][worst]}",
-            "a large deviation can end away from w*; it does, at spurious local minima"))
+            f"from Xavier starts (a large deviation from 1e-3 w*) {spur} of "
+            f"{main['runs'][worst]} runs end at spurious minima at k = {main['k'][worst]}",
+            "a large deviation can end away from w*; " + (
+                "it does, at spurious local minima" if spur else
+                "no run ends at a spurious local minimum in any n = k cell here")))
+    kinks = np.array(checks["kinks"])
+    if kinks.size:
+        claims.append(Claim.report(
+            "endpoints at a kink w_j = 0 (class singular)",
+            f"{kinks.size} of {int(main['runs'].sum())} runs converged with a unit at w_j = 0; "
+            f"J descends out of the kink at {int(np.sum(kinks < -p.gtol))} of them (steepest "
+            f"one-sided slope {float(kinks.min()):.3g})",
+            "J is not differentiable at w_j = 0: neither the gradient test nor the Hessian "
+            "applies, never a spurious minimum; a negative one-sided slope makes it certainly "
+            "not a minimum",
+            "a unit is at the kink when a_j^2 |w_j| / 2 <= 2 gtol, closer to 0 than the stop "
+            "rule places it; slope: min over unit u of u . g_j(u), Eqn 8 for row j with e_j = u "
+            "without its j-j term (docs/math.md section 7); descends: < -gtol"))
     ex = []
     for k in p.K:
         row = {int(e): i for i, e in enumerate(main["extra"]) if main["k"][i] == k}

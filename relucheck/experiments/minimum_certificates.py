@@ -1,35 +1,31 @@
 """Certificates of strict local minima (docs/math.md section 10): build them from proofs, and
 re-verify a certificate file from its contents alone (``relucheck check-minimum``).
 
-A certificate file is JSON::
+A certificate file is JSON ``{"format": "relucheck-minimum-certificates", "version": 2,
+"statement": "...", "certificates": [CERT, ...]}``. Each CERT holds, every real number as the
+exact decimal expansion of a float64 (a re-check refuses any other):
 
-    {"format": "relucheck-minimum-certificates", "version": 1,
-     "statement": "...", "certificates": [CERT, ...]}
+- ``k, n, d, family, class``: the census cell and family (``spurious_minimum`` or
+  ``global_minimum``, family 0);
+- ``W_star`` (k x d), ``a_star`` (k), ``a`` (n): the teacher and the fixed top weights, read and
+  used by the re-check, which also checks them against the census setting W* = [I_k 0],
+  a = a* = 1 that the labels k, n, d speak of;
+- ``representative`` (n x d) and ``radius`` (a power of two): the box {max |W - W0| <= r};
+- ``rotation`` (base64 of the N x N little-endian int32 Q_int, N = n d) and ``eigenvalues``
+  (N floats): the preconditioner of the proof, Q = Q_int 2^-30 (see
+  :class:`relucheck.numerics.minimum_proof.Preconditioner`);
+- ``precision_bits``; the claims ``loss_lo``, ``loss_hi``, ``lambda_min_lo``; ``digest``
+  (SHA-256 of the canonical JSON of the rest: it catches an edit, the proof is the re-check).
 
-and each CERT names a family and holds, every number as the exact decimal expansion of a
-float64 (``str(decimal.Decimal(x))``: a re-check refuses any number that is not exactly a
-float, so nothing is rounded on the way in):
-
-- ``k, n, d, family, class``: the census cell and family (class ``spurious_minimum`` or
-  ``global_minimum``);
-- ``W_star`` (k x d), ``a_star`` (k), ``a`` (n): the teacher and the student's fixed top weights;
-- ``representative`` (n x d): the centre W0 of the box; ``radius``: r, a power of two, so the box
-  is {W : max |W - W0| <= r};
-- ``precision_bits``: arb working precision;
-- the claims: ``loss_lo``, ``loss_hi`` (J at the minimum lies between them) and
-  ``lambda_min_lo`` (every Hessian on the box has all eigenvalues >= it, which is > 0);
-- ``digest``: SHA-256 of the canonical JSON of the other fields (integrity only: the proof is
-  the re-computation, the digest catches a file edited after the fact).
-
-A re-check recomputes the proof on the stored box (:func:`relucheck.numerics.minimum_proof.
-prove_minimum` with the stored radius and precision) and accepts the certificate only when it
-succeeds and implies every stored claim: the recomputed loss enclosure lies inside
-[loss_lo, loss_hi], the recomputed eigenvalue bound is >= lambda_min_lo > 0, and a spurious
-minimum has loss_lo > 0 (so J > 0 = min J there: the minimum is not global).
+A re-check runs the arb part of the proof on exactly these numbers
+(:func:`relucheck.numerics.minimum_proof.prove_on_box`): no float LAPACK, BLAS or compiled
+kernel takes part, so the verdict is the same on every machine. It then checks every label
+(:func:`label_problems`, :func:`document_problems`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -39,19 +35,23 @@ from typing import Any
 
 import numpy as np
 
-from relucheck.numerics.minimum_proof import Proof, prove_minimum
+from relucheck.numerics.minimum_proof import Preconditioner, Proof, prove_on_box
 
 FORMAT = "relucheck-minimum-certificates"
-VERSION = 1
+VERSION = 2
 SPURIOUS, GLOBAL = "spurious_minimum", "global_minimum"
 STATEMENT = (
-    "For each certificate: the population loss J(W) = 1/2 E_x[(sum_l a*_l relu(w*_l . x) - "
-    "sum_j a_j relu(w_j . x))^2], x ~ N(0, I_d), with the top weights a fixed, has exactly one "
-    "critical point W' with max |W' - representative| <= radius; it is a strict local minimum, "
-    "every Hessian of J on that box has all eigenvalues >= lambda_min_lo > 0, and "
-    "loss_lo <= J(W') <= loss_hi. A spurious_minimum has loss_lo > 0 = min J.")
+    "For each certificate: with the teacher W_star = [I_k 0] (k x d) and the top weights "
+    "a = a_star = 1 fixed, the population loss J(W) = 1/2 E_x[(sum_l a*_l relu(w*_l . x) - "
+    "sum_j a_j relu(w_j . x))^2], x ~ N(0, I_d), has exactly one critical point W' with "
+    "max |W' - representative| <= radius; it is a strict local minimum, every Hessian of J on "
+    "that box has all eigenvalues >= lambda_min_lo > 0, and loss_lo <= J(W') <= loss_hi. A "
+    "spurious_minimum has loss_lo > 0 = min J; a global_minimum (family 0, n = k) is a "
+    "permutation of the teacher, J(W') = 0. No two certificates of a file name the same orbit "
+    "of the symmetry W -> P W Q^T.")
 _FIELDS = ("k", "n", "d", "family", "class", "W_star", "a_star", "a", "representative",
-           "radius", "precision_bits", "loss_lo", "loss_hi", "lambda_min_lo", "digest")
+           "radius", "rotation", "eigenvalues", "precision_bits", "loss_lo", "loss_hi",
+           "lambda_min_lo", "digest")
 
 
 class NotACertificate(ValueError):
@@ -87,16 +87,35 @@ def _matrix(A: np.ndarray) -> list:
     return [[exact_decimal(x) for x in row] for row in np.asarray(A, dtype=float)]
 
 
+def encode_rotation(Q_int: np.ndarray) -> str:
+    """Q_int (N x N, |entries| <= 2^30) as base64 of little-endian int32, row by row."""
+    return base64.b64encode(np.ascontiguousarray(Q_int, dtype="<i4").tobytes()).decode("ascii")
+
+
+def decode_rotation(text: Any, N: int) -> np.ndarray:
+    """The N x N integers of :func:`encode_rotation`; ValueError if the text is not that."""
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (AttributeError, ValueError, UnicodeEncodeError):
+        raise ValueError("rotation is not base64 text") from None
+    if len(raw) != 4 * N * N:
+        raise ValueError(f"rotation holds {len(raw) // 4} integers, not {N} x {N}")
+    return np.frombuffer(raw, dtype="<i4").astype(np.int64).reshape(N, N)
+
+
 def certificate(k: int, n: int, d: int, family: int, cls: str, W0: np.ndarray,
                 W_star: np.ndarray, a: np.ndarray, a_star: np.ndarray, proof: Proof) -> dict:
     """The certificate of a successful proof."""
-    if not proof.ok:
+    if not proof.ok or proof.pre is None:
         raise ValueError("only a successful proof has a certificate")
     cert = {
         "k": int(k), "n": int(n), "d": int(d), "family": int(family), "class": cls,
         "W_star": _matrix(W_star), "a_star": [exact_decimal(x) for x in a_star],
         "a": [exact_decimal(x) for x in a], "representative": _matrix(W0),
-        "radius": exact_decimal(proof.radius), "precision_bits": int(proof.prec),
+        "radius": exact_decimal(proof.radius),
+        "rotation": encode_rotation(proof.pre.Q_int),
+        "eigenvalues": [exact_decimal(x) for x in proof.pre.lam],
+        "precision_bits": int(proof.prec),
         "loss_lo": exact_decimal(proof.loss_lo), "loss_hi": exact_decimal(proof.loss_hi),
         "lambda_min_lo": exact_decimal(proof.lambda_min_lo),
     }
@@ -114,12 +133,17 @@ class Parsed:
     """One certificate's fields as floats and arrays (the numbers already checked exact)."""
 
     name: str
+    k: int
+    n: int
+    d: int
+    family: int
     cls: str
     W_star: np.ndarray
     a_star: np.ndarray
     a: np.ndarray
     W0: np.ndarray
     radius: float
+    pre: Preconditioner
     prec: int
     loss_lo: float
     loss_hi: float
@@ -157,11 +181,9 @@ def _shape_ok(x: Any, rows: int, cols: int | None) -> bool:
 
 def read_certificate(c: dict, name: str) -> Parsed:
     """Check the shapes (NotACertificate) and exactness of the numbers (ValueError: invalid)."""
-    try:
-        k, n, d = (int(c[f]) for f in ("k", "n", "d"))
-        prec = int(c["precision_bits"])
-    except (TypeError, ValueError):
-        raise NotACertificate(f"{name}: k, n, d and precision_bits must be integers") from None
+    if not all(type(c[f]) is int for f in ("k", "n", "d", "family", "precision_bits")):
+        raise NotACertificate(f"{name}: k, n, d, family and precision_bits must be integers")
+    k, n, d, family, prec = (c[f] for f in ("k", "n", "d", "family", "precision_bits"))
     if min(k, n, d) < 1 or not 53 <= prec <= 4096:
         raise NotACertificate(f"{name}: sizes must be >= 1 and precision_bits in [53, 4096]")
     if c["class"] not in (SPURIOUS, GLOBAL):
@@ -171,20 +193,27 @@ def read_certificate(c: dict, name: str) -> Parsed:
         if not _shape_ok(c[f], rows, cols):
             raise NotACertificate(f"{name}: {f} must be a list of shape {(rows, cols or '')}")
     # exactness: a number that is not exactly a float is an edited certificate (invalid)
+    N = n * d
+    if not _shape_ok(c["eigenvalues"], N, None):
+        raise NotACertificate(f"{name}: eigenvalues must be a list of {N} numbers")
     W_star = np.array([[read_exact(x) for x in r] for r in c["W_star"]])
     W0 = np.array([[read_exact(x) for x in r] for r in c["representative"]])
-    return Parsed(name, c["class"], W_star, np.array([read_exact(x) for x in c["a_star"]]),
-                  np.array([read_exact(x) for x in c["a"]]), W0, read_exact(c["radius"]), prec,
-                  read_exact(c["loss_lo"]), read_exact(c["loss_hi"]),
+    pre = Preconditioner(decode_rotation(c["rotation"], N),
+                         np.array([read_exact(x) for x in c["eigenvalues"]]))
+    return Parsed(name, k, n, d, family, c["class"], W_star,
+                  np.array([read_exact(x) for x in c["a_star"]]),
+                  np.array([read_exact(x) for x in c["a"]]), W0, read_exact(c["radius"]), pre,
+                  prec, read_exact(c["loss_lo"]), read_exact(c["loss_hi"]),
                   read_exact(c["lambda_min_lo"]))
 
 
 def verify(p: Parsed) -> str:
-    """Re-prove one certificate; '' when valid, else 'step: reason'."""
+    """Re-prove one certificate on its stored box with its stored preconditioner (arb only);
+    '' when it holds and implies the stored claims, else 'step: reason'."""
     r = p.radius
     if not (r > 0 and math.frexp(r)[0] == 0.5):
         return f"box: radius {r!r} is not a positive power of two"
-    proof = prove_minimum(p.W0, p.W_star, p.a, p.a_star, prec=p.prec, radius=r)
+    proof = prove_on_box(p.W0, p.W_star, p.a, p.a_star, radius=r, pre=p.pre, prec=p.prec)
     if not proof.ok:
         return f"{proof.step}: {proof.reason}"
     if not (p.loss_lo <= proof.loss_lo and proof.loss_hi <= p.loss_hi):
@@ -193,9 +222,84 @@ def verify(p: Parsed) -> str:
     if not (p.lambda_min_lo > 0 and proof.lambda_min_lo >= p.lambda_min_lo):
         return (f"eigenvalue claim: the recomputed bound {proof.lambda_min_lo!r} does not "
                 f"imply the stored lambda_min_lo {p.lambda_min_lo!r} > 0")
-    if p.cls == SPURIOUS and not p.loss_lo > 0:
-        return f"class claim: a spurious minimum needs loss_lo > 0 (stored {p.loss_lo!r})"
     return ""
+
+
+def teacher_permutation(W0: np.ndarray, W_star: np.ndarray, r: float) -> np.ndarray | None:
+    """A permutation P (rows of W_star) with max |W0 - P W_star| <= r exactly, or None: each row
+    of W0 must be within r of a distinct teacher row (every comparison is of floats that are
+    exact, and |x - y| <= r is decided exactly by comparing x - r <= y <= x + r in arb)."""
+    from relucheck.numerics.l12_interval import arb
+
+    n, k = W0.shape[0], W_star.shape[0]
+    if n != k:
+        return None
+    perm = []
+    for j in range(n):
+        near = [m for m in range(k)
+                if all(abs(arb(float(x)) - arb(float(y))) <= arb(r)
+                       for x, y in zip(W0[j], W_star[m], strict=True))]
+        if len(near) != 1 or near[0] in perm:
+            return None
+        perm.append(near[0])
+    return np.array(perm)
+
+
+def label_problems(p: Parsed) -> list[str]:
+    """Every label of one certificate against its own numbers: the census setting (W* = [I_k 0],
+    a = a* = 1), the class and the family id."""
+    out = []
+    if not np.array_equal(p.W_star, np.eye(p.k, p.d)):
+        out.append("label: W_star is not the census teacher [I_k 0] that k = "
+                   f"{p.k}, d = {p.d} name")
+    if not (np.all(p.a == 1.0) and np.all(p.a_star == 1.0)):
+        out.append("label: the top weights are not a = a* = 1 (the census setting)")
+    if p.cls == SPURIOUS:
+        if not p.loss_lo > 0:
+            out.append(f"class claim: a spurious minimum needs loss_lo > 0 (stored "
+                       f"{p.loss_lo!r})")
+        if p.family < 1:
+            out.append(f"label: a spurious family has an id >= 1, not {p.family}")
+    else:  # GLOBAL: the box holds a permutation of the teacher, where J = 0 (and a = a*)
+        if p.family != 0:
+            out.append(f"label: the global minimum is family 0, not {p.family}")
+        if p.n != p.k or teacher_permutation(p.W0, p.W_star, p.radius) is None \
+                or not np.array_equal(p.a, p.a_star):
+            out.append("class claim: global_minimum needs n = k and a permutation of the "
+                       "teacher inside the box (where J = 0)")
+        elif not p.loss_lo <= 0 <= p.loss_hi:
+            out.append("class claim: a global minimum has J = 0, outside the stored "
+                       f"[{p.loss_lo!r}, {p.loss_hi!r}]")
+    return out
+
+
+def _sorted_entries(p: Parsed) -> np.ndarray:
+    """The sorted entries of W0 W*^T = W0[:, :k]: P W Q^T permutes them (Q permutes the first
+    k coordinates and rotates the others), and sorting is 1-Lipschitz in the max norm."""
+    return np.sort(p.W0[:, :p.k], axis=None)
+
+
+def document_problems(parsed: list[Parsed]) -> list[str]:
+    """Labels across certificates: (k, n, family) unique, and no two certificates of one
+    (k, n, d) that may prove the same orbit: they must be told apart by disjoint loss intervals
+    or by sorted entries of W[:, :k] further apart than the two radii (every member of an orbit
+    has the same loss and the same sorted entries)."""
+    out, seen = [], {}
+    for i, p in enumerate(parsed):
+        key = (p.k, p.n, p.family)
+        if key in seen:
+            out.append(f"{p.name}: label: family {p.family} of k={p.k}, n={p.n} is also "
+                       f"{parsed[seen[key]].name}")
+        seen.setdefault(key, i)
+        for q in parsed[:i]:
+            if (q.k, q.n, q.d) != (p.k, p.n, p.d):
+                continue
+            apart = p.loss_hi < q.loss_lo or q.loss_hi < p.loss_lo or (
+                np.max(np.abs(_sorted_entries(p) - _sorted_entries(q))) > p.radius + q.radius)
+            if not apart:
+                out.append(f"{p.name}: label: may prove the same orbit as {q.name} (loss "
+                           "intervals overlap and the sorted entries agree within the radii)")
+    return out
 
 
 def _verify_task(p: Parsed) -> str:
@@ -204,18 +308,18 @@ def _verify_task(p: Parsed) -> str:
 
 
 def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, list[str]]:
-    """Re-verify every certificate of a parsed JSON document.
+    """Re-verify every certificate of a parsed JSON document: the proofs and every label.
 
     Returns (number of certificates, problems), a problem being "certificate i (k, n, family):
-    step: reason" for each invalid one. Raises NotACertificate (before any proof) when the
-    document or one of its certificates is not shaped like a certificate.
+    step: reason". Raises NotACertificate (before any proof) when the document or one of its
+    certificates is not shaped like a certificate.
     """
     from relucheck.numerics.certify import pool_map
     from relucheck.numerics.minimum_proof import PREC
     from relucheck.progress import null_progress
 
     items = parse(doc)
-    problems, todo = [], []
+    problems, todo, parsed = [], [], []
     for c, name in items:
         try:
             p = read_certificate(c, name)
@@ -228,8 +332,46 @@ def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, l
             problems.append(f"{name}: integrity: the digest does not match the contents "
                             "(edited after certification)")
             continue
+        problems += [f"{name}: {why}" for why in label_problems(p)]
+        parsed.append(p)
         todo.append(p)
+    problems += document_problems(parsed)
     results = pool_map(_verify_task, todo, prec=PREC, workers=workers,
                        progress=progress or null_progress, desc="re-proving")
     problems += [r for r in results if r]
     return len(items), problems
+
+
+#: census_families.csv classes and the certificate class each proved family must carry.
+_FAMILY_CLASS = {"spurious_minimum": SPURIOUS, "teacher": GLOBAL}
+
+
+def folder_problems(doc: Any, families: dict[str, np.ndarray]) -> list[str]:
+    """The census folder against its certificates: every family census_families.csv marks as
+    proved has a certificate of the same k, n, family, class and loss interval, and every
+    certificate is such a family."""
+    out = []
+    certs = {(c["k"], c["n"], c["family"]): c for c, _ in parse(doc)}
+    if "certified" not in families:
+        return ["census_families.csv has no certified column (not a census --certify run)"]
+    marked = set()
+    for i in np.flatnonzero(np.asarray(families["certified"]) == 1):
+        key = tuple(int(families[f][i]) for f in ("k", "n", "family"))
+        marked.add(key)
+        name = "census_families.csv k={}, n={}, family={}".format(*key)
+        c = certs.get(key)
+        if c is None:
+            out.append(f"{name}: marked proved, but no certificate has it")
+            continue
+        want = _FAMILY_CLASS.get(str(families["class"][i]))
+        if c["class"] != want:
+            out.append(f"{name}: class {families['class'][i]} but the certificate says "
+                       f"{c['class']}")
+        for f in ("loss_lo", "loss_hi", "lambda_min_lo"):
+            if float(families[f][i]) != read_exact(c[f]):
+                out.append(f"{name}: {f} {float(families[f][i])!r} but the certificate says "
+                           f"{read_exact(c[f])!r}")
+    for key in certs.keys() - marked:
+        out.append("certificate k={}, n={}, family={}: not a family census_families.csv "
+                   "marks as proved".format(*key))
+    return out

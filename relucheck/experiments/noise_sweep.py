@@ -190,9 +190,10 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     curves: dict[str, list] = {k: [] for k in (
         "row", "reading", "setting", "K", "noise", "run", "iteration", "rel_err", "rel_fn_err",
         "loss")}
-    fd = dict(states=0, worst=0.0, kink=0, endpoints=0, end_worst=0.0)
+    fd = dict(states=0, worst=0.0, kink=0, endpoints=0, end_worst=0.0, crossing=0)
     gd = dict(runs=0, rose=0, max=0.0, max_w=0.0)
     spurious: list[tuple] = []
+    kinks: list[float] = []  # per run: the steepest one-sided slope out of a kink (NaN: none)
 
     # States are kept at these iterations (0 and the last included), for the curves and checks.
     rec_its = np.unique(np.concatenate([
@@ -225,7 +226,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                 progress=lambda total, desc, bar=bar: contextlib.nullcontext(bar))
             ends, spectra = classify_runs(out.W, out.a, out.status, W_star, c0["a_star"],
                                           loss0, trained=train_a, teacher_tol=p.teacher_tol,
-                                          workers=p.workers, spectra=True)
+                                          gtol=p.gtol, workers=p.workers, spectra=True)
             final = net.pack(np.where(np.isfinite(out.W), out.W, 1.0),
                              out.a if train_a else None)
             rel, _ = relative_errors(net, final)
@@ -255,8 +256,16 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
             # Eqn 16: along the flow dJ/dt = -grad J . g, so J decreases exactly when the g that
             # drives the runs is the derivative of the closed-form J. Check that directional
             # derivative by central differences at every recorded state.
-            dev, bnd, gnorm = _directional_check(net, th_all)
-            fd["states"] += len(th_all)
+            # Eqn 16 needs J differentiable along the stencil: a state whose central differences
+            # (+-2 steps of fd_derivatives along a unit u) can reach some w_j = 0 is left out
+            # and counted (the kink of docs/math.md section 7: e.g. a unit that died there)
+            step = FD_STEP * np.maximum(1.0, np.sqrt(np.mean(
+                th_all.reshape(len(th_all), -1) ** 2, axis=1)))
+            clear = np.all(np.linalg.norm(net.split(th_all)[0], axis=-1) > 2 * step[:, None],
+                           axis=1)
+            fd["crossing"] += int(np.sum(~clear))
+            dev, bnd, gnorm = _directional_check(net, th_all[clear])
+            fd["states"] += int(clear.sum())
             fd["worst"] = max(fd["worst"], float(np.max(dev / bnd, initial=0.0)))
             fd["kink"] += int(np.sum(bnd > 1e-2 * gnorm))
             # Eqn 8 is the gradient of J in every coordinate at every smooth endpoint.
@@ -296,6 +305,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                             status=out.status[b], **{"class": ends.cls[b]})
                 for k in runs_t:
                     runs_t[k].append(vals[k])
+                kinks.append(float(ends.kink_slope[b]))
                 if ends.cls[b] == MINIMUM:
                     spurious.append((row, f"{setting} ({reading})", K, cells[i]["noise"], r,
                                      ends.loss[b], spectra[b], ends.lam_err[b]))
@@ -307,7 +317,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                         curves[k].append(v)
 
     runs_tab = {k: np.array(v) for k, v in runs_t.items()}
-    claims = _claims(p, runs_tab, fd, gd, spurious)
+    claims = _claims(p, runs_tab, fd, gd, spurious, np.array(kinks))
     params = asdict(p)
     tables = {"main": runs_tab, "curves": {k: np.array(v) for k, v in curves.items()}}
     if spurious:
@@ -338,6 +348,10 @@ def _finite_grad(net: Network, theta: np.ndarray) -> np.ndarray:
     return g
 
 
+#: Relative step of the central differences (fd_derivatives' default h).
+FD_STEP = 1e-5
+
+
 def _directional_check(net: Network, pts: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """|D - |g||, its FD error bound and |g| for the derivative D of J along u = g/|g|."""
@@ -346,7 +360,7 @@ def _directional_check(net: Network, pts: np.ndarray
     gn = np.linalg.norm(g, axis=1)
     u = g / np.where(gn > 0, gn, 1.0)[:, None]
     D, bound = fd_derivatives(lambda x: net.loss(x.reshape(-1, *pts.shape[1:])),
-                              pts.reshape(n, -1), u[:, None, :], net.rounding(pts))
+                              pts.reshape(n, -1), u[:, None, :], net.rounding(pts), FD_STEP)
     return np.abs(D[:, 0] - gn), bound[:, 0], gn
 
 
@@ -414,7 +428,8 @@ def noise_verdict(counts: dict[float, tuple[int, int]]) -> str:
     return f"reproduced: every run below noise {levels[-1]:g} reaches w*"
 
 
-def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Claim]:
+def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list,
+            kinks: np.ndarray | None = None) -> list[Claim]:
     cls = t["class"]
     reached = cls == TEACHER
     claims = [
@@ -423,10 +438,13 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Clai
             ok=fd["worst"] <= 1,
             # The ratio and the count of unresolved iterates hang on rounding (|g| near
             # convergence): they move on another CPU, so both are shown against fixed levels;
-            # the exact ones are in the JSON (the claim's value, the summary).
+            # the exact ones are in the JSON (the claim's value, the summary). The states left
+            # out are a geometric count (a unit within two steps of w_j = 0), shown as it is.
             measured=(f"max |D - |g|| / bound {below(fd['worst'], 1)} over {fd['states']} "
                       f"iterates; {_share(fd['kink'], fd['states'])} not resolved to 1 % of "
-                      "|g| (at convergence, where |g| meets rounding, or near w_j = 0)"),
+                      "|g| (at convergence, where |g| meets rounding, or near w_j = 0)"
+                      + (f"; {fd['crossing']} left out, their stencil reaching a kink w_j = 0"
+                         if fd["crossing"] else "")),
             threshold="<= 1",
             justification=("D = central difference of the closed-form J along u = g/|g| at ~60 "
                            "iterates per run; dJ/dt = -grad J . g <= 0 holds iff g = grad J; "
@@ -513,6 +531,21 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list) -> list[Clai
             statement="analytic Hessian positive definite beyond its error bound, positive "
                       "loss; at "
                       + "; ".join(f"{r} {s} K={k}" for r, s, k in where)))
+    at = np.isfinite(kinks) if kinks is not None else np.zeros(len(cls), dtype=bool)
+    if at.any():
+        down = int(np.sum(kinks[at] < -p.gtol))
+        claims.append(Claim.report(
+            "Endpoints at a kink w_j = 0 (class singular)",
+            measured=(f"{int(at.sum())} of {len(cls)} runs converged with a unit at w_j = 0; "
+                      f"J descends out of the kink at {down} of them (steepest one-sided slope "
+                      f"{float(kinks[at].min()):.3g})"),
+            statement="J is not differentiable at w_j = 0, so neither the gradient test nor the "
+                      "Hessian applies: never a spurious minimum; a negative one-sided slope "
+                      "makes it certainly not a minimum",
+            justification=("a unit is at the kink when a_j^2 |w_j| / 2 <= 2 gtol (the stop "
+                           "rule cannot place it closer to 0); slope: min over unit u of "
+                           "u . g_j(u), Eqn 8 for row j with e_j = u without its j-j term "
+                           "(relucheck.numerics.endpoints.kink_slopes); descends: < -gtol")))
     not_conv = int(np.sum(cls == NOT_CONVERGED))
     if not_conv:
         claims.append(Claim.report("Runs not converged within --iters",

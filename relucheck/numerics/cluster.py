@@ -1,5 +1,5 @@
 """Running independent tasks on a dask.distributed cluster (the optional extra
-``relucheck[distributed]``).
+the ``distributed`` extra).
 
 ``--scheduler`` takes
 
@@ -30,7 +30,8 @@ from typing import Any
 
 from relucheck.progress import Progress, null_progress
 
-HINT = "--scheduler needs dask's distributed: pip install 'relucheck[distributed]'"
+HINT = ("--scheduler needs dask's distributed: pip install '.[distributed]' from a clone of "
+        "relucheck, or pip install 'distributed>=2024.1' beside an installed relucheck")
 #: Largest N of local:N.
 MAX_LOCAL = 256
 #: Seconds to wait for a scheduler to answer before giving up (an input error, exit 2).

@@ -1,20 +1,22 @@
 """Where a run of gradient descent ended (docs/math.md section 7): the teacher, a spurious local
-minimum, a saddle, a degenerate critical point, or nowhere yet."""
+minimum, a saddle, a degenerate critical point, a kink w_j = 0 (singular), or nowhere yet."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from relucheck.numerics.matching import relative_error
 from relucheck.numerics.network import Network
+from relucheck.theory.angles import row_norm
 
 TEACHER = "teacher"
 MINIMUM = "spurious_minimum"
 SADDLE = "saddle"
 DEGENERATE = "degenerate"  # critical, but the smallest eigenvalue is within its error bound of 0
-SINGULAR = "singular"  # a unit is switching off, towards w_j = 0 where J is not differentiable
+SINGULAR = "singular"  # a unit at, or switching off towards, w_j = 0: J not differentiable there
 DIVERGED = "diverged"  # the loss ended above where it started, or overflowed
 NOT_CONVERGED = "not_converged"
 CLASSES = (TEACHER, MINIMUM, SADDLE, DEGENERATE, SINGULAR, DIVERGED, NOT_CONVERGED)
@@ -31,6 +33,106 @@ def switched_off(W: np.ndarray, W_star: np.ndarray) -> np.ndarray:
     """
     return np.any(np.linalg.norm(W, axis=-1) < OFF * np.linalg.norm(W_star, axis=-1).min(),
                   axis=-1)
+
+
+#: The census engine's stop rule, max_j |grad_{w_j} J| <= GTOL (Safran and Shamir's 1e-9 on
+#: 2 pi grad J; relucheck.numerics.train.Descent's default).
+GTOL = 1e-9 / (2 * math.pi)
+
+#: Safety factor of :func:`at_kink` (see there).
+KINK = 2.0
+
+
+def at_kink(W: np.ndarray, a: np.ndarray, gtol: float = GTOL) -> np.ndarray:
+    """True where row j of a converged endpoint is at, or numerically at, the kink w_j = 0:
+    a_j != 0 and a_j^2 |w_j| / 2 <= KINK gtol (shape (..., n) for W (..., n, d), a (..., n)).
+
+    Why this threshold. Along a ray w_j = s u (s >= 0, |u| = 1, the other rows fixed) J is
+    exactly J(s) = J(0) + s phi_j(u) + a_j^2 s^2 / 4: k(w_j, w_j) = s^2 / 2, and every other
+    term of J is linear in s; phi_j(u) = u . g_j(u) is the one-sided derivative of
+    :func:`kink_slopes`. So grad_j J = a_j^2 w_j / 2 + g_j(e_j): only the j-j term depends on
+    |w_j|, the rest on the direction e_j alone. A run stops once every |grad_j J| <= gtol, which
+    fixes |w_j| only to within 2 gtol / a_j^2 of the ray's critical point: a unit whose own
+    direction does not descend (phi_j(e_j) >= 0) can only stop at |w_j| <= 2 gtol / a_j^2
+    (the radial component of grad_j J is phi_j(e_j) + a_j^2 |w_j| / 2), and a smooth critical
+    point that close to 0 is one whose kink slope phi_j(e_j) = -a_j^2 |w_j| / 2 is itself
+    below gtol: the stop rule cannot tell them apart. The Hessian gives the same scale: its
+    H_jj terms grow like 1/|w_j| (and the third derivatives like 1/|w_j|^2), so the quadratic
+    model of J holds only in a ball of radius well below |w_j|, while the run may be up to
+    2 gtol / a_j^2 from the critical point along the ray (radial curvature a_j^2 / 2): closer to
+    0 than that, the Hessian says nothing. KINK = 2 is a margin for the other rows' gradients,
+    which move by O(|a_j| |w_j|) as w_j slides to 0. The endpoints found are far from the line
+    on both sides: dying units end below 2 gtol (about 3e-10; Newton polishing takes them to
+    1e-19), and every census family (k <= 12, seed 0) has its smallest row at |w_j| >= 0.26 or
+    at the kink. A unit with a_j = 0 adds nothing to J: never at a kink.
+    """
+    W = np.asarray(W, dtype=float)
+    a = np.broadcast_to(np.asarray(a, dtype=float), W.shape[:-1])
+    a2 = a * a
+    return (a2 > 0) & (a2 * row_norm(W) / 2 <= KINK * gtol)
+
+
+def kink_slopes(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
+                kink: np.ndarray, *, steps: int = 200, random_starts: int = 8
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The steepest one-sided slope of J out of each kink of one endpoint W (n, d).
+
+    At the kink point W0 (W with the rows ``kink`` set to 0) J is not differentiable in w_j;
+    along w_j = s u, s -> 0+, |u| = 1, it has the one-sided derivative
+
+        phi_j(u) = u . g_j(u) = a_j [sum_{l not at the kink} a_l k(u, w_l) - sum_l a*_l k(u, w*_l)],
+
+    g_j(u) the gradient of Eqn 8 for row j with e_j = u and the j-j term dropped (it vanishes at
+    w_j = 0), k the arc-cosine kernel (phi_j is homogeneous of degree 1 and g_j is its gradient).
+    phi_j(u) < 0 for some u means J descends from the kink: W0 is certainly not a local minimum.
+    phi_j is minimised over the unit sphere by projected gradient steps (step 1 / L, L = |a_j|
+    sum |b_m| |v_m| bounds its curvature on the sphere) from +-e_j, +-each teacher direction
+    and ``random_starts`` fixed random directions; the value is exact, the minimum a search.
+
+    Returns ``slope`` (n,), the smallest phi_j found (NaN off the kink), and ``U`` (n, d), the
+    directions where it was found (NaN off the kink).
+    """
+    from relucheck.theory.gating import expected_F
+    from relucheck.theory.kernel import arccos_kernel
+
+    W = np.asarray(W, dtype=float)
+    a = np.asarray(a, dtype=float)
+    W_star = np.asarray(W_star, dtype=float)
+    a_star = np.asarray(a_star, dtype=float)
+    n, d = W.shape
+    kink = np.asarray(kink, dtype=bool)
+    V = np.concatenate([np.where(kink[:, None], 0.0, W), W_star])  # the kink point W0, then W*
+    b = np.concatenate([np.where(kink, 0.0, a), -a_star])
+    slope, U_best = np.full(n, np.nan), np.full((n, d), np.nan)
+    fixed = np.random.default_rng(0).standard_normal((random_starts, d))
+    for j in np.flatnonzero(kink):
+        L = abs(a[j]) * float(np.sum(np.abs(b) * row_norm(V)))
+        cand = [W_star, -W_star, fixed]
+        if row_norm(W[j]) > 0:
+            cand += [W[j][None], -W[j][None]]
+        U = np.concatenate(cand)
+        U = U[row_norm(U) > 0]
+        U = U / row_norm(U)[:, None]
+
+        def phi(U, j=j):
+            return a[j] * (arccos_kernel(U[:, None, :], V[None]) @ b)
+
+        val = phi(U)
+        i = int(np.argmin(val))
+        best, u_best = float(val[i]), U[i].copy()
+        for _ in range(steps if L > 0 else 0):
+            G = a[j] * np.einsum("smd,m->sd", expected_F(U[:, None, :], V[None]), b)
+            G -= np.sum(G * U, axis=1)[:, None] * U  # the sphere's tangent part
+            if np.max(row_norm(G)) <= 1e-15 * L:
+                break
+            U = U - G / L
+            U = U / row_norm(U)[:, None]
+            val = phi(U)
+            i = int(np.argmin(val))
+            if val[i] < best:
+                best, u_best = float(val[i]), U[i].copy()
+        slope[j], U_best[j] = best, u_best
+    return slope, U_best
 
 
 def collapsed_units(net: Network, theta: np.ndarray) -> np.ndarray:
@@ -72,6 +174,9 @@ class RunEndpoints:
     lam_min: np.ndarray  # smallest / largest Hessian eigenvalue (NaN where not computed)
     lam_max: np.ndarray
     lam_err: np.ndarray  # float64 error bound of the eigenvalues (hessian_eigen_error)
+    # (R,) at a kink (a row at w_j = 0, class singular): the steepest one-sided slope of J found
+    # out of it (kink_slopes); < 0: J descends from the kink, not a minimum. NaN elsewhere.
+    kink_slope: np.ndarray
 
 
 def _spectra(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarray,
@@ -114,7 +219,7 @@ HESSIAN_BATCH_BYTES = 1 << 23
 
 def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.ndarray,
                   a_star: np.ndarray, loss0: np.ndarray, *, trained: bool = False,
-                  teacher_tol: float = TEACHER_TOL, workers: int = 0,
+                  teacher_tol: float = TEACHER_TOL, gtol: float = GTOL, workers: int = 0,
                   spectra: bool = False) -> tuple[RunEndpoints, dict[int, np.ndarray]]:
     """Classify where each run of :func:`relucheck.numerics.train.train` ended.
 
@@ -123,14 +228,19 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     sqrt(J / J(0)) is below ``teacher_tol``; J = 0 is the global minimum value, reached by
     W = P W* and, with more student units than teacher units, by units sharing a teacher unit);
     ``singular`` (a row became exactly zero, where Eqn 8 is undefined, or a unit switched off,
-    see :func:`collapsed_units`, without converging); for a run that converged (max_j
-    |grad_j J| <= gtol), the analytic Hessian's spectrum against its error bound e:
-    ``spurious_minimum`` if lambda_min > e, ``saddle`` if lambda_min < -e, ``degenerate`` in
-    between; ``not_converged`` otherwise.
+    see :func:`collapsed_units`, without converging, or the run converged with a row at the
+    kink w_j = 0, see :func:`at_kink`: J is not differentiable there, so neither the gradient
+    test nor the Hessian can make it a minimum or a saddle); for a run that converged (max_j
+    |grad_j J| <= ``gtol``, the tolerance the runs were trained with) away from every kink, the
+    analytic Hessian's spectrum against its error bound e: ``spurious_minimum`` if
+    lambda_min > e, ``saddle`` if lambda_min < -e, ``degenerate`` in between;
+    ``not_converged`` otherwise. At a kink ``kink_slope`` is the steepest one-sided slope of J
+    out of it (:func:`kink_slopes`; < 0: J descends, certainly not a minimum).
 
-    The Hessian is computed at every teacher and critical endpoint (lambda_min of the global
-    minimum is reported too), in batches of about 8 MB shared out to worker threads. Returns
-    the classification and, with ``spectra``, each computed spectrum by run.
+    The Hessian is computed at every teacher and smooth critical endpoint (lambda_min of the
+    global minimum is reported too; not at a kink, where J has none), in batches of about 8 MB
+    shared out to worker threads. Returns the classification and, with ``spectra``, each
+    computed spectrum by run.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -166,10 +276,20 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     cls = np.full(R, NOT_CONVERGED, dtype=object)
     cls[~diverged & ~teacher & ~converged & off] = SINGULAR
     cls[zero] = SINGULAR
+    # a converged run with a row at (or numerically at) w_j = 0 sits on a kink of J: singular,
+    # never classified by a Hessian that does not exist there (the teacher class goes first:
+    # J = 0 is the global minimum value, with or without a dead unit)
+    kink = at_kink(np.where(finite[:, None, None], W, 1.0), np.where(finite[:, None], a, 0.0),
+                   gtol)
+    at0 = ~diverged & ~teacher & (status == CONVERGED) & kink.any(axis=1)
+    cls[at0] = SINGULAR
     cls[teacher] = TEACHER
     cls[diverged] = DIVERGED
     lam_min, lam_max, lam_err = np.full(R, np.nan), np.full(R, np.nan), np.full(R, np.nan)
-    todo = np.flatnonzero(~diverged & ~zero & (teacher | (status == CONVERGED)))
+    kink_slope = np.full(R, np.nan)
+    for r in np.flatnonzero((cls == SINGULAR) & finite & kink.any(axis=1)):
+        kink_slope[r] = np.nanmin(kink_slopes(W[r], a[r], W_star, a_star, kink[r])[0])
+    todo = np.flatnonzero(~diverged & ~zero & ~at0 & (teacher | (status == CONVERGED)))
     found: dict[int, np.ndarray] = {}
 
     P = W.shape[1] * (W.shape[2] + int(trained))
@@ -190,4 +310,5 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     with threadpool_limits(limits=1):
         with ThreadPoolExecutor(max_workers=max(1, min(cores(workers), len(chunks)))) as pool:
             list(pool.map(one, chunks))
-    return RunEndpoints(cls.astype(str), loss, rel_fn, lam_min, lam_max, lam_err), found
+    return RunEndpoints(cls.astype(str), loss, rel_fn, lam_min, lam_max, lam_err,
+                        kink_slope), found

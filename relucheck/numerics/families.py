@@ -99,3 +99,26 @@ def find_families(W: np.ndarray, W_star: np.ndarray, loss: np.ndarray, cls: np.n
         ids.append(f), fcls.append(c), rep.append(min(runs)), count.append(len(runs))
     return Families(family, np.array(ids, dtype=int), np.array(fcls, dtype=object).astype(str),
                     np.array(rep, dtype=int), np.array(count, dtype=int))
+
+
+def symmetric_distance(W: np.ndarray, R: np.ndarray, k: int, sweeps: int = 4) -> float:
+    """max |P W Q^T - R| for a row permutation P and a permutation Q of the first k coordinates
+    found by alternating assignments (rows by their sorted first k entries, then columns, then
+    rows and columns again): an upper bound on the distance from W to the orbit point nearest
+    R, exact when the two are close (every assignment then has a clear best match)."""
+    from scipy.optimize import linear_sum_assignment
+
+    d = W.shape[1]
+    key_W = np.concatenate([np.sort(W[:, :k], axis=1), W[:, k:]], axis=1)
+    key_R = np.concatenate([np.sort(R[:, :k], axis=1), R[:, k:]], axis=1)
+    rows = linear_sum_assignment(np.abs(key_R[:, None] - key_W[None]).sum(-1))[1]
+    cols = np.arange(d)
+    best = np.inf
+    for _ in range(sweeps):
+        V = W[rows]
+        cols[:k] = linear_sum_assignment(
+            np.abs(R[:, :k, None] - V[:, None, :k]).sum(0))[1]
+        V = W[:, cols]
+        rows = linear_sum_assignment(np.abs(R[:, None] - V[None]).sum(-1))[1]
+        best = min(best, float(np.abs(W[rows][:, cols] - R).max()))
+    return best

@@ -65,7 +65,8 @@ except ImportError:  # pragma: no cover - exercised by require_flint's message
 IN, OUT = "in", "out"
 REGIONS = (IN, OUT)
 FLINT_HINT = ("the interval proof needs python-flint (arb ball arithmetic): "
-              "pip install 'relucheck[certify]'")
+              "pip install '.[certify]' from a clone of relucheck, or pip install "
+              "'python-flint>=0.6' beside an installed relucheck")
 
 
 def require_flint() -> None:

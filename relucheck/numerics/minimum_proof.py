@@ -5,15 +5,16 @@ For floats W0 (n x d, N = n d parameters), a power of two r and the box B = W0 +
 
 1. Existence and uniqueness (Krawczyk). With F = grad_W J, H(B) an interval matrix containing
    the Hessian at every point of B (:mod:`relucheck.numerics.minimum_interval`) and any matrix
-   C (here the float inverse of the float Hessian at W0),
+   C (here Q diag(1/lam) Q^T from the float eigen-decomposition of the Hessian at W0),
 
        K(B) = W0 - C F(W0) + (I - C H(B)) (B - W0).
 
    If K(B) lies in the interior of B, then F has exactly one zero W* in B (Krawczyk 1969;
    Rump 1983 for uniqueness from the strict inclusion). We check |K_i - W0_i| < r for every i.
-2. Positive definiteness on B (Gershgorin after a float eigen-rotation). Q = the float
-   eigenvectors of the float Hessian at W0 (exact floats in arb). M = Q^T H(B) Q contains
-   Q^T A Q for every symmetric A in H(B); by Gershgorin every eigenvalue of Q^T A Q is at least
+2. Positive definiteness on B (Gershgorin after an eigen-rotation). Q = the float
+   eigenvectors of the float Hessian at W0, rounded to multiples of 2^-30 (exact in arb).
+   M = Q^T H(B) Q contains Q^T A Q for every symmetric A in H(B); by Gershgorin every
+   eigenvalue of Q^T A Q is at least
    mu = min_i (M_ii - sum_{j != i} |M_ij|). With delta >= ||Q^T Q - I||_F (enclosed in arb),
    delta < 1 makes Q invertible with ||Q||_2^2 <= 1 + delta, so x^T A x = y^T Q^T A Q y >=
    mu |y|^2 >= mu |x|^2 / (1 + delta) for x = Q y: lambda_min(A) >= mu / (1 + delta). When that
@@ -22,16 +23,19 @@ For floats W0 (n x d, N = n d parameters), a power of two r and the box B = W0 +
 3. The loss. J(W*) lies in J(W0) + F(B) . (B - W0) (mean value form, J is C^1 on B).
 
 A saddle fails step 2 (its Hessian has a negative eigenvalue at W*, which lies in B); a centre
-moved further from the critical point than r allows fails step 1. Every number that enters the
-arb computation is an exact float (W0, W*, a, a*, C, Q, r), so the proof is about exactly the
-box it names; C and Q only need to be good, not exact, and are recomputed by a re-check.
+moved further from the critical point than r allows fails step 1. C = Q diag(1/lam) Q^T is
+formed in arb from the rotation Q and the float eigenvalues lam, so the arb computation
+(:func:`prove_on_box`) takes only exact numbers (W0, W*, a, a*, Q, lam, r): a re-check given the
+same :class:`Preconditioner` repeats it exactly, whatever LAPACK, BLAS or compiled kernel made
+the float pre-computation (:func:`precondition`), which only needs to be good, not exact.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -46,12 +50,31 @@ except ImportError:  # pragma: no cover - require_flint gives the hint
 #: Working precision (bits) of the proof. Boxes are far wider than 2^-64 relative, so more
 #: precision does not help; a re-check may ask for more.
 PREC = 64
+#: Significant digits of the claims a proof states: lambda_min_lo rounded down to 3, the loss
+#: interval outward to 12, so that the claims do not move with the last bits of the float
+#: pre-computation (another BLAS or CPU); the proof's own bounds are tighter.
+LAMBDA_DIGITS, LOSS_DIGITS = 3, 12
 #: Largest radius tried: a float endpoint of descent polished to a gradient near rounding is
 #: within ~1e-12 of its critical point; far beyond that the box is no longer "near" W0.
 MAX_RADIUS = 2.0 ** -10
 
 KRAWCZYK, POSITIVE, LOSS, FORMULAS, FLOAT = (
     "Krawczyk inclusion", "positive definite", "loss enclosure", "enclosure", "float Hessian")
+
+
+#: The rotation Q is stored as integers times 2^Q_SCALE_LOG2: exact in arb and in a file, and
+#: fine enough that Q^T Q - I (about N 2^-31, bounded in arb) costs nothing in the bound.
+Q_SCALE_LOG2 = -30
+
+
+@dataclass(frozen=True)
+class Preconditioner:
+    """The float pre-computation a proof uses, as exact numbers: the rotation Q = Q_int 2^-30
+    (N x N integers) and eigenvalue estimates lam (N floats, all nonzero), C = Q diag(1/lam)
+    Q^T. Any values give a sound proof; good ones give a proof that succeeds."""
+
+    Q_int: np.ndarray  # (N, N) int64, |entries| <= 2^30
+    lam: np.ndarray  # (N,) float64
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,7 @@ class Proof:
     seconds: float
     step: str = ""  # the failed step (empty when ok)
     reason: str = ""
+    pre: Preconditioner | None = None  # what the arb computation was given (None: not reached)
 
 
 def float_down(x) -> float:
@@ -83,6 +107,21 @@ def float_up(x) -> float:
     return f if arb(f) >= hi else math.nextafter(f, math.inf)
 
 
+def decimal_down(x: float, digits: int) -> float:
+    """A float <= x with a short decimal form (``digits`` significant digits, then the next
+    float down if the conversion rounded up): a claim that last-bit changes of x do not move."""
+    if not math.isfinite(x) or x == 0:
+        return x
+    e = math.floor(math.log10(abs(x))) - digits + 1
+    f = float(math.floor(Fraction(x) / Fraction(10) ** e) * Fraction(10) ** e)
+    return f if f <= x else math.nextafter(f, -math.inf)
+
+
+def decimal_up(x: float, digits: int) -> float:
+    """A float >= x with a short decimal form (see :func:`decimal_down`)."""
+    return -decimal_down(-x, digits)
+
+
 def _pow2_at_least(x: float) -> float:
     """The smallest power of two >= x (exact: from the binary exponent, not a rounded log)."""
     if not x > 0:
@@ -91,18 +130,43 @@ def _pow2_at_least(x: float) -> float:
     return math.ldexp(0.5, e) if m == 0.5 else math.ldexp(1.0, e)
 
 
-def _to_arb_mat(A: np.ndarray):
-    """An arb matrix of exactly the float entries of A."""
-    return arb_mat([[arb(float(x)) for x in row] for row in np.asarray(A, dtype=float)])
+def precondition(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray,
+                 a_star: np.ndarray) -> tuple[Preconditioner | None, str, str]:
+    """The float eigen-decomposition of the Hessian at W0 (compiled kernel, LAPACK) as a
+    :class:`Preconditioner`, or (None, step, reason) when W0 is no candidate for a strict
+    minimum (a zero row, a negative or a numerically zero eigenvalue)."""
+    from relucheck.numerics import fastgrad
+
+    n, d = W0.shape
+    Hf = np.empty((n * d, n * d))
+    if not np.all(np.isfinite(W0)) or not fastgrad.hessian(W0, a, W_star, a_star, Hf):
+        return None, FLOAT, "a student row is zero or not finite"
+    lam, Q = np.linalg.eigh(Hf)
+    if lam[0] < -1e-8 * np.abs(lam).max():
+        return None, POSITIVE, (f"the float Hessian at the representative has the negative "
+                                f"eigenvalue {lam[0]:.3g}: a saddle, not a minimum")
+    if not np.all(np.abs(lam) > 1e-12 * np.abs(lam).max()):
+        return None, FLOAT, (f"the float Hessian at the representative is singular to working "
+                             f"accuracy (eigenvalue {lam[np.argmin(np.abs(lam))]:.3g}): a "
+                             "degenerate point, not a strict minimum")
+    Q_int = np.rint(np.ldexp(Q, -Q_SCALE_LOG2)).astype(np.int64)
+    return Preconditioner(Q_int, lam.astype(float)), "", ""
+
+
+def _rotation(pre: Preconditioner):
+    """Q as an exact arb matrix."""
+    s = arb(2) ** Q_SCALE_LOG2
+    return arb_mat([[arb(int(x)) * s for x in row] for row in pre.Q_int])
 
 
 def krawczyk(W0: np.ndarray, r: float, F0: list, H, C) -> tuple[bool, float]:
-    """Step 1 on the box of radius r: (K(B) inside the interior of B, max |K - W0| / r)."""
+    """Step 1 on the box of radius r: (K(B) inside the interior of B, max |K - W0| / r).
+
+    C is an arb matrix (a ball of preconditioners: the enclosure holds for the exact one)."""
     N = len(F0)
-    Cm = _to_arb_mat(C)
-    Y = arb_mat([[arb(int(i == j)) for j in range(N)] for i in range(N)]) - Cm * H
+    Y = arb_mat([[arb(int(i == j)) for j in range(N)] for i in range(N)]) - C * H
     Z = arb_mat([[arb(0, r)] for _ in range(N)])
-    D = Y * Z - Cm * arb_mat([[f] for f in F0])
+    D = Y * Z - C * arb_mat([[f] for f in F0])
     worst = 0.0
     inside = True
     for i in range(N):
@@ -113,10 +177,10 @@ def krawczyk(W0: np.ndarray, r: float, F0: list, H, C) -> tuple[bool, float]:
     return inside, worst / r
 
 
-def lambda_lower_bound(H, Q: np.ndarray):
-    """Step 2: a ball whose lower end bounds lambda_min of every symmetric matrix in H."""
-    N = Q.shape[0]
-    Qa = _to_arb_mat(Q)
+def lambda_lower_bound(H, Qa):
+    """Step 2: a ball whose lower end bounds lambda_min of every symmetric matrix in H, from
+    the exact rotation Qa (an arb matrix)."""
+    N = Qa.nrows()
     Qt = Qa.transpose()
     M = Qt * H * Qa
     mu = None
@@ -141,45 +205,87 @@ def lambda_lower_bound(H, Q: np.ndarray):
     return mu / (1 + delta)
 
 
+def _arrays(W0, W_star, a, a_star):
+    W0 = np.ascontiguousarray(W0, dtype=float)
+    W_star = np.ascontiguousarray(W_star, dtype=float)
+    a = np.ones(W0.shape[0]) if a is None else np.ascontiguousarray(a, dtype=float)
+    a_star = (np.ones(W_star.shape[0]) if a_star is None
+              else np.ascontiguousarray(a_star, dtype=float))
+    return W0, W_star, a, a_star
+
+
+def prove_on_box(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None,
+                 a_star: np.ndarray | None, *, radius: float, pre: Preconditioner,
+                 prec: int = PREC) -> Proof:
+    """Steps 1 to 3 on the box of the given radius (a power of two), in arb only: the verdict
+    depends on the exact numbers given and nothing else (this is what a re-check runs)."""
+    require_flint()
+    t0 = time.perf_counter()
+    W0, W_star, a, a_star = _arrays(W0, W_star, a, a_star)
+    r = float(radius)
+
+    def fail(step: str, reason: str) -> Proof:
+        return Proof(False, r, math.nan, math.nan, math.nan, prec, time.perf_counter() - t0,
+                     step, reason, pre)
+
+    N = W0.size
+    if pre.Q_int.shape != (N, N) or pre.lam.shape != (N,) or not np.all(pre.lam != 0):
+        return fail(FLOAT, f"the preconditioner is not {N} x {N} with {N} nonzero eigenvalues")
+    old = ctx.prec
+    ctx.prec = int(prec)
+    try:
+        try:
+            F0 = enclose(box(W0, 0.0), W_star, a, a_star).grad
+            E = enclose(box(W0, r), W_star, a, a_star, gradient=True, hessian=True)
+        except NotEnclosable as exc:
+            return fail(FORMULAS, str(exc))
+        except ValueError as exc:  # e.g. an empty intersection: never for correct formulas
+            return fail(FORMULAS, f"inconsistent enclosures ({exc})")
+        Qa = _rotation(pre)
+        inv_lam = arb_mat([[1 / arb(float(x)) for x in pre.lam]])
+        QL = arb_mat([[Qa[i, j] * inv_lam[0, j] for j in range(N)] for i in range(N)])
+        inside, ratio = krawczyk(W0, r, F0, E.hess, QL * Qa.transpose())
+        if not inside:
+            return fail(KRAWCZYK, f"K(B) is not inside the box of radius {r:.3g}: "
+                                  f"max |K - W0| = {ratio:.3g} r")
+        lam_lo = lambda_lower_bound(E.hess, Qa)
+        if not lam_lo.is_finite() or not lam_lo > 0:
+            return fail(POSITIVE, "the Hessian is not proved positive definite on the box "
+                                  "(Gershgorin discs after the eigen-rotation reach down to "
+                                  f"{float_down(lam_lo) if lam_lo.is_finite() else math.nan:.3g};"
+                                  f" float lambda_min {float(np.min(pre.lam)):.3g})")
+        J0 = enclose(box(W0, 0.0), W_star, a, a_star, gradient=False, loss=True).loss
+        J = J0 + sum((g * arb(0, r) for g in E.grad), arb(0))
+        if not J.is_finite():
+            return fail(LOSS, "the loss enclosure is not finite")
+        return Proof(True, r, float_down(J), float_up(J), float_down(lam_lo), prec,
+                     time.perf_counter() - t0, pre=pre)
+    finally:
+        ctx.prec = old
+
+
 def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = None,
                   a_star: np.ndarray | None = None, *, prec: int = PREC,
-                  radius: float | None = None) -> Proof:
+                  radius: float | None = None, cover: float = 0.0) -> Proof:
     """Prove that J has a strict local minimum within ``radius`` (max norm) of the floats W0.
 
-    ``radius`` None: the smallest power of two above 4 |C F(W0)| (four float Newton steps) is
-    tried first, then radii 2^8 times larger up to :data:`MAX_RADIUS`. A given ``radius`` (a
-    re-check) is used as it is (rounded up to a power of two if it is not one). Returns a
-    :class:`Proof`; it never raises for a point where the proof fails.
+    ``radius`` None: the smallest power of two above 4 |C F(W0)| (four float Newton steps) and
+    above ``cover`` is tried first, then radii 2^8 times larger up to :data:`MAX_RADIUS`; when
+    none succeeds and ``cover`` raised the first, the search is repeated without it. A given
+    ``radius`` is used as it is (rounded up to a power of two). Returns a :class:`Proof`; it
+    never raises for a point where the proof fails.
     """
     require_flint()
     t0 = time.perf_counter()
-    W0 = np.ascontiguousarray(W0, dtype=float)
-    n, d = W0.shape
-    W_star = np.ascontiguousarray(W_star, dtype=float)
-    a = np.ones(n) if a is None else np.ascontiguousarray(a, dtype=float)
-    a_star = np.ones(W_star.shape[0]) if a_star is None else np.ascontiguousarray(a_star,
-                                                                                     dtype=float)
+    W0, W_star, a, a_star = _arrays(W0, W_star, a, a_star)
 
     def fail(step: str, reason: str, r: float = math.nan) -> Proof:
         return Proof(False, r, math.nan, math.nan, math.nan, prec, time.perf_counter() - t0,
                      step, reason)
 
-    from relucheck.numerics import fastgrad
-
-    Hf = np.empty((n * d, n * d))
-    if not np.all(np.isfinite(W0)) or not fastgrad.hessian(W0, a, W_star, a_star, Hf):
-        return fail(FLOAT, "a student row is zero or not finite")
-    lam, Q = np.linalg.eigh(Hf)
-    if lam[0] < -1e-8 * np.abs(lam).max():
-        return fail(POSITIVE, f"the float Hessian at the representative has the negative "
-                              f"eigenvalue {lam[0]:.3g}: a saddle, not a minimum")
-    if not np.all(np.abs(lam) > 1e-12 * np.abs(lam).max()):
-        return fail(FLOAT, f"the float Hessian at the representative is singular to working "
-                           f"accuracy (eigenvalue {lam[np.argmin(np.abs(lam))]:.3g}): a "
-                           "degenerate point, not a strict minimum")
-    # The float inverse of the float Hessian (also at a saddle: step 1 then proves a unique
-    # critical point, and step 2 refuses it in interval arithmetic).
-    C = (Q / lam) @ Q.T
+    pre, step_name, why = precondition(W0, W_star, a, a_star)
+    if pre is None:
+        return fail(step_name, why)
     old = ctx.prec
     ctx.prec = int(prec)
     try:
@@ -187,41 +293,33 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
             F0 = enclose(box(W0, 0.0), W_star, a, a_star).grad
         except NotEnclosable as exc:
             return fail(FORMULAS, str(exc))
-        step = np.abs(C @ np.array([float(f.mid()) for f in F0])).max()
-        if radius is None:
-            r0 = _pow2_at_least(max(4.0 * step, 2.0 ** -60 * max(1.0, np.abs(W0).max())))
-            radii = [r for r in (r0 * 2.0 ** (8 * i) for i in range(8)) if r <= MAX_RADIUS]
-            if not radii:
-                return fail(KRAWCZYK, f"a Newton step from the representative is {step:.3g}: "
-                                      f"no critical point within {MAX_RADIUS:.3g} to prove")
-        else:
-            radii = [_pow2_at_least(float(radius))]
-        why = ""
-        for r in radii:
-            try:
-                E = enclose(box(W0, r), W_star, a, a_star, gradient=True, hessian=True)
-            except NotEnclosable as exc:
-                return fail(FORMULAS, str(exc), r)
-            except ValueError as exc:  # e.g. an empty intersection: never for correct formulas
-                return fail(FORMULAS, f"inconsistent enclosures ({exc})", r)
-            inside, ratio = krawczyk(W0, r, F0, E.hess, C)
-            if inside:
-                break
-            why = (f"K(B) is not inside the box of radius {r:.3g}: max |K - W0| = {ratio:.3g} r "
-                   f"(a Newton step from the representative is {step:.3g})")
-        else:
-            return fail(KRAWCZYK, why, radii[-1])
-        lam_lo = lambda_lower_bound(E.hess, Q)
-        if not lam_lo.is_finite() or not lam_lo > 0:
-            return fail(POSITIVE, "the Hessian is not proved positive definite on the box "
-                                  "(Gershgorin discs after the eigen-rotation reach down to "
-                                  f"{float_down(lam_lo) if lam_lo.is_finite() else math.nan:.3g}; "
-                                  f"float lambda_min {lam[0]:.3g})", r)
-        J0 = enclose(box(W0, 0.0), W_star, a, a_star, gradient=False, loss=True).loss
-        J = J0 + sum((g * arb(0, r) for g in E.grad), arb(0))
-        if not J.is_finite():
-            return fail(LOSS, "the loss enclosure is not finite", r)
-        return Proof(True, r, float_down(J), float_up(J), float_down(lam_lo), prec,
-                     time.perf_counter() - t0)
     finally:
         ctx.prec = old
+    Q = np.ldexp(pre.Q_int.astype(float), Q_SCALE_LOG2)
+    step = np.abs((Q / pre.lam) @ (Q.T @ np.array([float(f.mid()) for f in F0]))).max()
+    if radius is not None:
+        tries = [[_pow2_at_least(float(radius))]]
+    else:
+        r0 = _pow2_at_least(max(4.0 * step, 2.0 ** -60 * max(1.0, np.abs(W0).max())))
+
+        def ladder(start: float) -> list[float]:
+            return [r for r in (start * 2.0 ** (8 * i) for i in range(8)) if r <= MAX_RADIUS]
+
+        if not ladder(r0):
+            return fail(KRAWCZYK, f"a Newton step from the representative is {step:.3g}: "
+                                  f"no critical point within {MAX_RADIUS:.3g} to prove")
+        r_cover = max(r0, _pow2_at_least(cover)) if cover > 0 else r0
+        tries = [t for t in (ladder(r_cover), ladder(r0) if r_cover > r0 else []) if t]
+    last = None
+    for radii in tries:
+        for r in radii:
+            last = prove_on_box(W0, W_star, a, a_star, radius=r, pre=pre, prec=prec)
+            if last.ok:
+                return replace(last, seconds=time.perf_counter() - t0,
+                               loss_lo=decimal_down(last.loss_lo, LOSS_DIGITS),
+                               loss_hi=decimal_up(last.loss_hi, LOSS_DIGITS),
+                               lambda_min_lo=decimal_down(last.lambda_min_lo, LAMBDA_DIGITS))
+            if last.step != KRAWCZYK:
+                return replace(last, seconds=time.perf_counter() - t0)
+    return replace(last, seconds=time.perf_counter() - t0,
+                   reason=f"{last.reason} (a Newton step from the representative is {step:.3g})")

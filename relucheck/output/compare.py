@@ -8,7 +8,8 @@ no rule is itself a difference, so a new column forces a decision instead of pas
 Cells are compared as the text the writers produced (``relucheck.output.writers``): exact rules
 compare text, numeric rules parse it (an empty cell is a missing value and must be missing in
 both). The rules see both whole tables, so a tolerance can come from another column of the same
-row (a recorded error bound, a standard error, the other end of an enclosure).
+row (a recorded error bound, a standard error, the other end of an enclosure), and can read
+another table of the same two folders (:meth:`Pair.other`: e.g. the class of a census family).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Pair:
 
     committed: Text
     fresh: Text
+    #: The committed and the fresh folder, for rules that read another of their tables.
+    folders: tuple[Path, Path] | None = None
     _parsed: dict = field(default_factory=dict, compare=False, repr=False)
 
     def num(self, col: str, which: str = "committed") -> np.ndarray:
@@ -46,6 +49,17 @@ class Pair:
 
     def both(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         return self.num(col, "committed"), self.num(col, "fresh")
+
+    def other(self, name: str) -> Pair:
+        """Table ``name`` of the same two folders (read once). Raises OSError or ValueError
+        when it is missing or unreadable in either (its own comparison reports that)."""
+        key = ("other", name)
+        if key not in self._parsed:
+            if self.folders is None:
+                raise FileNotFoundError(f"{name}: the folders of this comparison are not known")
+            committed, fresh = (read_text(folder / name)[1] for folder in self.folders)
+            self._parsed[key] = Pair(committed, fresh, self.folders)
+        return self._parsed[key]
 
 
 def _floats(cells: np.ndarray) -> np.ndarray:
@@ -310,7 +324,7 @@ def compare_table(name: str, committed: Path, fresh: Path,
         out.append(f"{name}: {n_f} rows in the fresh output, {n_c} committed")
     if out:
         return out  # cell by cell only between tables of the same shape
-    pair = Pair(cols_c, cols_f)
+    pair = Pair(cols_c, cols_f, (committed.parent, fresh.parent))
     for col in head_c:
         rule = rules[col]
         same = cols_c[col] == cols_f[col]

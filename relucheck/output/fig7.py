@@ -33,7 +33,11 @@ def _sweep(ax, table: Table, panel: str, dist: str, level: float, label: str) ->
     N, err = table["n_samples"][i], table["rel_err"][i]
     fit = fit_line(np.log(N), np.log(err), level)
     ax.loglog(N, err, "o", color=COLORS[dist], label=label)
-    grid = np.geomspace(N.min(), N.max(), 50)
+    # Both lines are straight on log-log axes: two vertices, their ends. With 50 nearly
+    # collinear vertices the rasterizer's joins turned last-bit differences of the log transform
+    # (numpy's AVX-512 log10 and power against AVX2's) into grey-level changes along the line,
+    # so the PNG depended on the CPU that drew it.
+    grid = np.array([N.min(), N.max()])
     ax.loglog(grid, np.exp(fit.intercept) * grid**fit.slope, "-", color=COLORS[dist], lw=0.8,
               label=f"fit: slope {fit.slope:.3f} [{fit.slope_low:.3f}, {fit.slope_high:.3f}]")
     anchor = err[0] * np.sqrt(N[0])

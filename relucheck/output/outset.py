@@ -5,9 +5,11 @@ The contract (docs/design.md, "Conventions of every command"):
 - **Before any work** the folder is created and probed: a file is written and removed there,
   so a folder that cannot take files (read-only, /proc, a full disk) is an input error (exit 2),
   not a failure after minutes of computation. An empty --out is refused.
-- **One run at a time per folder.** An exclusive lock (``fcntl.flock`` on ``.relucheck.lock``,
-  released by the kernel when the process ends, however it ends) keeps two runs from mixing their
-  files; a second run is refused with the other run's pid.
+- **One run at a time per folder.** An exclusive lock on ``.relucheck.lock`` (filelock: flock on
+  POSIX, LockFileEx on Windows; released by the kernel when the process ends, however it ends)
+  keeps two runs from mixing their files; a second run is refused with the other run's pid. The
+  lock file is removed before the lock is released (only a killed run leaves it; the next run
+  takes it).
 - **Stale leftovers are removed.** Holding the lock, the run removes temporary files
   (``.*.tmp``) and staging folders of earlier runs that were killed.
 - **Staging, then publication.** Every file is written into a staging folder inside --out, then
@@ -24,8 +26,6 @@ The contract (docs/design.md, "Conventions of every command"):
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -83,24 +83,38 @@ def locked(out: Path) -> Iterator[Path]:
 
     Raises :class:`OutputError` when the folder cannot be used or another run holds it.
     """
+    from filelock import FileLock, Timeout
+
     out = Path(out)
     _probe(out)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(out / LOCK, blocking=False, thread_local=False, on_acquired=_write_pid)
     try:
+        lock.acquire()
+    except Timeout:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise OutputError(f"cannot lock {str(out)!r}: {exc.strerror}") from None
-            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise OutputError(f"another relucheck run (pid {other}) is writing into "
-                              f"{str(out)!r}; wait for it or choose another --out") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+            other = (out / LOCK).read_text(errors="replace").strip() or "?"
+        except OSError:
+            other = "?"
+        raise OutputError(f"another relucheck run (pid {other}) is writing into "
+                          f"{str(out)!r}; wait for it or choose another --out") from None
+    except OSError as exc:
+        raise OutputError(f"cannot lock {str(out)!r}: {exc.strerror or exc}") from None
+    try:
         _clean_stale(out)
         yield out
     finally:
-        os.close(fd)  # releases the lock
+        # the file goes while still locked: a run that opened it meanwhile finds its inode
+        # unlinked when it gets the lock, and filelock does not count that as acquired
+        with contextlib.suppress(OSError):
+            (out / LOCK).unlink()
+        lock.release()
+
+
+def _write_pid(fd: int) -> None:
+    """Name the holder in the lock file, for the message a second run gives."""
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, str(os.getpid()).encode())
 
 
 def sha256(path: Path) -> str:
