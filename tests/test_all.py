@@ -51,12 +51,6 @@ def test_every_command_runs_and_the_summary_lists_every_claim(two_runs):
     assert "every theorem-level claim holds" in output
 
 
-#: The one wall time left in a claim: the census proof's "slowest 0.6 s" (relucheck/experiments/
-#: census.py, owned apart). Masked here so that this test keeps its power over every other byte;
-#: test_no_claim_text_holds_a_wall_time fails until it is gone.
-CENSUS_SLOWEST = re.compile(rb"slowest \d+(?:\.\d+)? s")
-
-
 def test_a_rerun_writes_the_same_bytes_except_the_run_records(two_runs):
     """What `make figures` commits (tables, figures, provenance, summary) is byte-identical
     between two runs; only the run records (time, machine, wall seconds) differ."""
@@ -68,14 +62,9 @@ def test_a_rerun_writes_the_same_bytes_except_the_run_records(two_runs):
     assert sorted(records) == sorted(f"{s}.run.json" for s in stems)
     for name in names:
         if name not in records:
-            first, second = ((f / name).read_bytes() for f in (a, b))
-            if name in ("census.json", "summary.csv", "summary.json"):
-                first, second = (CENSUS_SLOWEST.sub(b"slowest <s>", x) for x in (first, second))
-            assert first == second, name
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-@pytest.mark.xfail(strict=True, reason="census.py's proof claim still ends 'slowest 0.6 s' "
-                   "(owned apart; drop this mark when it is gone)")
 def test_no_claim_text_holds_a_wall_time(two_runs):
     out, _ = two_runs[0]
     summary = json.loads((out / "summary.json").read_text())
