@@ -244,6 +244,25 @@ def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
     assert ("    drawn by other relucheck code (revision abc-dirty): if the plotting code changed "
             "since (git diff abc -- relucheck/output), regenerate the figures (make figures)"
             ) in redraw.environment_notes(tmp_path, ["fig"])
+    # records now leave the revision to the run record beside them (not committed)
+    del doc["git_revision"]
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    assert ("    drawn by other relucheck code (revision not recorded): if the plotting code "
+            "changed since, regenerate the figures (make figures)"
+            ) in redraw.environment_notes(tmp_path, ["fig"])
+    (tmp_path / "fig.run.json").write_text(json.dumps({"git_revision": "def"}))
+    assert any("(revision def): if the plotting code changed since (git diff def -- "
+               in n for n in redraw.environment_notes(tmp_path, ["fig"]))
+
+
+def test_the_revision_of_committed_figures_is_their_last_commit():
+    """Committed figures keep no run record: the revision is the commit that last wrote them."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    log = subprocess.run(["git", "log", "-1", "--format=%H", "--", "fig8_ssb_2d.json"],
+                         cwd=FIGURES, capture_output=True, text=True)
+    assert redraw._revision(FIGURES, "fig8_ssb_2d", {}) == log.stdout.strip()
+    assert len(log.stdout.strip()) == 40
 
 
 # -- the census's flat sets of global minima (census_representatives.csv) ----------------------
