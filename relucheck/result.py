@@ -14,6 +14,18 @@ PASS, FAIL, REPORTED = "PASS", "FAIL", "REPORTED"
 Table = dict[str, np.ndarray]
 
 
+def below(x: float, level: float) -> str:
+    """A rounding-level measurement as claim text: ``"< level"`` when ``|x| < level``, else
+    ``"= x"`` (two digits).
+
+    Rounding residuals move with the CPU and BLAS (a squared distance of 2e-29 on one machine,
+    8e-30 on another), and so would any text computed from them, even their power of ten. A
+    fixed ``level`` chosen well above them prints the same words everywhere; a value above it is
+    no longer rounding and is shown as it is. The float itself stays the claim's ``value``.
+    """
+    return f"< {level:g}" if abs(x) < level else f"= {x:.2g}"
+
+
 @dataclass(frozen=True)
 class Claim:
     """One checked statement.
@@ -68,6 +80,8 @@ class Result:
     params: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the JSON record
     documents: dict[str, Any] = field(default_factory=dict)  # written as <stem>_<name>.json
+    # facts of this run, not of its inputs (step timings, workers used): <stem>.run.json
+    run: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Claim]:

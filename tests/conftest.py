@@ -8,6 +8,36 @@ import pytest
 from scipy import stats
 
 
+def warm_kernels() -> None:
+    """Call every numba kernel that Python code calls (relucheck.numerics.fastgrad), with the
+    argument types that code passes, so each is loaded from numba's disk cache, or compiled into
+    it on a fresh clone (tests/test_train.py checks that a census and a noise sweep compile
+    nothing more)."""
+    from relucheck.numerics import fastgrad, train
+
+    rng = np.random.default_rng(0)
+    runs, n, k, d = 2, 2, 2, 3
+    W0 = rng.standard_normal((runs, n, d))
+    teacher = rng.standard_normal((k, d))
+    ones = np.ones(k)
+    cfg = train.Descent(max_iters=30)
+    train.train(W0, np.eye(k, d), cfg=cfg, workers=1)  # [I 0]: the lanes (descend_lanes)
+    train.train(W0, teacher, cfg=cfg, workers=1)  # any teacher: one run at a time (descend)
+    train.gradient(W0, np.ones(n), teacher, ones)  # gradient_batch, a copied out ...
+    train.gradient(W0, np.ones((runs, n)), teacher, ones)  # ... and a read-only view
+    W = np.ascontiguousarray(W0[0])
+    fastgrad.loss(W, np.ones(n), teacher, ones)
+    fastgrad.hessian(W, np.ones(n), teacher, ones, np.empty((n * d, n * d)))
+    fastgrad.hessian_batch(W0, np.ones((runs, n)), teacher, ones)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels() -> None:
+    """Warm numba's kernels once per session (and per xdist worker) before any test, so that
+    loading or compiling them is not charged to whichever test happens to descend first."""
+    warm_kernels()
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(20170806))

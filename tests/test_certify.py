@@ -306,14 +306,16 @@ def test_cli_certify_writes_the_certificate_and_its_summary(tmp_path):
     assert r.exit_code == 0 and "PASS" in r.output and "FAIL" not in r.output, r.output
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert names == sorted([f"{cert.STEM}.{e}" for e in ("csv", "json", "png", "pdf")]
-                           + [f"{cert.STEM}_uncertified.csv"])
+                           + [f"{cert.STEM}_uncertified.csv", f"{cert.STEM}.run.json"])
     prov = json.loads((tmp_path / f"{cert.STEM}.json").read_text())
     summary = prov["summary"]
     assert summary["region"]["a_bottom"] == 0.6 and summary["region"]["a_top"] == 1.2
     assert summary["covered"][0]["hi"] == 1.2 and "pi_end_piece" not in summary["region"]
     assert summary["uncertified"] == 0 and summary["boxes"] == summary["certified"] > 0
-    assert summary["precision_bits"] == 64 and summary["prove_seconds"] >= 0
-    assert prov["exit_code"] == 0
+    assert summary["precision_bits"] == 64 and "prove_seconds" not in summary
+    assert prov["exit_code"] == 0 and prov["parameters"]["workers"] == 1
+    run = json.loads((tmp_path / f"{cert.STEM}.run.json").read_text())["run"]
+    assert run["prove_seconds"] >= 0 and run["workers_used"] == 1
 
 
 def test_grid_options_are_rejected_with_certify(tmp_path):

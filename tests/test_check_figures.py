@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from relucheck.output import compare, plots, redraw, tolerances
-from relucheck.output.compare import Close, Exact, Ignore, compare_folders, compare_table
+from relucheck.output.compare import Close, Exact, compare_folders, compare_table
 from relucheck.output.tolerances import TOLERANCES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,9 @@ def test_a_change_beyond_the_tolerance_is_caught(copy, name, where, col, change)
 
 @pytest.mark.parametrize("name, where, col, change", [
     ("fig7_verify_formula.csv", {"panel": "a"}, "rel_err", lambda s: repr(float(s) * (1 + 1e-12))),
-    ("summary.csv", {}, "wall_seconds", lambda s: "9999.0"),
+    # prose, beside a verdict compared exactly (summary.csv has no wall times: the run
+    # records took them)
+    ("summary.csv", {}, "measured", lambda s: s + " (edited)"),
     # the end of a descent on the non-isolated minima (n > k) is not determined
     ("census_runs.csv", {"k": "8", "n": "9"}, "lambda_min", lambda s: repr(float(s) + 0.03)),
     ("census_families.csv", {"certified": "1"}, "radius", lambda s: repr(2 * float(s))),
@@ -162,7 +164,6 @@ def test_every_rule_states_why():
         for col, rule in rules.items():
             assert all(len(w) > 10 for w in rule.reasons()), (name, col)
             assert rule.text(), (name, col)
-    assert isinstance(TOLERANCES["summary.csv"]["wall_seconds"], Ignore)
 
 
 def _tiny_figure(tables):
@@ -243,6 +244,25 @@ def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
     assert ("    drawn by other relucheck code (revision abc-dirty): if the plotting code changed "
             "since (git diff abc -- relucheck/output), regenerate the figures (make figures)"
             ) in redraw.environment_notes(tmp_path, ["fig"])
+    # records now leave the revision to the run record beside them (not committed)
+    del doc["git_revision"]
+    (tmp_path / "fig.json").write_text(json.dumps(doc))
+    assert ("    drawn by other relucheck code (revision not recorded): if the plotting code "
+            "changed since, regenerate the figures (make figures)"
+            ) in redraw.environment_notes(tmp_path, ["fig"])
+    (tmp_path / "fig.run.json").write_text(json.dumps({"git_revision": "def"}))
+    assert any("(revision def): if the plotting code changed since (git diff def -- "
+               in n for n in redraw.environment_notes(tmp_path, ["fig"]))
+
+
+def test_the_revision_of_committed_figures_is_their_last_commit():
+    """Committed figures keep no run record: the revision is the commit that last wrote them."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    log = subprocess.run(["git", "log", "-1", "--format=%H", "--", "fig8_ssb_2d.json"],
+                         cwd=FIGURES, capture_output=True, text=True)
+    assert redraw._revision(FIGURES, "fig8_ssb_2d", {}) == log.stdout.strip()
+    assert len(log.stdout.strip()) == 40
 
 
 # -- the census's flat sets of global minima (census_representatives.csv) ----------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -155,13 +154,48 @@ def test_source_sha256_is_stable_and_sees_every_change(tmp_path):
         writers.source_sha256(tmp_path / "nowhere")
 
 
-def test_source_sha256_is_in_every_provenance_record_and_cheap():
+def test_source_sha256_is_in_every_provenance_record_and_cheap(monkeypatch):
+    """Cheap because it reads the package's own .py files once each and nothing else (no
+    caches, no other file types): a fixed, small amount of work, however busy the machine."""
     from relucheck.result import Result
     result = Result(stem="x", tables={}, claims=[], params={})
     record = writers.provenance(result, {"command": "relucheck test"})
     assert record["source_sha256"] == writers.source_sha256()
-    assert list(record).index("source_sha256") == list(record).index("git_revision") + 1
-    t0 = time.perf_counter()
-    for _ in range(5):
-        writers.source_sha256()
-    assert (time.perf_counter() - t0) / 5 < 0.1  # a few ms; 0.1 s even on a loaded machine
+    assert list(record).index("source_sha256") == list(record).index("versions") + 1
+    read, original = [], Path.read_bytes
+
+    def counting(path):
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    writers.source_sha256()
+    sources = {p for p in writers.PACKAGE_ROOT.rglob("*.py") if "__pycache__" not in p.parts}
+    assert sorted(read) == sorted(sources)  # each source once, nothing else
+    assert sum(p.stat().st_size for p in read) < 2_000_000  # 0.5 MB today
+
+
+def test_the_record_holds_the_inputs_and_the_run_record_the_run(tmp_path):
+    """<stem>.json: what follows from the code, parameters and versions (rewritten identically
+    by a rerun); <stem>.run.json: time, machine, wall times and the experiment's run facts."""
+    from relucheck.result import Result
+    result = Result(stem="x", tables={}, claims=[],
+                    params={"n": 3, "sweep_seconds": 1.5},
+                    summary={"boxes": 7, "certify_seconds": [{"k": 4, "seconds": 0.1}]},
+                    run={"workers_used": 2})
+    context = {"command": "relucheck x", "seed": 0, "outputs": []}
+    record = writers.provenance(result, context)
+    assert record["parameters"] == {"n": 3} and record["summary"] == {"boxes": 7}
+    for key in ("started_utc", "wall_seconds", "git_revision", "platform", "threads", "run"):
+        assert key not in record
+    assert writers.provenance(result, context) == record  # nothing of the moment in it
+    path = tmp_path / "x.json"
+    writers.write_json(path, record)
+    run = writers.run_record(result, path, started="2026-12-07T00:00:00+00:00",
+                             wall_seconds=1.23456, command="relucheck x")
+    assert run["record"] == {"file": "x.json", "sha256": writers.sha256(path)}
+    assert run["run"] == {"sweep_seconds": 1.5, "certify_seconds": [{"k": 4, "seconds": 0.1}],
+                          "workers_used": 2}
+    assert run["wall_seconds"] == 1.235 and run["started_utc"].startswith("2026-12-07")
+    assert {"git_revision", "platform", "threads"} <= set(run)
+    assert writers.run_record_name("x") == "x.run.json"

@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis) of the command-line contract (docs/design.md, exit codes):
 whatever value any option of any command gets (negative, zero, huge, inf, nan, empty, text,
-lists), the command ends with exit 0, 1 or 2 within a time limit, never a traceback, and a
-rejected run (2) prints one ``Error:`` line and writes nothing.
+lists), the command ends with exit 0, 1 or 2, never a traceback, and a rejected run (2) prints
+one ``Error:`` line and writes nothing.
 
 Two layers:
 
@@ -10,15 +10,14 @@ Two layers:
   (hundreds of examples in seconds);
 - real runs (``--quick``) with values at the edges of what is accepted (the smallest accepted
   value, tiny and huge floats), where a valid but extreme value could make the arithmetic fail;
-  fewer examples, each under a time limit. Values that only make a run long (``--iters 10^9``)
-  are the user's right and are not drawn here.
+  fewer examples. Values that only make a run long (``--iters 10^9``) are the user's right and
+  are not drawn here. How long the edge runs take is measured by benchmarks/fuzz_cli.py (which
+  lists the slowest), not asserted here: a time limit would fail on a busy machine.
 """
 
 from __future__ import annotations
 
 import math
-import signal
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -66,20 +65,6 @@ NASTY = st.one_of(
 )
 
 
-@contextmanager
-def time_limit(seconds: int):
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _check(res, out: Path) -> None:
     assert res.exit_code in (0, 1, 2), (res.exit_code, res.output, res.exception)
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
@@ -116,8 +101,7 @@ def test_any_value_of_any_option_is_decided_before_any_work(tmp_path_factory, re
     args = [name, opt, value, "--out", str(out)]
     if name in ("plot", "check-certificate", "check-minimum"):
         args = [name, str(out / "missing.csv"), opt, value]
-    with time_limit(30):
-        res = CliRunner().invoke(main, args)
+    res = CliRunner().invoke(main, args)
     _check(res, out)
     if res.exit_code == 0 and recorder:
         from relucheck.experiments.params import require_memory
@@ -162,9 +146,8 @@ EDGES = [(name, opt, v) for name, opt, p in OPTIONS
 def test_real_runs_at_the_edges_of_the_accepted_values(tmp_path_factory, case):
     name, opt, value = case
     out = tmp_path_factory.mktemp("edge") / "out"
-    with time_limit(90):
-        res = CliRunner().invoke(main, [name, "--quick", "--quiet", opt, value, "--out",
-                                        str(out), "--workers", "1"]
-                                 if name in ("census", "noise-sweep") else
-                                 [name, "--quick", "--quiet", opt, value, "--out", str(out)])
+    res = CliRunner().invoke(main, [name, "--quick", "--quiet", opt, value, "--out", str(out),
+                                    "--workers", "1"]
+                             if name in ("census", "noise-sweep") else
+                             [name, "--quick", "--quiet", opt, value, "--out", str(out)])
     _check(res, out)

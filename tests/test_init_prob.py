@@ -371,7 +371,7 @@ def test_validation_names_the_parameter(field, value):
 
 
 # ---------------------------------------------------------------- the command line
-FILES = sorted(f"{STEM}.{ext}" for ext in ("csv", "json", "png", "pdf"))
+FILES = sorted(f"{STEM}.{ext}" for ext in ("csv", "json", "png", "pdf", "run.json"))
 SMALL = ["--quick", "--quiet", "--samples", "400", "--d", "2,20"]
 
 

@@ -85,8 +85,49 @@ def test_full_run_matches_the_2d_run(K):
 
 # ---------------------------------------------------------------- the experiment
 @pytest.fixture(scope="module")
-def small_result():
-    return exp.run(SMALL, np.random.default_rng(np.random.SeedSequence(0)))
+def small_run():
+    """The small run, and the inputs its claims were made from (``_claims``' arguments)."""
+    seen = {}
+    original = exp._claims
+
+    def capture(*args):
+        seen["args"] = args
+        return original(*args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(exp, "_claims", capture)
+        result = exp.run(SMALL, np.random.default_rng(np.random.SeedSequence(0)))
+    return result, seen["args"]
+
+
+@pytest.fixture(scope="module")
+def small_result(small_run):
+    return small_run[0]
+
+
+def test_claim_texts_stand_still_when_the_rounding_moves(small_run):
+    """Another CPU or BLAS moves the rounding residuals by factors of a few (a squared distance
+    of 2e-29 on one, 8e-30 on another), not always the same way for every K. The claims print
+    them as fixed bounds, so neither the measured nor the threshold texts move; a residual that
+    is no longer rounding is printed as it is."""
+    result, (p, Ks, ends, paths, full, reduction, sad) = small_run
+
+    def moved(f):
+        g = {K: f if i % 2 else 1 / f for i, K in enumerate(Ks)}  # the worst K changes too
+        e = dict(ends, flow_sqdist_to_target=ends["flow_sqdist_to_target"] * f)
+        fu = {K: dict(v, dev=v["dev"] * g[K]) for K, v in full.items()}
+        re = {K: dict(v, diff=v["diff"] * g[K], ratio=v["ratio"] * g[K])
+              for K, v in reduction.items()}
+        sa = {K: dict(v, g2=v["g2"] * g[K], gf=v["gf"] * g[K]) for K, v in sad.items()}
+        return exp._claims(p, Ks, e, paths, fu, re, sa)
+
+    texts = [(c.measured, c.threshold) for c in result.claims]
+    for f in (0.1, 0.4, 3.0):
+        assert [(c.measured, c.threshold) for c in moved(f)] == texts, f
+    assert max(v["ratio"] for v in reduction.values()) > 0  # rounding was there to move
+    far = moved(1e9)  # no longer rounding: printed, so the text changes
+    assert [c.measured for c in far[:5]] != [m for m, _ in texts[:5]]
+    assert "= " in far[0].measured and "max sq. distance = " in far[4].measured
 
 
 def test_small_run_claims(small_result):
@@ -201,7 +242,7 @@ def test_quick_run_writes_everything(tmp_path):
     assert "all theorem-level claims hold" in r.output
     names = {p.name for p in a.iterdir() if not p.name.startswith(".")}
     assert names == {f"{exp.STEM}{s}" for s in (".csv", "_endpoints.csv", ".json", ".png",
-                                                 ".pdf")}
+                                                 ".pdf", ".run.json")}
     meta = json.loads((a / f"{exp.STEM}.json").read_text())
     assert meta["exit_code"] == 0 and meta["parameters"]["K"] == list(exp.QUICK["K"])
     table = read_csv(a / f"{exp.STEM}.csv")

@@ -22,6 +22,7 @@ import math
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import mpmath as mp
 import numba
@@ -774,3 +775,36 @@ def test_descent_validate_accepts_the_defaults_and_edge_values():
     Descent().validate()
     Descent(polish_tol=0.0, loss_tol=0.0, g_limit=math.inf, restarts=0, max_iters=0).validate()
     Descent(polish_tol=-1.0).validate()  # <= 0 turns polishing off
+
+
+def test_the_session_warm_up_leaves_nothing_for_a_run_to_compile():
+    """tests/conftest.py warms the kernels before any test: a census and a noise sweep after it
+    (a fresh process) add no compiled signature, so no test pays for numba's compiler."""
+    code = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import conftest
+from relucheck.numerics import fastgrad
+
+def compiled():
+    return {name: list(map(str, getattr(fastgrad, name).signatures)) for name in dir(fastgrad)
+            if hasattr(getattr(fastgrad, name), "signatures")}
+
+conftest.warm_kernels()
+warm = compiled()
+from relucheck.experiments import census, noise_sweep
+census.run(census.Params(K=(3, 4), extra=(0, 1), runs=6, certify=False),
+           np.random.default_rng(0))
+noise_sweep.run(noise_sweep.quick(noise_sweep.Params()), np.random.default_rng(0))
+after = compiled()
+print(" ".join(sorted(k for k, v in warm.items() if v)))
+assert after == warm, {k: v for k, v in after.items() if v != warm[k]}
+"""
+    tests = Path(__file__).resolve().parent
+    r = subprocess.run([sys.executable, "-c", code, str(tests)], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    warmed = r.stdout.split()
+    assert {"descend", "descend_lanes", "gradient_batch", "hessian", "hessian_batch", "loss",
+            "lane_workspace"} <= set(warmed)

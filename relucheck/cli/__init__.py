@@ -89,8 +89,9 @@ def main() -> None:
     of Population Gradient for two-layered ReLU network".
 
     Every command writes <stem>.csv, <stem>.json (provenance and claims), <stem>.png and
-    <stem>.pdf into --out, prints a claim table, and exits 0 when every theorem-level claim
-    holds, 1 when one fails, 2 on bad usage.
+    <stem>.pdf into --out, with <stem>.run.json (time, machine, wall seconds) beside them,
+    prints a claim table, and exits 0 when every theorem-level claim holds, 1 when one fails,
+    2 on bad usage.
     """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import sys
 import time
@@ -35,14 +36,15 @@ def experiments() -> list[tuple[str, ModuleType, dict]]:
 SUMMARY = "summary"
 
 
-def summary_table(rows: list[tuple[str, object]]) -> dict[str, np.ndarray]:
-    """One row per claim of every command: command, claim, level, measured, threshold, verdict."""
-    cols = ("command", "claim", "level", "measured", "threshold", "verdict", "wall_seconds")
+def summary_table(rows: list[tuple[str, object, float]]) -> dict[str, np.ndarray]:
+    """One row per claim of every command: command, claim, level, measured, threshold, verdict
+    (no wall times: they go to summary.run.json, so a rerun writes the same bytes)."""
+    cols = ("command", "claim", "level", "measured", "threshold", "verdict")
     out: dict[str, list] = {c: [] for c in cols}
-    for command, result, wall in rows:
+    for command, result, _ in rows:
         for c in result.claims:
-            for k, v in zip(cols, (command, c.name, c.level, c.measured, c.threshold, c.verdict,
-                                   round(wall, 3)), strict=True):
+            for k, v in zip(cols, (command, c.name, c.level, c.measured, c.threshold, c.verdict),
+                            strict=True):
                 out[k].append(v)
     return {k: np.array(v) for k, v in out.items()}
 
@@ -63,6 +65,7 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
                    "(or pip install python-flint) to run them.", err=True)
     progress = tqdm_progress(quiet)
     rows = []
+    started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
     with output_folder(out), progress(len(plan), "relucheck all") as bar:
         for name, exp, flags in plan:
@@ -78,7 +81,8 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
         table = summary_table(rows)
         atomic_write_text(out / f"{SUMMARY}.csv", table_to_csv(table))
         failed = [(n, c) for n, r, _ in rows for c in r.failed]
-        _write_summary(out, seed, quick, total, rows, failed, skipped)
+        _write_summary(out, seed, quick, rows, failed, skipped)
+        _write_summary_run(out, started, total, rows)
     for name, result, wall in rows:
         click.echo(f"\n== {name} ({result.stem}, {wall:.1f} s)")
         click.echo(claim_table(result.claims))
@@ -105,18 +109,31 @@ def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
     return plan, skipped
 
 
-def _write_summary(out: Path, seed: int, quick: bool, total: float, rows, failed,
-                   skipped) -> None:
+def _write_summary(out: Path, seed: int, quick: bool, rows, failed, skipped) -> None:
     from relucheck.output.writers import write_json
 
     write_json(out / f"{SUMMARY}.json", {
         "command": " ".join(["relucheck", *sys.argv[1:]]),
         "seed": seed,
         "quick": quick,
-        "wall_seconds": round(total, 3),
-        "commands": [{"command": n, "stem": r.stem, "wall_seconds": round(w, 3),
-                      "exit_code": r.exit_code, "claims": [c.as_dict() for c in r.claims]}
-                     for n, r, w in rows],
+        "commands": [{"command": n, "stem": r.stem, "exit_code": r.exit_code,
+                      "claims": [c.as_dict() for c in r.claims]}
+                     for n, r, _ in rows],
         "theorem_level_failures": len(failed),
         "skipped_without_python_flint": skipped,
+    })
+
+
+def _write_summary_run(out: Path, started: dt.datetime, total: float, rows) -> None:
+    """summary.run.json: when and where `all` ran and how long each command took."""
+    from relucheck.output.writers import machine, run_record_name, write_json
+
+    write_json(out / run_record_name(SUMMARY), {
+        "stem": SUMMARY,
+        "command": " ".join(["relucheck", *sys.argv[1:]]),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(total, 3),
+        **machine(),
+        "commands": [{"command": n, "stem": r.stem, "wall_seconds": round(w, 3)}
+                     for n, r, w in rows],
     })

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import math
+import os
 import sys
 import threading
 import time
@@ -317,7 +318,8 @@ def run_and_write(
 ) -> tuple[Result, list[Path], float]:
     """Run an experiment and write <stem>.csv (and sibling tables), .png, .pdf and .json as one
     set (relucheck.output.outset): staged, then moved into ``out`` with the JSON last, which
-    lists every file with its SHA-256. The caller holds the folder (:func:`output_folder`).
+    lists every file with its SHA-256; then the run record <stem>.run.json (time, machine, wall
+    seconds). The caller holds the folder (:func:`output_folder`).
 
     The figure is the one registered for the result's stem in ``relucheck.output.plots``
     (``plot``, a function of the main table, overrides it). Returns the result, the paths
@@ -348,7 +350,14 @@ def run_and_write(
     from relucheck.output import outset
     from relucheck.output.plots import FIGURES, draw
     from relucheck.output.style import save_figure
-    from relucheck.output.writers import provenance, read_csv, write_json, write_tables
+    from relucheck.output.writers import (
+        provenance,
+        read_csv,
+        run_record,
+        run_record_name,
+        write_json,
+        write_tables,
+    )
 
     json_name = f"{result.stem}.json"
     with outset.staging(out) as stage:
@@ -367,13 +376,18 @@ def run_and_write(
         context = {
             "command": command,
             "seed": seed,
-            "started_utc": started.isoformat(timespec="seconds"),
-            "wall_seconds": round(wall, 3),
             "outputs": [{"file": n, "sha256": outset.sha256(stage / n)} for n in names],
         }
         write_json(stage / json_name, provenance(result, context))
+        # The run record is not one of the set's outputs (it differs at every run, and the
+        # record lists the outputs by hash): it is moved in after the set, naming its record.
+        run_name = run_record_name(result.stem)
+        write_json(stage / run_name, run_record(
+            result, stage / json_name, started=started.isoformat(timespec="seconds"),
+            wall_seconds=wall, command=command))
         published = outset.publish(stage, out, names, json_name)
-    return result, published, wall
+        os.replace(stage / run_name, out / run_name)
+    return result, [*published, out / run_name], wall
 
 
 @contextlib.contextmanager

@@ -199,7 +199,7 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     bad = table["certified"] == 0
     uncertified = {k: v[bad] for k, v in table.items()}
     covered = coverage(pieces) if not tiling else []
-    summary = _summary(p, pieces, table, tiling, prove_s)
+    summary = _summary(p, pieces, table, tiling)
     return Result(
         stem=STEM,
         tables={"main": table, "uncertified": uncertified},
@@ -207,8 +207,11 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
         params={"a_min": p.a_min, "a_max": p.a_max, "a_bottom": p.a_bottom, "a_top": a_top,
                 "a_zero": p.a_zero if p.zero_piece else None,
                 "a_margin": p.a_margin if p.pi_piece else None, "max_depth": p.max_depth,
-                "prec_bits": p.prec, "workers": workers(p)},
+                "prec_bits": p.prec, "workers": p.workers},
         summary={**summary, "covered": covered},
+        # the boxes do not depend on the worker count; how many ran and how long they took
+        # are facts of this run (<stem>.run.json)
+        run={"workers_used": workers(p), "prove_seconds": round(prove_s, 3)},
     )
 
 
@@ -329,7 +332,7 @@ def _by_piece(table) -> dict[str, int]:
     return out
 
 
-def _summary(p: Params, pieces, table, tiling: list[str], prove_s: float) -> dict:
+def _summary(p: Params, pieces, table, tiling: list[str]) -> dict:
     n = len(table["a_lo"])
     a_top = pieces["bulk"][1]
     region = {"a_bottom": p.a_bottom, "a_top": a_top, "a_top_from_pi": gap_to_pi(a_top),
@@ -354,8 +357,6 @@ def _summary(p: Params, pieces, table, tiling: list[str], prove_s: float) -> dic
         "max_depth_reached": int(table["depth"].max()) if n else 0,
         "smallest_box_a_width": float(np.min(table["a_hi"] - table["a_lo"])) if n else None,
         "precision_bits": p.prec,
-        "workers": workers(p),
-        "prove_seconds": round(prove_s, 3),
         "tiling_problems": tiling[:20],
     }
 

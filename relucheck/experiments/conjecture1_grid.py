@@ -56,7 +56,7 @@ from relucheck.numerics.l12_grid import (
 )
 from relucheck.numerics.parallel import cores
 from relucheck.progress import Progress, null_progress
-from relucheck.result import Claim, Result
+from relucheck.result import Claim, Result, below
 
 STEM = "fig10_conjecture1_grid"
 SLICE_ANGLES = (3 * np.pi / 8, 7 * np.pi / 8)
@@ -386,13 +386,16 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     cx_table, cx_main = _counterexamples(a, phi, wrong, tamper)
     prop1 = max(prop1_offgrid, float(boundary_ratio.max()))
     main = _main_table(summary, a, phi, map_rows_idx, map_cols, map_vals, slices, cx_main)
-    claims = _claims(p, n_a * n, summary, prop1, reflect, esc_seconds)
+    claims = _claims(p, n_a * n, summary, prop1, reflect)
     params = asdict(p) | {
-        "workers_used": workers, "rows_per_block": rows_per_block, "cols_per_chunk": width,
+        "rows_per_block": rows_per_block, "cols_per_chunk": width,
         "cells": n_a * n, "escalated_cells": int(escalated.sum()),
-        "escalation_seconds": round(esc_seconds, 4), "sweep_seconds": round(sweep_seconds, 4),
     }
-    return Result(STEM, {"main": main, "counterexamples": cx_table}, claims, params)
+    # the machine's share: how many workers ran, and how long the sweep and the escalation took
+    run_facts = {"workers_used": workers, "escalation_seconds": round(esc_seconds, 4),
+                 "sweep_seconds": round(sweep_seconds, 4)}
+    return Result(STEM, {"main": main, "counterexamples": cx_table}, claims, params,
+                  run=run_facts)
 
 
 # --------------------------------------------------------------------------- tables
@@ -533,8 +536,8 @@ def _main_table(summary, a, phi, map_rows_idx, map_cols, map_vals, slices, cx) -
 # --------------------------------------------------------------------------- claims
 
 
-def _claims(p: Params, cells: int, summary, prop1: float, reflect: tuple[float, int],
-            esc_seconds: float) -> list[Claim]:
+def _claims(p: Params, cells: int, summary, prop1: float, reflect: tuple[float, int]
+            ) -> list[Claim]:
     n_wrong = int(summary["counterexamples"].sum())
     n_uns = int(summary["unsettled"].sum())
     n_esc = int(summary["escalated"].sum())
@@ -552,21 +555,24 @@ def _claims(p: Params, cells: int, summary, prop1: float, reflect: tuple[float, 
         Claim.check(
             "Proposition 1: L12 = L21 = 0 on the boundary (e* = e1 or e2)",
             ok=prop1 <= 1.0,
-            measured=f"max |L|/bound = {prop1:.3g} at phi = 0 and phi = a, every a",
+            # |L| there is rounding noise: its ratio to the bound moves with the CPU (0.28 on
+            # one, 0.3 on another), "< 1" does not; the ratio itself is the claim's value
+            measured=f"max |L|/bound {below(prop1, 1)} at phi = 0 and phi = a, every a",
             threshold="<= 1 (derived rounding bound)",
             justification="the kernel's bound at each boundary point; exact arithmetic gives 0",
             value=prop1),
         Claim.check(
             "Reflection symmetry L12(a, phi) = L21(a, a - phi)",
             ok=reflect[0] <= 1.0,
-            measured=f"max |difference|/tolerance = {reflect[0]:.3g} on {reflect[1]:,} points",
+            measured=(f"max |difference|/tolerance {below(reflect[0], 1)} on {reflect[1]:,} "
+                      "points"),
             threshold="<= 1 (derived tolerance)",
             justification=("both evaluations' rounding bounds plus a Lipschitz bound in phi "
                            "times the rounding of a - phi mod 2 pi; map points of the grid"),
             value=reflect[0]),
         Claim.report(
             "Cells escalated to interval arithmetic",
-            measured=f"{n_esc:,} cells, {esc_seconds:.3f} s",
+            measured=f"{n_esc:,} cells",
             statement="float64 with the derived bound settles every other cell",
             justification="escalated: |L~| within its rounding bound (near phi = a, or tiny a)",
             value=float(n_esc)),

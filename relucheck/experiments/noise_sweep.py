@@ -39,7 +39,7 @@ from relucheck.numerics.seeding import keyed_rng
 from relucheck.numerics.stats import wilson_interval
 from relucheck.numerics.train import Descent
 from relucheck.progress import Progress, null_progress
-from relucheck.result import Claim, Result
+from relucheck.result import Claim, Result, below
 from relucheck.theory.gradient import population_loss
 
 STEM = "fig9_noise_sweep"
@@ -333,7 +333,9 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
             "hessian_eigenvalues": np.array([" ".join(repr(float(x)) for x in s[6])
                                              for s in spurious]),
         }
-    return Result(STEM, tables, claims, params)
+    # the exact count behind the Eqn 16 claim's 'under 10 %'
+    summary = {"fd_iterates": fd["states"], "fd_unresolved": fd["kink"]}
+    return Result(STEM, tables, claims, params, summary=summary)
 
 
 def _finite_grad(net: Network, theta: np.ndarray) -> np.ndarray:
@@ -381,6 +383,14 @@ _READING_TEXT = {
 }
 
 
+def _share(k: int, n: int) -> str:
+    """k of n against a fixed level ("under 10 %"), which a few iterates more or less on another
+    CPU do not move (the exact count is in the JSON summary); a larger share is shown as it is."""
+    if k == 0:
+        return "none"
+    return "under 10 %" if 10 * k < n else f"{k} of {n}"
+
+
 def _rate(mask: np.ndarray, reached: np.ndarray) -> tuple[int, int, float, float]:
     k, n = int(np.sum(reached & mask)), int(np.sum(mask))
     lo, hi = wilson_interval(k, n, 0.95)
@@ -426,9 +436,13 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list,
         Claim.check(
             "Eqn 16: J decreases along the flow (dJ/dt = -|grad J|^2)",
             ok=fd["worst"] <= 1,
-            measured=(f"max |D - |g|| / bound = {fd['worst']:.3g} over {fd['states']} iterates; "
-                      f"{fd['kink']} not resolved to 1 % of |g| (at convergence, where |g| "
-                      f"meets rounding, or near w_j = 0)"
+            # The ratio and the count of unresolved iterates hang on rounding (|g| near
+            # convergence): they move on another CPU, so both are shown against fixed levels;
+            # the exact ones are in the JSON (the claim's value, the summary). The states left
+            # out are a geometric count (a unit within two steps of w_j = 0), shown as it is.
+            measured=(f"max |D - |g|| / bound {below(fd['worst'], 1)} over {fd['states']} "
+                      f"iterates; {_share(fd['kink'], fd['states'])} not resolved to 1 % of "
+                      "|g| (at convergence, where |g| meets rounding, or near w_j = 0)"
                       + (f"; {fd['crossing']} left out, their stencil reaching a kink w_j = 0"
                          if fd["crossing"] else "")),
             threshold="<= 1",
@@ -439,7 +453,7 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list,
         Claim.check(
             "Eqn 8 is the gradient of J at every endpoint",
             ok=fd["end_worst"] <= 1,
-            measured=(f"max |g_i - dJ/dtheta_i| / bound = {fd['end_worst']:.3g} over "
+            measured=(f"max |g_i - dJ/dtheta_i| / bound {below(fd['end_worst'], 1)} over "
                       f"{fd['endpoints']} endpoints"),
             threshold="<= 1",
             justification=("central differences of the closed-form loss in every coordinate at "

@@ -82,7 +82,7 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
         for key, value in {**doc.get("versions", {}), **doc.get("drawing", {})}.items():
             recorded.setdefault(key, set()).add(str(value))
         if doc.get("source_sha256"):
-            code[doc["source_sha256"]] = str(doc.get("git_revision"))
+            code[doc["source_sha256"]] = _revision(Path(folder), stem, doc)
     differ = [f"{k} {' / '.join(sorted(recorded[k]))} there, {v} here"
               for k, v in here.items() if k in recorded and recorded[k] != {v}]
     same = [f"{k} {v}" for k, v in here.items() if recorded.get(k) == {v}]
@@ -97,7 +97,10 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
     except OSError:
         ours = None
     for digest, rev in code.items():
-        if ours is not None and digest != ours:
+        if ours is not None and digest != ours and rev is None:
+            notes.append("    drawn by other relucheck code (revision not recorded): if the "
+                         "plotting code changed since, regenerate the figures (make figures)")
+        elif ours is not None and digest != ours:
             notes.append(f"    drawn by other relucheck code (revision {rev}): if the plotting "
                          f"code changed since (git diff {rev.removesuffix('-dirty')} -- "
                          "relucheck/output), regenerate the figures (make figures)")
@@ -113,6 +116,26 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
                      "with the same numpy SIMD targets (redraw with --no-simd to see whether "
                      "a figure depends on them)")
     return notes
+
+
+def _revision(folder: Path, stem: str, doc: dict) -> str | None:
+    """The git revision that wrote ``<stem>.json``: in the record itself (records written before
+    the run record existed), in the run record ``<stem>.run.json`` beside it (a fresh run), or
+    the last commit of the record (committed figures keep no run record); None if unknown."""
+    if doc.get("git_revision"):
+        return str(doc["git_revision"])
+    try:
+        rev = json.loads((folder / f"{stem}.run.json").read_text(encoding="utf-8"))
+        if rev.get("git_revision"):
+            return str(rev["git_revision"])
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%H", "--", f"{stem}.json"],
+                             cwd=folder, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
 #: The constraints file that pins the drawing environment (``make install`` passes it to pip).

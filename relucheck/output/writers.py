@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from relucheck.output.outset import sha256
 from relucheck.result import Result, Table
 
 
@@ -169,24 +170,76 @@ def source_sha256(root: Path = PACKAGE_ROOT) -> str:
     return h.hexdigest()
 
 
+#: Suffix of the run record beside ``<stem>.json``: what this run did on this machine.
+RUN_SUFFIX = ".run.json"
+
+
+def run_record_name(stem: str) -> str:
+    """The file name of the run record of ``stem`` (``<stem>.run.json``)."""
+    return f"{stem}{RUN_SUFFIX}"
+
+
+def is_run_specific(key: str) -> bool:
+    """Whether a parameter or summary entry is a fact of the run, not of the inputs: a wall
+    time, named ``*_seconds`` by convention (census's ``certify_seconds`` included)."""
+    return key.endswith("_seconds")
+
+
+def _split(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the entries that follow from the inputs, the run-specific ones)."""
+    kept = {k: v for k, v in d.items() if not is_run_specific(k)}
+    return kept, {k: v for k, v in d.items() if is_run_specific(k)}
+
+
 def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
-    """The JSON record beside every output: what was run, how, and what it showed."""
+    """The JSON record beside every output: what was run and what it showed.
+
+    Only what follows from the code, the parameters and the installed versions, so a rerun on
+    the same machine writes the same bytes (the figures/ folder is committed). What belongs to
+    one run (time, machine, git revision, wall times) goes to :func:`run_record`.
+    """
+    params, _ = _split(result.params)
+    summary, _ = _split(result.summary)
     return {
         "stem": result.stem,
         **context,
-        "parameters": result.params,
+        "parameters": params,
         "versions": _versions(),
-        "git_revision": git_revision(),
         "source_sha256": source_sha256(),
+        "exit_code": result.exit_code,
+        "claims": [c.as_dict() for c in result.claims],
+        **({"summary": summary} if summary else {}),
+    }
+
+
+def machine() -> dict[str, Any]:
+    """Where a run ran: the git revision of the code, the platform and the thread settings."""
+    return {
+        "git_revision": git_revision(),
         "platform": platform.platform(),
         # Multi-threaded BLAS may sum in another order with another thread count, which moves
         # the last digits of Monte Carlo sums: byte-identity holds for the same settings.
         "threads": {"cpu_count": os.cpu_count(),
                     **{k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                                      "MKL_NUM_THREADS")}},
-        "exit_code": result.exit_code,
-        "claims": [c.as_dict() for c in result.claims],
-        **({"summary": result.summary} if result.summary else {}),
+                                                      "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}},
+    }
+
+
+def run_record(result: Result, record: Path, *, started: str, wall_seconds: float,
+               command: str) -> dict[str, Any]:
+    """The run record ``<stem>.run.json``: when, where and how long this run took, and the
+    run-specific facts of the experiment (``Result.run`` and every ``*_seconds`` entry of its
+    parameters and summary). ``record`` is the ``<stem>.json`` it belongs to (by SHA-256)."""
+    _, from_params = _split(result.params)
+    _, from_summary = _split(result.summary)
+    return {
+        "stem": result.stem,
+        "record": {"file": Path(record).name, "sha256": sha256(record)},
+        "command": command,
+        "started_utc": started,
+        "wall_seconds": round(wall_seconds, 3),
+        **machine(),
+        "run": {**from_params, **from_summary, **result.run},
     }
 
 
