@@ -53,7 +53,7 @@ from relucheck.numerics.seeding import keyed_rng
 from relucheck.numerics.stats import wilson_interval
 from relucheck.numerics.train import Descent, Runs, gradient, train
 from relucheck.progress import Progress, null_progress
-from relucheck.result import Claim, Result
+from relucheck.result import Claim, Result, below
 from relucheck.theory.gradient import gradient_K, population_loss
 from relucheck.theory.hessian import population_hessian
 
@@ -400,7 +400,7 @@ def _certify_columns(fam: dict, tasks: list[tuple], proofs: list[Proof]) -> Clai
         fam[col] = np.array(v, dtype=object if col == "certify_note" else None)
     done = [pr for pr in proofs if pr.ok]
     measured = (f"{len(done)} of {len(proofs)} families proved"
-                + (f"; radius <= {max(pr.radius for pr in done):.2g}, lambda_min >= "
+                + (f"; radius {below(max(pr.radius for pr in done), 1e-6)}, lambda_min >= "
                    f"{min(pr.lambda_min_lo for pr in done):.3g}" if done else "")
                 + f"; {inside} of their {members} runs end, up to the symmetry, inside the "
                   "certified box of their family's minimum"
@@ -497,17 +497,17 @@ def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
         Claim.check(
             "Eqn 8 at the endpoints: compiled kernel = numpy formula",
             checks["grad_worst"] <= 1e-12,
-            f"max |difference| / (n + k) |W|^2 = {checks['grad_worst']:.1e} over "
+            f"max |difference| / (n + k) |W|^2 {below(checks['grad_worst'], 1e-14)} over "
             f"{checks['reps']} family representatives", "<= 1e-12",
             "two implementations of Eqn 8 (numpy with guarded arccos; compiled with half-angle "
-            "chords) agree to rounding"),
+            "chords) agree to rounding", value=checks["grad_worst"]),
         Claim.check(
             "Eqn 8 at the endpoints = central differences of J",
             checks["fd_worst"] <= 1.0,
-            f"max |dJ/dU - grad . U| / bound = {checks['fd_worst']:.2f} (4 random directions at "
-            f"each of {checks['reps']} representatives)", "<= 1",
+            f"max |dJ/dU - grad . U| / bound {below(checks['fd_worst'], 1)} (4 random directions "
+            f"at each of {checks['reps']} representatives)", "<= 1",
             "central differences of the closed-form J with the bound |D_h - D_2h| + "
-            "2 eps_J / h (numerics.fdcheck)"),
+            "2 eps_J / h (numerics.fdcheck)", value=checks["fd_worst"]),
     ]
     mins = checks["minima_fd"]
     if mins:
@@ -518,7 +518,7 @@ def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
             "spurious minima: Hessian positive definite (analytic and finite differences)", ok,
             f"{len(mins)} spurious families; smallest lambda_min = "
             f"{min(m[0] for m in mins):.3g}; smallest lambda_min(FD) - FD error = {worst:.3g}; "
-            f"max ||H - H_FD|| = {max(m[3] for m in mins):.1e}",
+            f"max ||H - H_FD|| {below(max(m[3] for m in mins), 1e-6)}",
             "lambda_min > bound, lambda_min(FD) > FD error",
             "a gradient <= gtol and a positive definite Hessian beyond its error bound make a "
             "strict local minimum nearby (to the accuracy of the bound; issue 13 proves it); "

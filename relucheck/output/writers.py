@@ -206,10 +206,18 @@ def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
         "parameters": params,
         "versions": _versions(),
         "source_sha256": source_sha256(),
+        # what a figure's bytes depend on besides its CSV (check-figures compares it)
+        "drawing": _drawing(),
         "exit_code": result.exit_code,
         "claims": [c.as_dict() for c in result.claims],
         **({"summary": summary} if summary else {}),
     }
+
+
+def _drawing() -> dict[str, str]:
+    from relucheck.output.redraw import drawing_environment  # matplotlib: only when drawing
+
+    return drawing_environment()
 
 
 def machine() -> dict[str, Any]:
