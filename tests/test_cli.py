@@ -416,3 +416,49 @@ def test_below_prints_rounding_as_a_fixed_bound(x, level, text):
     from relucheck.result import below
 
     assert below(x, level) == text
+
+
+# --------------------------------------------------------------------------- the default set
+@pytest.fixture
+def default_set(tmp_path):
+    """A folder that holds what `relucheck all` writes at its defaults (its summary.json says
+    so), with one file of each set standing for the rest."""
+    (tmp_path / "summary.json").write_text(json.dumps(
+        {"seed": 0, "quick": False, "skipped_without_python_flint": []}))
+    (tmp_path / "census.csv").write_text("the committed census\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, named", [
+    (["census", "--K", "25", "--runs", "2"], "--K, --runs, --certify"),
+    (["census", "--quick"], "--K, --runs, --certify"),
+    (["census", "--certify", "--seed", "3"], "--seed"),
+    (["init-prob", "--quick"], "--d"),
+    (["all", "--quick"], "--quick"),
+    (["all", "--seed", "1"], "--seed 1"),
+])
+def test_a_run_with_other_parameters_never_replaces_the_default_set(default_set, args, named):
+    before = sorted(p.name for p in default_set.iterdir())
+    r = CliRunner().invoke(main, [*args, "--out", str(default_set)])
+    assert_rejected(r, "--out", default_set / "census.json")
+    assert sorted(p.name for p in default_set.iterdir()) == before
+    assert "holds the default set of `relucheck all`" in r.output and named in r.output
+    assert (default_set / "census.csv").read_text() == "the committed census\n"
+
+
+def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(default_set,
+                                                                            tmp_path):
+    from relucheck.cli.all import default_params
+    from relucheck.cli.common import default_set_guard
+    from relucheck.experiments import census, conjecture1_certify
+
+    for module in (census, conjecture1_certify):
+        want = default_params(module.__name__)
+        default_set_guard(default_set, module.__name__, want, 0)  # the same set: allowed
+        if hasattr(want, "workers"):  # how it is computed does not matter
+            default_set_guard(default_set, module.__name__,
+                              dataclasses.replace(want, workers=1), 0)
+    # a folder without a default set takes any run, and so does a quick set's folder
+    default_set_guard(tmp_path / "elsewhere", census.__name__, census.Params(K=(25,)), 7)
+    (default_set / "summary.json").write_text(json.dumps({"seed": 0, "quick": True}))
+    default_set_guard(default_set, census.__name__, census.Params(K=(25,)), 7)

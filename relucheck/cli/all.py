@@ -13,7 +13,12 @@ from types import ModuleType
 import click
 import numpy as np
 
-from relucheck.cli.common import common_options, output_folder, run_and_write
+from relucheck.cli.common import (
+    common_options,
+    holds_default_set,
+    output_folder,
+    run_and_write,
+)
 from relucheck.progress import tqdm_progress
 
 #: The commands `all` runs, in order, with their experiment modules (imported when run, so that
@@ -28,6 +33,15 @@ COMMANDS = [
     ("init-prob", "init_prob", {}),
     ("census --certify", "census", {"certify": True}),
 ]
+
+
+def default_params(module: str):
+    """The parameters `relucheck all` runs the experiment ``module`` (a module name such as
+    ``relucheck.experiments.census``) with, or None when `all` does not run it."""
+    for _, name, flags in COMMANDS:
+        if f"relucheck.experiments.{name}" == module:
+            return importlib.import_module(module).Params(**flags)
+    return None
 
 
 def experiments() -> list[tuple[str, ModuleType, dict]]:
@@ -58,6 +72,11 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
     from relucheck.output.report import claim_table
     from relucheck.output.writers import atomic_write_text, table_to_csv
 
+    if holds_default_set(out) and (quick or seed != 0):
+        raise click.BadParameter(
+            f"{str(out)!r} holds the default set of `relucheck all` (make figures), and this run "
+            f"({'--quick' if quick else f'--seed {seed}'}) would replace it; give another --out",
+            param_hint="'--out'")
     plan, skipped = plan_commands()
     if skipped:
         click.echo(f"note: python-flint is not installed, so the interval proofs "

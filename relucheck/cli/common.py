@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import math
 import os
 import sys
@@ -409,6 +410,43 @@ def output_folder(out: Path) -> Iterator[Path]:
             sys.exit(3)
 
 
+#: Parameters that say how a result is computed, not what it is: the same set either way.
+HOW_FIELDS = ("workers", "scheduler")
+
+
+def holds_default_set(out: Path) -> bool:
+    """Whether ``out`` holds the set `relucheck all` writes at its defaults (seed 0, no
+    --quick, nothing skipped): ``make figures``' folder, which the repository keeps."""
+    try:
+        doc = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(doc, dict) and doc.get("seed") == 0 and doc.get("quick") is False
+            and not doc.get("skipped_without_python_flint"))
+
+
+def default_set_guard(out: Path, module: str, params: Any, seed: int) -> None:
+    """Refuse (a usage error, exit 2, before any work) a run that would silently replace part
+    of a default set (:func:`holds_default_set`) with other parameters: only the run `relucheck
+    all` makes of the same experiment (same parameters up to :data:`HOW_FIELDS`, seed 0) may."""
+    if not holds_default_set(out):
+        return
+    from relucheck.cli.all import default_params
+
+    want = default_params(module)
+    if want is not None and seed == 0 and dataclasses.replace(
+            params, **{f: getattr(want, f) for f in HOW_FIELDS if hasattr(want, f)}) == want:
+        return
+    differ = ([f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(want)
+               if f.name not in HOW_FIELDS and getattr(params, f.name) != getattr(want, f.name)]
+              if want is not None else [])
+    differ += ["--seed"] if seed != 0 else []
+    raise click.BadParameter(
+        f"{str(out)!r} holds the default set of `relucheck all` (make figures), and this run "
+        f"({', '.join(differ) or 'another command'} not as there) would replace part of it; "
+        "give another --out", param_hint="'--out'")
+
+
 def execute(
     run: Callable[[Any, np.random.Generator, Progress], Result],
     params: Any,
@@ -424,6 +462,7 @@ def execute(
     from relucheck.numerics.cluster import SchedulerUnreachable
     from relucheck.output.report import claim_table
 
+    default_set_guard(out, run.__module__, params, seed)
     with output_folder(out):
         try:
             result, paths, wall = run_and_write(
