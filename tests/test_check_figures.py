@@ -256,14 +256,27 @@ def test_a_differing_redraw_names_the_drawing_environment(tmp_path):
                in n for n in redraw.environment_notes(tmp_path, ["fig"]))
 
 
-def test_the_revision_of_committed_figures_is_their_last_commit():
-    """Committed figures keep no run record: the revision is the commit that last wrote them."""
+def test_the_revision_of_committed_figures_is_their_last_commit(tmp_path, monkeypatch):
+    """Committed figures keep no run record (it is git-ignored): the revision is the commit that
+    last wrote them; where a run record lies beside (after make figures), it names the run's."""
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
     log = subprocess.run(["git", "log", "-1", "--format=%H", "--", "fig8_ssb_2d.json"],
                          cwd=FIGURES, capture_output=True, text=True)
+    # the committed record alone: hide a run record that make figures may have left beside it
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (
+        _raise(FileNotFoundError(self)) if self.name.endswith(".run.json")
+        else real(self, *a, **k)))
     assert redraw._revision(FIGURES, "fig8_ssb_2d", {}) == log.stdout.strip()
     assert len(log.stdout.strip()) == 40
+    monkeypatch.undo()
+    (tmp_path / "x.run.json").write_text(json.dumps({"git_revision": "abc123"}))
+    assert redraw._revision(tmp_path, "x", {}) == "abc123"
+
+
+def _raise(exc: Exception):
+    raise exc
 
 
 # -- the census's flat sets of global minima (census_representatives.csv) ----------------------
