@@ -96,3 +96,19 @@ def G_mp(a, phi):
     L12 = (pi - t1) * mp.cos(t2) + mp.sin(t1) * mp.cos(a) - quad(m_diag, m_off)
     L21 = (pi - t2) * mp.cos(t1) + mp.sin(t2) * mp.cos(a) - quad(m_off, m_diag)
     return L12 / mp.sin(a), L21 / mp.sin(a)
+
+
+def run_capturing_claims(module, params):
+    """``module.run(params)`` at seed 0, and the arguments its ``_claims`` was called with (the
+    inputs the claims were made from), for tests that feed the claims other inputs."""
+    seen = {}
+    original = module._claims
+
+    def capture(*args):
+        seen["args"] = args
+        return original(*args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(module, "_claims", capture)
+        result = module.run(params, np.random.default_rng(np.random.SeedSequence(0)))
+    return result, seen["args"]

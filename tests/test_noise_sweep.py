@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import assert_rejected
+from conftest import assert_rejected, run_capturing_claims
 
 from relucheck.cli import main
 from relucheck.experiments import noise_sweep as ns
@@ -220,17 +220,7 @@ def test_loss_decreases_along_a_run(rng):
 @pytest.fixture(scope="module")
 def quick_run():
     """The quick run, and the inputs its claims were made from (``_claims``' arguments)."""
-    seen = {}
-    original = ns._claims
-
-    def capture(*args):
-        seen["args"] = args
-        return original(*args)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ns, "_claims", capture)
-        result = ns.run(ns.quick(ns.Params()), np.random.default_rng(np.random.SeedSequence(0)))
-    return result, seen["args"]
+    return run_capturing_claims(ns, ns.quick(ns.Params()))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import assert_rejected
+from conftest import assert_rejected, run_capturing_claims
 
 from relucheck.cli.ssb_2d import command
 from relucheck.experiments import ssb_2d as exp
@@ -87,17 +87,7 @@ def test_full_run_matches_the_2d_run(K):
 @pytest.fixture(scope="module")
 def small_run():
     """The small run, and the inputs its claims were made from (``_claims``' arguments)."""
-    seen = {}
-    original = exp._claims
-
-    def capture(*args):
-        seen["args"] = args
-        return original(*args)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(exp, "_claims", capture)
-        result = exp.run(SMALL, np.random.default_rng(np.random.SeedSequence(0)))
-    return result, seen["args"]
+    return run_capturing_claims(exp, SMALL)
 
 
 @pytest.fixture(scope="module")
