@@ -65,12 +65,14 @@ def summary_table(rows: list[tuple[str, object, float]]) -> dict[str, np.ndarray
 
 @click.command("all", short_help="Every command into one folder, with one claims summary.")
 @common_options(quick_help="Every command at its own --quick sizes (listed in its --help).")
-def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
+def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> None:
     """Run every command with its defaults (or --quick sizes) into --out, then print and write
-    the table of every claim as summary.csv and summary.json. Exits 1 if any theorem-level claim
-    failed."""
-    from relucheck.output.report import claim_table
+    the table of every claim as summary.csv and summary.json, with how many claims PASS, FAIL,
+    are UNDECIDED or REPORTED. Exits 1 if any theorem-level claim failed (or, with --strict, is
+    UNDECIDED)."""
+    from relucheck.output.report import claim_table, count_text, verdict_line
     from relucheck.output.writers import atomic_write_text, table_to_csv
+    from relucheck.result import verdict_counts
 
     if holds_default_set(out) and (quick or seed != 0):
         raise click.BadParameter(
@@ -92,24 +94,30 @@ def command(out: Path, seed: int, quick: bool, quiet: bool) -> None:
             if quick:
                 params = dataclasses.replace(params, **exp.QUICK)
             argv = f"relucheck {name} --out {out} --seed {seed}" + (" --quick" if quick else "")
+            argv += " --strict" if strict else ""
             result, _, wall = run_and_write(exp.run, params, out=out, seed=seed,
-                                            progress=progress, command=argv)
+                                            progress=progress, command=argv, strict=strict)
             rows.append((name, result, wall))
             bar.update()
         total = time.perf_counter() - t0
         table = summary_table(rows)
         atomic_write_text(out / f"{SUMMARY}.csv", table_to_csv(table))
         failed = [(n, c) for n, r, _ in rows for c in r.failed]
-        _write_summary(out, seed, quick, rows, failed, skipped)
+        undecided = [(n, c) for n, r, _ in rows for c in r.undecided]
+        _write_summary(out, seed, quick, strict, rows, failed, undecided, skipped)
         _write_summary_run(out, started, total, rows)
     for name, result, wall in rows:
         click.echo(f"\n== {name} ({result.stem}, {wall:.1f} s)")
         click.echo(claim_table(result.claims))
-    verdict = ("every theorem-level claim holds" if not failed
-               else f"{len(failed)} theorem-level claim(s) FAILED: "
-               + "; ".join(f"{n}: {c.name}" for n, c in failed))
-    click.echo(f"\nrelucheck all: {verdict} ({total:.1f} s); summary in {out / SUMMARY}.csv")
-    sys.exit(1 if failed else 0)
+    if failed or undecided:
+        verdict = verdict_line(len(failed), len(undecided), strict) + ": " + "; ".join(
+            f"{n}: {c.name} ({c.verdict})" for n, c in failed + undecided)
+    else:
+        verdict = "every theorem-level claim holds"
+    counts = count_text(verdict_counts([c for _, r, _ in rows for c in r.claims]))
+    click.echo(f"\nrelucheck all: {verdict} ({total:.1f} s); {counts}; summary in "
+               f"{out / SUMMARY}.csv")
+    sys.exit(1 if failed or (strict and undecided) else 0)
 
 
 def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
@@ -128,17 +136,23 @@ def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
     return plan, skipped
 
 
-def _write_summary(out: Path, seed: int, quick: bool, rows, failed, skipped) -> None:
+def _write_summary(out: Path, seed: int, quick: bool, strict: bool, rows, failed, undecided,
+                   skipped) -> None:
     from relucheck.output.writers import write_json
+    from relucheck.result import verdict_counts
 
     write_json(out / f"{SUMMARY}.json", {
         "command": " ".join(["relucheck", *sys.argv[1:]]),
         "seed": seed,
         "quick": quick,
-        "commands": [{"command": n, "stem": r.stem, "exit_code": r.exit_code,
+        "strict": strict,
+        "commands": [{"command": n, "stem": r.stem, "exit_code": r.exit_code_for(strict),
+                      "verdicts": r.counts(),
                       "claims": [c.as_dict() for c in r.claims]}
                      for n, r, _ in rows],
+        "verdicts": verdict_counts([c for _, r, _ in rows for c in r.claims]),
         "theorem_level_failures": len(failed),
+        "theorem_level_undecided": len(undecided),
         "skipped_without_python_flint": skipped,
     })
 

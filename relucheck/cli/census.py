@@ -68,7 +68,7 @@ class Init(click.ParamType):
                    "loss_hi, lambda_min_lo to census_families.csv and writes "
                    "census_certificates.json (re-check: relucheck check-minimum).")
 @common_options(quick=exp.QUICK)
-def command(out, seed, quick, quiet, K, extra, **rest):
+def command(out, seed, quick, quiet, strict, K, extra, **rest):
     """Where gradient descent ends: the share of runs at spurious local minima, and the minima
     themselves, for teachers W* = I_k (Safran & Shamir's setting; Figure 9's question).
 
@@ -83,5 +83,5 @@ def command(out, seed, quick, quiet, K, extra, **rest):
     # no matplotlib preload (run_and_write): the lane workers come back to Python for every
     # stop and polish, and a preloading thread holding the GIL made the runs wait for it
     # (K = 10, 300 runs: 4.1 s with the preload, 3.5 s without, medians of five)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)
 

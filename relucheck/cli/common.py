@@ -247,13 +247,20 @@ class QuickFlag(Option):
         return super().get_help_record(ctx)
 
 
+STRICT_HELP = ("Exit 1 also when a claim is UNDECIDED (a statistical claim the run is too "
+               "small to decide either way), not only when one FAILs. Without it an "
+               "UNDECIDED claim alone exits 0.")
+
+
 def common_options(f: Callable | None = None, *, quick: dict[str, Any] | None = None,
                    quick_help: str | None = None):
-    """--out, --seed, --quick, --quiet: defined once, used by every command (docs/design.md).
+    """--out, --seed, --quick, --quiet, --strict: defined once, used by every command that
+    computes (docs/design.md).
     ``quick``: the command's --quick sizes, listed in its help (or ``quick_help`` says what
     --quick does). Use as ``@common_options`` or ``@common_options(quick=exp.QUICK)``."""
     if f is None:
         return lambda g: common_options(g, quick=quick, quick_help=quick_help)
+    f = click.option("--strict", is_flag=True, help=STRICT_HELP)(f)
     f = click.option("--quiet", is_flag=True,
                      help="No progress bar and no list of files written.")(f)
     if quick_help is None:
@@ -316,6 +323,7 @@ def run_and_write(
     command: str,
     plot: Callable | None = None,
     preload: bool = False,
+    strict: bool = False,
 ) -> tuple[Result, list[Path], float]:
     """Run an experiment and write <stem>.csv (and sibling tables), .png, .pdf and .json as one
     set (relucheck.output.outset): staged, then moved into ``out`` with the JSON last, which
@@ -326,6 +334,9 @@ def run_and_write(
     (``plot``, a function of the main table, overrides it). Returns the result, the paths
     written and the wall time of the computation. Raises outset.EnvironmentFailure when the
     outputs cannot be written (the previous set is then untouched).
+
+    ``strict`` (--strict): the exit code the JSON records counts an UNDECIDED claim as a
+    failure.
 
     ``preload``: import the writers and matplotlib and save a throwaway figure (about a second
     of Python, :func:`_preload_output`) on another thread while the experiment runs. Only for
@@ -379,7 +390,7 @@ def run_and_write(
             "seed": seed,
             "outputs": [{"file": n, "sha256": outset.sha256(stage / n)} for n in names],
         }
-        write_json(stage / json_name, provenance(result, context))
+        write_json(stage / json_name, provenance(result, context, strict=strict))
         # The run record is not one of the set's outputs (it differs at every run, and the
         # record lists the outputs by hash): it is moved in after the set, naming its record.
         run_name = run_record_name(result.stem)
@@ -454,27 +465,29 @@ def execute(
     out: Path,
     seed: int,
     quiet: bool,
+    strict: bool = False,
     plot: Callable | None = None,
     preload: bool = False,
 ) -> None:
     """The body of every command: probe and lock --out, run and write, print the claims, exit 0
-    or 1 (2: an unusable --out or scheduler; 3: the environment failed while writing)."""
+    or 1 (1: a theorem-level claim FAILED, or with ``strict`` one is UNDECIDED; 2: an unusable
+    --out or scheduler; 3: the environment failed while writing)."""
     from relucheck.numerics.cluster import SchedulerUnreachable
-    from relucheck.output.report import claim_table
+    from relucheck.output.report import claim_table, verdict_line
 
     default_set_guard(out, run.__module__, params, seed)
     with output_folder(out):
         try:
             result, paths, wall = run_and_write(
                 run, params, out=out, seed=seed, progress=tqdm_progress(quiet),
-                command=" ".join(["relucheck", *sys.argv[1:]]), plot=plot, preload=preload)
+                command=" ".join(["relucheck", *sys.argv[1:]]), plot=plot, preload=preload,
+                strict=strict)
         except SchedulerUnreachable as exc:  # found when connecting, before any computation
             raise click.BadParameter(str(exc), param_hint="'--scheduler'") from None
     click.echo(claim_table(result.claims))
-    verdict = "all theorem-level claims hold" if not result.failed else (
-        f"{len(result.failed)} theorem-level claim(s) FAILED")
+    verdict = verdict_line(len(result.failed), len(result.undecided), strict)
     click.echo(f"\n{result.stem}: {verdict} ({wall:.1f} s)")
     if not quiet:
         for p in paths:
             click.echo(f"  wrote {p}", err=True)
-    sys.exit(result.exit_code)
+    sys.exit(result.exit_code_for(strict))

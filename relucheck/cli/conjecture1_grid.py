@@ -70,7 +70,7 @@ CERTIFY_ONLY = ("a_zero", "a_margin", "max_depth", "prec")
     + "; with --certify: "
     + ", ".join(f"--{k.replace('_', '-')} {v:g}" for k, v in cert.QUICK.items())
     + ". Options given explicitly still win."))
-def command(out, seed, quick, quiet, certify, **given):
+def command(out, seed, quick, quiet, strict, certify, **given):
     """Figure 10: check Conjecture 1 (L12, L21 > 0 inside Cone(e1, e2), < 0 outside) on every
     cell of the grid, with every sign settled: float64 with a derived rounding bound, and
     interval arithmetic where the bound does not decide.
@@ -99,11 +99,11 @@ def command(out, seed, quick, quiet, certify, **given):
         params = build_params(C, cert.QUICK if quick else None,
                               {k: v for k, v in given.items() if k not in GRID_ONLY})
         _require_flint()
-        execute(cert.run, params, out=out, seed=seed, quiet=quiet)
+        execute(cert.run, params, out=out, seed=seed, quiet=quiet, strict=strict)
     _reject(given, CERTIFY_ONLY, "needs --certify")
     params = build_params(D, exp.QUICK if quick else None,
                           {k: v for k, v in given.items() if k not in CERTIFY_ONLY})
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)
 
 
 def _reject(given: dict, names: tuple[str, ...], why: str) -> None:

@@ -38,7 +38,7 @@ D = exp.Params()
 @click.option("--t-max", type=FiniteFloat(min=exp.T_MAX_MIN), default=None,
               help="Integration horizon of Eqn 6.", show_default=f"{D.t_max:g}")
 @common_options(quick=exp.QUICK)
-def command(out, seed, quick, quiet, d, eps, **sizes):
+def command(out, seed, quick, quiet, strict, d, eps, **sizes):
     """Theorem 6: w0 uniform in the ball of radius r <= eps sqrt(2 pi/(d+1)) |w*| converges
     with probability >= (1 - eps)/2.
 
@@ -48,4 +48,4 @@ def command(out, seed, quick, quiet, d, eps, **sizes):
     """
     given = dict(sizes, d=flatten(d), eps=flatten(eps))
     params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)

@@ -56,7 +56,7 @@ NONE = "none"  # --top none: skip the bottom row of Figure 9
 @click.option("--train-top", is_flag=True, default=None,
               help="Train the custom student top weights a (with --a-star/--a).")
 @common_options(quick=exp.QUICK)
-def command(out, seed, quick, quiet, K, noise, tops, readings, top_K, **rest):
+def command(out, seed, quick, quiet, strict, K, noise, tops, readings, top_K, **rest):
     """Figure 9: gradient descent from w0 = 1e-3 w* + eps, and networks with top weights.
 
     Every run ends classified as teacher, spurious minimum, saddle, degenerate or singular
@@ -81,4 +81,4 @@ def command(out, seed, quick, quiet, K, noise, tops, readings, top_K, **rest):
         raise click.UsageError("--train-top applies to a custom setting: give --a-star or --a")
     params = build_params(D, exp.QUICK if quick else None, given)
     # the runs are in nogil kernels: matplotlib can be warmed meanwhile (run_and_write)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet, preload=True)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict, preload=True)

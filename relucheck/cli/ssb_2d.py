@@ -45,7 +45,7 @@ D = exp.Params()
               help="Grid of starts (i/n, j/n), j < i, in Omega and on the diagonal for the "
                    "Theorem 7 checks.", show_default=f"{D.omega_n}")
 @common_options(quick=exp.QUICK)
-def command(out, seed, quick, quiet, K, field_x, field_y, **sizes):
+def command(out, seed, quick, quiet, strict, K, field_x, field_y, **sizes):
     """Figure 8: Theorem 7's 2D dynamics of K symmetric ReLUs with an orthonormal teacher.
 
     Student rows w_j = x e_j + y sum_{k != j} e_k, teacher w*_j = e_j. Panels: (a)-(b) the
@@ -57,4 +57,4 @@ def command(out, seed, quick, quiet, K, field_x, field_y, **sizes):
 
     given = dict(sizes, K=flatten(K), field_x=flatten(field_x), field_y=flatten(field_y))
     params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)

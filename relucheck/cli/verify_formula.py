@@ -48,7 +48,7 @@ D = exp.Params()
 @click.option("--block-size", type=click.IntRange(min=100), default=None,
               help="Samples per block.", show_default=f"{D.block_size}")
 @common_options(quick=exp.QUICK)
-def command(out, seed, quick, quiet, dims, distributions, **sizes):
+def command(out, seed, quick, quiet, strict, dims, distributions, **sizes):
     """Figure 7: check E[F(e, w)] of Eqn 5 against sampled F = X^T D(e) D(w) X w.
 
     Panels: (a) error versus angle; (b) error versus N with the fitted slope (Gaussian);
@@ -57,4 +57,4 @@ def command(out, seed, quick, quiet, dims, distributions, **sizes):
     """
     given = dict(sizes, dims=flatten(dims), distributions=tuple(distributions) or None)
     params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet)
+    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)

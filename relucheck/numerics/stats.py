@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,3 +111,91 @@ def squared_bias(deltas: np.ndarray, scale: np.ndarray) -> tuple[float, float]:
     loo = np.array([ustat(total - deltas[i], sq.sum(axis=0) - sq[i], B - 1) for i in range(B)])
     se = float(np.sqrt((B - 1) / B * np.sum((loo - loo.mean()) ** 2)))
     return est, se
+
+
+# --------------------------------------------------------------------------- sizes that decide
+#: The largest factor a size estimate is given for; beyond it the estimate says "more than".
+MAX_FACTOR = 1e6
+
+
+def size_to_decide(n: float, half_width: float, needed: float, rate: float = 0.5) -> float:
+    """The size at which an interval of ``half_width`` at size ``n`` shrinks to ``needed``,
+    when the half-width falls like n^-rate (rate 1/2: the 1/sqrt(n) of a mean or a proportion).
+
+    ``n (half_width / needed)^(1/rate)``, rounded up, at least n + 1; ``inf`` when ``needed`` is
+    not positive (no size decides while the estimate stays where it is) or the factor exceeds
+    :data:`MAX_FACTOR`. A power estimate: it assumes the estimate itself stays where it is.
+    """
+    if not needed > 0 or not half_width >= 0:
+        return math.inf
+    factor = (half_width / needed) ** (1 / rate)
+    if factor > MAX_FACTOR:
+        return math.inf
+    return float(max(math.ceil(n * factor), math.floor(n) + 1))
+
+
+def points_to_decide(n: int, half_width: float, needed: float, level: float,
+                     limit: int = 100_000) -> float:
+    """The number of evenly spread points at which a fitted slope's t-interval (``level``, n - 2
+    dof) of ``half_width`` at n points shrinks to ``needed``, the residual spread staying the
+    same: the half-width is q_t(n - 2) s / sqrt(Sxx), and Sxx over evenly spread points of a
+    fixed range grows like n (n + 1) / (n - 1). ``inf`` beyond ``limit`` points or when
+    ``needed`` is not positive."""
+    from scipy import stats
+
+    if not needed > 0 or not half_width >= 0:
+        return math.inf
+
+    def width(m: int) -> float:
+        q = stats.t.ppf(0.5 + level / 2, m - 2)
+        return float(q / math.sqrt(m * (m + 1) / (m - 1)))
+
+    scale = half_width / width(n)
+    lo, hi = n, n + 1
+    while scale * width(hi) > needed:  # doubling, then bisection on the monotone width
+        if hi > limit:
+            return math.inf
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if scale * width(mid) > needed else (lo, mid)
+    return float(hi)
+
+
+def decide_text(options: list[tuple[float, str]]) -> str:
+    """What size would decide, as claim text: ``[(57, "steps (--n-steps)"), (320, "pairs
+    (--pairs)")]`` -> "about 57 steps (--n-steps) or 320 pairs (--pairs) would decide (if the
+    estimate stays)"; sizes that are infinite are left out, and when every one is, the text
+    says that no size in reach decides while the estimate stays where it is (it sits at the
+    threshold, or beyond the margin)."""
+    finite = [f"{_count(n)} {what}" for n, what in options if math.isfinite(n)]
+    if not finite:
+        return "no size in reach would decide while the estimate stays where it is"
+    return f"about {' or '.join(finite)} would decide (if the estimate stays)"
+
+
+def _count(n: float) -> str:
+    """A size as claim text: 57, 1,200, 2.4e+07."""
+    return f"{int(n):,}" if n < 1e7 else f"{n:.2g}"
+
+
+def hotelling_bound(samples: np.ndarray, mu: np.ndarray, alpha: float) -> tuple[float, float]:
+    """How far the mean of independent rows of ``samples`` (R, k) can be from ``mu`` within the
+    (1 - alpha) Hotelling confidence ellipse of the mean: (|m - mu| + r, r), with m the sample
+    mean and r the ellipse's largest semi-axis sqrt(lambda_max(S) T^2_crit / R), T^2_crit =
+    k (R - 1) / (R - k) F_{1 - alpha}(k, R - k). The first number bounds |mean - mu| for every
+    mean in the ellipse (triangle inequality; the ellipse is the dual of
+    :func:`hotelling_pvalue`: it contains mu iff that p-value is >= alpha); r is the part that
+    shrinks like 1/sqrt(samples per row x R).
+    """
+    samples = np.asarray(samples, dtype=float)
+    R, k = samples.shape
+    if R <= k:
+        raise ValueError("Hotelling's test needs more replicates than dimensions")
+    m = samples.mean(axis=0)
+    S = np.cov(samples, rowvar=False).reshape(k, k)
+    from scipy import stats
+
+    t2 = k * (R - 1) / (R - k) * stats.f.ppf(1 - alpha, k, R - k)
+    r = float(np.sqrt(max(float(np.linalg.eigvalsh(S)[-1]), 0.0) * t2 / R))
+    return float(np.linalg.norm(m - np.asarray(mu, dtype=float))) + r, r

@@ -191,8 +191,10 @@ def _split(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return kept, {k: v for k, v in d.items() if is_run_specific(k)}
 
 
-def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
-    """The JSON record beside every output: what was run and what it showed.
+def provenance(result: Result, context: dict[str, Any], *, strict: bool = False
+               ) -> dict[str, Any]:
+    """The JSON record beside every output: what was run and what it showed (``exit_code``:
+    the run's, an UNDECIDED claim counting as a failure with ``strict``, --strict).
 
     Only what follows from the code, the parameters and the installed versions, so a rerun on
     the same machine writes the same bytes (the figures/ folder is committed). What belongs to
@@ -208,7 +210,8 @@ def provenance(result: Result, context: dict[str, Any]) -> dict[str, Any]:
         "source_sha256": source_sha256(),
         # what a figure's bytes depend on besides its CSV (check-figures compares it)
         "drawing": _drawing(),
-        "exit_code": result.exit_code,
+        "exit_code": result.exit_code_for(strict),
+        "verdicts": result.counts(),
         "claims": [c.as_dict() for c in result.claims],
         **({"summary": summary} if summary else {}),
     }
