@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import tempfile
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -32,7 +34,7 @@ from relucheck.numerics.stats import wilson_interval
 from relucheck.output.style import save_figure
 from relucheck.output.thm6 import plot
 from relucheck.output.writers import read_csv
-from relucheck.result import PASS, THEOREM
+from relucheck.result import FAIL, PASS, THEOREM, UNDECIDED
 from relucheck.theory import gradient_one_relu, population_loss
 from relucheck.theory.init_prob import (
     omega_probability,
@@ -362,9 +364,93 @@ def test_runs_that_do_not_converge_are_caught(monkeypatch):
     assert "NOT reproduced" in _rate_report(r).threshold
 
 
+# ------------------------------------------------ three-way claims on constructed tables
+# PASS on conclusive agreeing counts, FAIL on counts built to refute the claim, UNDECIDED on
+# counts built to be inconclusive.
+CELL_P = np.array([0.45, 0.4, 0.3, 0.2, 0.1, 0.05])
+
+
+def _table(p: ip.Params, in_omega: np.ndarray, converged: np.ndarray) -> dict:
+    """A table of Monte Carlo cells with exact probabilities CELL_P and the given counts out of
+    p.samples (the Wilson misses computed as the experiment computes them)."""
+    n = p.samples
+    miss = [not lo <= P <= hi
+            for P, (lo, hi) in zip(CELL_P, (wilson_interval(int(k), n, p.level)
+                                            for k in in_omega), strict=True)]
+    return {"kind": np.array(["eps"] * CELL_P.size), "d": np.full(CELL_P.size, 10),
+            "eps": np.linspace(0.1, 0.6, CELL_P.size), "p_omega_exact": CELL_P,
+            "wilson_miss": np.array([str(m).lower() for m in miss]),
+            "in_omega": np.asarray(in_omega), "converged": np.asarray(converged),
+            "conv_rate": np.asarray(converged) / n}
+
+
+def _agreement(samples: int, shift: float = 0.0):
+    """The Monte Carlo claim with counts at exactly (P + shift) n in every cell."""
+    p = dataclasses.replace(ip.Params(), samples=samples)
+    k = np.round((CELL_P + shift) * samples).astype(int)
+    return ip.agreement_claim(p, _table(p, k, np.full(CELL_P.size, samples)),
+                              np.arange(CELL_P.size))
+
+
+def test_agreement_claim_three_ways_on_constructed_counts():
+    """PASS: 20,000 samples a cell at the exact values (every simultaneous interval within the
+    margin); FAIL: every cell 0.05 too high (every interval misses: refuted, although 0.05 is
+    below the margin); UNDECIDED: 100 samples a cell at the exact values (no miss, intervals
+    wider than the margin), with the samples that would decide."""
+    assert _agreement(20_000).verdict == PASS
+    assert _agreement(20_000, shift=0.05).verdict == FAIL
+    few = _agreement(100)
+    assert few.verdict == UNDECIDED, few.measured
+    n = int(few.measured.split("about ")[1].split(" samples")[0].replace(",", ""))
+    assert 100 < n <= 20_000 and _agreement(n).verdict == PASS  # the size it names decides
+
+
+def _converged(samples: int, rates):
+    p = dataclasses.replace(ip.Params(), samples=samples)
+    k = np.round(np.asarray(rates) * samples).astype(int)
+    return ip.converged_claim(p, _table(p, np.round(CELL_P * samples).astype(int), k),
+                              np.arange(CELL_P.size))
+
+
+def test_converged_claim_three_ways_on_constructed_counts():
+    """PASS: every run converges (the fraction is above P(Omega) at the level in every cell);
+    FAIL: one cell converges at P(Omega) - 0.1 (below, at the level); UNDECIDED: one cell's
+    fraction only 0.02 above P(Omega) with 500 samples (the gap not resolved)."""
+    assert _converged(500, np.ones(CELL_P.size)).verdict == PASS
+    low = np.ones(CELL_P.size)
+    low[1] = CELL_P[1] - 0.1
+    assert _converged(500, low).verdict == FAIL
+    close = np.ones(CELL_P.size)
+    close[0] = CELL_P[0] + 0.02
+    undecided = _converged(500, close)
+    assert undecided.verdict == UNDECIDED, undecided.measured
+    assert "samples per cell (--samples) would decide" in undecided.measured
+    assert _converged(20_000, close).verdict == PASS
+
+
+def test_a_size_that_can_never_decide_the_converged_claim_is_refused():
+    """With n samples a cell can show the fraction above P(Omega) only if P^n < alpha / cells,
+    and below only if (1 - P)^n < alpha / cells; P <= 1/2 and Theorem 6 gives P >= (1 - eps)/2,
+    so below least_samples() neither can happen: the run is refused (exit 2), not UNDECIDED.
+    At least_samples() itself, all-converged counts do establish the claim in every cell."""
+    p = ip.quick(ip.Params())
+    least = p.least_samples()
+    assert 10 < least < 20
+    with pytest.raises(ValueError, match=r"samples: expected >= .* could never be decided"):
+        dataclasses.replace(p, samples=least - 1).validate()
+    dataclasses.replace(p, samples=least).validate()
+    L, cells = p._largest_bound(), p.cells()
+    assert L ** (least - 1) >= p.alpha / cells > L ** least
+    out = Path(tempfile.mkdtemp()) / "out"
+    r = CliRunner().invoke(command, ["--quick", "--samples", str(least - 1), "--out", str(out)])
+    assert_rejected(r, "--samples", out)
+    assert "could never be decided" in r.output
+
+
 @pytest.mark.parametrize("field,value", [("d", (1,)), ("d", ()), ("eps", (0.0,)),
                                          ("eps", (0.5, 1.2)), ("samples", 0), ("r_min", 0.0),
-                                         ("r_steps", 1), ("sweep_d", 1), ("t_max", 0.0)])
+                                         ("r_steps", 1), ("sweep_d", 1), ("t_max", 0.0),
+                                         ("agree_tol", 0.0), ("samples", 5)])
 def test_validation_names_the_parameter(field, value):
     with pytest.raises(ValueError, match=field):
         dataclasses.replace(ip.Params(), **{field: value}).validate()

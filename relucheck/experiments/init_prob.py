@@ -23,6 +23,7 @@ on dense grids for every d (the curves of the figure), with samples = 0 and empt
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -32,9 +33,9 @@ from relucheck.numerics.ball import CHUNK_FLOATS, ball_plane_coordinates
 from relucheck.numerics.one_relu_flow import TRAP_RADIUS, integrate_planar
 from relucheck.numerics.sampling import uniform_sphere
 from relucheck.numerics.seeding import keyed_rng
-from relucheck.numerics.stats import wilson_interval
+from relucheck.numerics.stats import decide_text, size_to_decide, wilson_interval
 from relucheck.progress import Progress, null_progress
-from relucheck.result import Claim, Result
+from relucheck.result import UNDECIDED, Claim, Result, three_way
 from relucheck.theory.init_prob import (
     omega_probabilities,
     omega_probability,
@@ -70,6 +71,8 @@ class Params:
     t_max: float = 100.0  # integration horizon of Eqn 6 (units of the N = 1 flow)
     level: float = 0.95  # Wilson intervals
     alpha: float = 1e-3  # family-wise level of the statistical claims
+    # equivalence margin of the Monte Carlo claim: |P_MC - P_exact| (absolute) in every cell
+    agree_tol: float = 0.1
 
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: the chunks of uniform
@@ -99,10 +102,42 @@ class Params:
             (self.t_max >= T_MAX_MIN, "t_max", f">= {T_MAX_MIN:g} (runs need time to converge)"),
             (0.5 < self.level < 1, "level", "in (0.5, 1)"),
             (0 < self.alpha < 0.5, "alpha", "in (0, 0.5)"),
+            (0 < self.agree_tol < 1, "agree_tol", "in (0, 1)"),
         ]
         for ok, name, expected in checks:
             if not ok:
                 raise ValueError(f"{name}: expected {expected}")
+        least = self.least_samples()
+        if self.samples < least:
+            raise ValueError(
+                f"samples: expected >= {least}: with fewer, the claim 'converged fraction >= "
+                f"P(w0 in Omega)' could never be decided (no count of converged runs in a cell "
+                f"with P(Omega) >= {self._largest_bound():.3g} would show the fraction above "
+                f"P(Omega), or below it, at the family-wise level {self.alpha:g})")
+
+    def cells(self) -> int:
+        """The cells with Monte Carlo samples: every (d, eps) and every radius of the sweep."""
+        return len(self.d) * len(self.eps) + self.r_steps
+
+    def _largest_bound(self) -> float:
+        """The largest of Theorem 6's lower bounds (1 - eps)/2 on P(w0 in Omega) over the cells
+        (the sweep's radii read as eps = r / sqrt(2 pi / (d + 1)); 0 where eps > 1)."""
+        eps = [*self.eps, self.r_min / np.sqrt(2 * np.pi / (self.sweep_d + 1))]
+        return max(0.0, max((1 - e) / 2 for e in eps))
+
+    def least_samples(self) -> int:
+        """The fewest samples per cell with which the converged-fraction claim can be decided.
+
+        It is established when every cell's count shows the fraction above P = P(w0 in Omega),
+        at best (every run converging) P^n < alpha / cells, and refuted when one shows it below,
+        at best (no run converging) (1 - P)^n < alpha / cells. P <= 1/2 everywhere, and
+        Theorem 6 (checked exactly by the first claim) gives P >= L = the largest (1 - eps)/2,
+        so with L^n >= alpha / cells neither can happen, whatever the data.
+        """
+        L = self._largest_bound()
+        if L <= 0:
+            return 1
+        return max(1, int(np.floor(np.log(self.alpha / self.cells()) / np.log(L))) + 1)
 
 
 QUICK = dict(d=(2, 10, 100), eps=(0.25, 0.5, 1.0), samples=2000, r_steps=5, curve_points=21)
@@ -303,12 +338,9 @@ def _where(table, i) -> str:
 
 
 def _claims(p: Params, table: dict) -> list[Claim]:
-    from scipy import stats  # imported here: slow to import
-
     claims = []
     kind = table["kind"]
     mc = np.flatnonzero((kind == "eps") | (kind == "r"))
-    P = table["p_omega_exact"]
     n = p.samples
 
     # Theorem 6: exact P(w0 in Omega) >= (1 - eps)/2 wherever eps <= 1 was computed.
@@ -331,20 +363,7 @@ def _claims(p: Params, table: dict) -> list[Claim]:
         value=float(table["margin"][i])))
 
     # Monte Carlo against the exact value: Wilson misses against their exact null distribution.
-    misses = int(np.sum(table["wilson_miss"][mc] == "true"))
-    q = score_miss_probability(P[mc], n, p.level)
-    pval = poisson_binomial_sf(q, misses)
-    claims.append(Claim.check(
-        "Monte Carlo P(w0 in Omega) agrees with the exact value",
-        ok=pval >= p.alpha,
-        measured=(f"{misses} of {mc.size} Wilson {100 * p.level:g} % intervals miss "
-                  f"(expected {q.sum():.2f}); P(>= {misses} misses) = {pval:.3g}"),
-        threshold=f"P(>= misses) >= {p.alpha:g}",
-        justification=(f"{n} uniform d-ball samples per cell, independent cells; the number of "
-                       "misses of correct intervals is Poisson-binomial with each cell's exact "
-                       "miss probability (Wilson = inverted score test, summed from the "
-                       "binomial pmf)"),
-        value=pval))
+    claims.append(agreement_claim(p, table, mc))
 
     # Theorem 5, run by run: every initialisation inside Omega converges.
     bad = int(np.sum(table["omega_not_converged"][mc]))
@@ -359,23 +378,12 @@ def _claims(p: Params, table: dict) -> list[Claim]:
                        "its boundary (forward invariant; certificate independent of Omega)"),
         value=float(bad)))
 
-    # Converged fraction >= P(Omega): one-sided exact binomial test per cell, Bonferroni.
-    k_conv = table["converged"][mc]
-    p_cells = stats.binom.cdf(k_conv, n, P[mc])
-    worst = mc[np.argmin(p_cells)]
-    claims.append(Claim.check(
-        "Converged fraction >= P(w0 in Omega) (Omega in the basin)",
-        ok=bool(p_cells.min() * mc.size >= p.alpha),
-        measured=(f"min p = {p_cells.min():.3g} at {_where(table, worst)} "
-                  f"(rate {table['conv_rate'][worst]:.4f} vs exact {P[worst]:.4f})"),
-        threshold=f"Bonferroni: min p >= {p.alpha:g}/{mc.size}",
-        justification=("H0: rate >= exact P(Omega); p = P(Binomial(n, P) <= converged), "
-                       "one-sided, per cell"),
-        value=float(p_cells.min())))
+    # Converged fraction >= P(Omega): one-sided exact binomial tests per cell, Bonferroni.
+    claims.append(converged_claim(p, table, mc))
 
     # The measured convergence rate itself (not a claim of the paper beyond the bound). Stated
     # as reproduced only where every cell's Wilson lower bound clears Theorem 6's (1 - eps)/2.
-    total = int(np.sum(k_conv))
+    total = int(np.sum(table["converged"][mc]))
     lo, hi = wilson_interval(total, n * mc.size, p.level)
     e_cells = np.flatnonzero(kind == "eps")
     lowest = e_cells[np.argmin(table["conv_rate"][e_cells])]
@@ -406,3 +414,111 @@ def _claims(p: Params, table: dict) -> list[Claim]:
                        "angle to w* decreases unless it is pi, so almost every start converges"),
         value=total / (n * mc.size)))
     return claims
+
+
+def agreement_claim(p: Params, table: dict, mc: np.ndarray) -> Claim:
+    """Monte Carlo P(w0 in Omega) against the exact value in the cells ``mc``, three ways.
+
+    FAIL when more Wilson intervals miss the exact value than their exact (Poisson-binomial)
+    null distribution allows at alpha; PASS when that test does not reject and every cell's
+    simultaneous Wilson interval (level 1 - alpha / cells) lies within the exact value
+    +- agree_tol (an equivalence test); UNDECIDED otherwise, with the samples that would shrink
+    the widest interval into the margin.
+    """
+    P, n = table["p_omega_exact"][mc], p.samples
+    misses = int(np.sum(table["wilson_miss"][mc] == "true"))
+    q = score_miss_probability(P, n, p.level)
+    pval = poisson_binomial_sf(q, misses)
+    ends = np.array([wilson_interval(int(k), n, 1 - p.alpha / mc.size)
+                     for k in table["in_omega"][mc]])
+    far = np.maximum(P - ends[:, 0], ends[:, 1] - P)
+    refuted = pval < p.alpha
+    verdict = three_way(not refuted and bool(np.all(far <= p.agree_tol)), refuted)
+    worst = mc[np.argmax(far)]
+    measured = (f"{misses} of {mc.size} Wilson {100 * p.level:g} % intervals miss "
+                f"(expected {q.sum():.2f}); P(>= {misses} misses) = {pval:.3g}; every cell's "
+                f"P_MC within {far.max():.3g} of the exact value (simultaneous "
+                f"{100 * (1 - p.alpha):g} % Wilson intervals; widest at {_where(table, worst)})")
+    if verdict == UNDECIDED:
+        level = 1 - p.alpha / mc.size
+        need = max(samples_to_agree(k / n, P_c, n, level, p.agree_tol)
+                   for k, P_c in zip(table["in_omega"][mc], P, strict=True))
+        measured += "; " + decide_text([(need, "samples per cell (--samples)")])
+    return Claim.decide(
+        "Monte Carlo P(w0 in Omega) agrees with the exact value", verdict, measured,
+        threshold=(f"pass: no rejection and every cell within +- {p.agree_tol:g}; "
+                   f"fail: P(>= misses) < {p.alpha:g}"),
+        justification=(f"{n} uniform d-ball samples per cell, independent cells; the number of "
+                       "misses of correct intervals is Poisson-binomial with each cell's exact "
+                       "miss probability (Wilson = inverted score test, summed from the "
+                       "binomial pmf). Rule: FAIL when the misses are too many at alpha "
+                       "(refuted), PASS when they are not and every cell's Wilson interval at "
+                       f"1 - alpha/{mc.size} lies within the exact value +- {p.agree_tol:g} "
+                       "(an equivalence test), UNDECIDED otherwise, with the samples at which "
+                       "every interval would fit the margin (they shrink like 1/sqrt(samples))"),
+        value=pval)
+
+
+def samples_to_agree(phat: float, P: float, n: int, level: float, tol: float,
+                     limit: float = 1e9) -> float:
+    """The fewest samples at which the Wilson interval (``level``) of a fraction ``phat`` lies
+    within P +- tol, the fraction staying at ``phat`` (the counts rounded): at least n + 1;
+    ``inf`` when |phat - P| >= tol (no size does) or beyond ``limit``."""
+    if abs(phat - P) >= tol:
+        return math.inf
+
+    def fits(m: int) -> bool:
+        lo, hi = wilson_interval(round(phat * m), m, level)
+        return P - lo <= tol and hi - P <= tol
+
+    lo, hi = n, n + 1
+    while not fits(hi):  # the interval narrows as m grows: double, then bisect
+        if hi > limit:
+            return math.inf
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+    return float(hi)
+
+
+def converged_claim(p: Params, table: dict, mc: np.ndarray) -> Claim:
+    """Converged fraction >= P(w0 in Omega) in the cells ``mc``, three ways by exact one-sided
+    binomial tests (Bonferroni over the cells).
+
+    FAIL when a cell's count shows the fraction below P(Omega) (P(Bin(n, P) <= k) small);
+    PASS when every cell's count shows it above (P(Bin(n, P) >= k) small: the fraction
+    exceeds P(Omega) at the level, as Omega inside the basin means); UNDECIDED otherwise, with
+    the samples at which the closest cell's gap would be resolved.
+    """
+    from scipy import stats  # imported here: slow to import
+
+    P, n = table["p_omega_exact"][mc], p.samples
+    k_conv = table["converged"][mc]
+    below = stats.binom.cdf(k_conv, n, P)  # small: fewer converge than P(Omega) allows
+    above = stats.binom.sf(k_conv - 1, n, P)  # small: more converge than P(Omega)
+    refuted = bool(below.min() * mc.size < p.alpha)
+    verdict = three_way(not refuted and bool(above.max() * mc.size < p.alpha), refuted)
+    worst = mc[np.argmin(below)]
+    closest = int(np.argmax(above))
+    measured = (f"min p = {below.min():.3g} at {_where(table, worst)} (rate "
+                f"{table['conv_rate'][worst]:.4f} vs exact {table['p_omega_exact'][worst]:.4f}); "
+                f"rate above P(Omega) in every cell: max p = {above.max():.3g} at "
+                f"{_where(table, mc[closest])}")
+    if verdict == UNDECIDED:
+        z = stats.norm.ppf(1 - p.alpha / mc.size)
+        gap = abs(k_conv[closest] / n - P[closest])
+        half = z * np.sqrt(P[closest] * (1 - P[closest]) / n)
+        measured += "; " + decide_text([(size_to_decide(n, half, gap),
+                                         "samples per cell (--samples)")])
+    return Claim.decide(
+        "Converged fraction >= P(w0 in Omega) (Omega in the basin)", verdict, measured,
+        threshold=(f"Bonferroni over {mc.size} cells: pass: max p(above) < {p.alpha:g}/"
+                   f"{mc.size}; fail: min p(below) < {p.alpha:g}/{mc.size}"),
+        justification=("exact one-sided binomial tests per cell, p(below) = P(Binomial(n, P) "
+                       "<= converged), p(above) = P(Binomial(n, P) >= converged). Rule: FAIL "
+                       "when a cell's fraction is below P(Omega) at the level (refuted), PASS "
+                       "when every cell's is above it at the level, UNDECIDED otherwise (a gap "
+                       "of g is resolved near n = (z sqrt(P (1 - P)) / g)^2); a size that "
+                       "could never decide it is refused (Params.least_samples)"),
+        value=float(below.min()))
