@@ -155,3 +155,17 @@ def test_hotelling_ellipse_is_the_dual_of_the_test():
         bound, _ = hotelling_bound(X, mean + [0.05, 0.0], alpha)
         covered += bound >= 0.05  # the true offset from mu = mean + (0.05, 0)
     assert covered >= stats.binom.ppf(0.001, 400, 0.99)
+
+
+def test_line_pvalue_is_uniform_for_a_line_and_rejects_a_bend_or_another_slope():
+    from relucheck.numerics.stats import line_pvalue
+
+    rng = np.random.default_rng(2)
+    x = np.linspace(4.6, 13.8, 9)  # log N from 100 to 10^6
+    null = [line_pvalue(x, 1 - 0.5 * x + 0.05 * rng.standard_normal(9), -0.5)
+            for _ in range(300)]
+    assert stats.kstest(null, "uniform").pvalue > 1e-3
+    floor = 0.5 * np.log(np.exp(2 - x) + 0.01**2)  # N^-1/2 down to a 1 % floor: a bend
+    assert line_pvalue(x, floor + 0.01 * rng.standard_normal(9), -0.5) < 1e-3
+    assert line_pvalue(x, 1 - 0.45 * x + 0.01 * rng.standard_normal(9), -0.5) < 1e-3
+    assert math.isnan(line_pvalue(x[:3], x[:3], -0.5))

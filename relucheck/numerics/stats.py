@@ -199,3 +199,30 @@ def hotelling_bound(samples: np.ndarray, mu: np.ndarray, alpha: float) -> tuple[
     t2 = k * (R - 1) / (R - k) * stats.f.ppf(1 - alpha, k, R - k)
     r = float(np.sqrt(max(float(np.linalg.eigvalsh(S)[-1]), 0.0) * t2 / R))
     return float(np.linalg.norm(m - np.asarray(mu, dtype=float))) + r, r
+
+
+def line_pvalue(x: np.ndarray, y: np.ndarray, slope: float) -> float:
+    """p-value of the F test that y = a + ``slope`` x for some a (a straight line of the given
+    slope), against y quadratic in x: F = ((RSS_0 - RSS_q) / 2) / (RSS_q / (n - 3)) on (2, n - 3)
+    dof, RSS_0 the residuals of y - slope x about their mean and RSS_q those of the quadratic
+    least-squares fit. It rejects a wrong slope and a bend alike (an error floor bends a
+    log-log line); independent residuals with a common variance, as :func:`fit_line`. NaN
+    below 4 points (no dof left for the quadratic).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = x.size
+    if n < 4:
+        return math.nan
+    xc = x - x.mean()
+    X = np.column_stack([np.ones(n), xc, xc * xc])
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    rss_q = float(np.sum((y - X @ beta) ** 2))
+    r0 = y - slope * x
+    rss_0 = float(np.sum((r0 - r0.mean()) ** 2))
+    if rss_q <= 0:
+        return 0.0 if rss_0 > 0 else 1.0
+    from scipy import stats
+
+    f = max(rss_0 - rss_q, 0.0) / 2 / (rss_q / (n - 3))
+    return float(stats.f.sf(f, 2, n - 3))
