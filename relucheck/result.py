@@ -15,6 +15,13 @@ PASS, FAIL, UNDECIDED, REPORTED = "PASS", "FAIL", "UNDECIDED", "REPORTED"
 THEOREM_VERDICTS = (PASS, FAIL, UNDECIDED)
 #: Every verdict, in the order the counts are printed.
 VERDICTS = (*THEOREM_VERDICTS, REPORTED)
+#: How a claim is decided (the ``rule`` of its JSON record): an exact check (a fixed point, a
+#: sign settled by interval arithmetic, a rounding bound, every sampled run certified) is PASS
+#: or FAIL; a statistical test or an interval is PASS, FAIL or UNDECIDED (the claim's
+#: justification states its rule); an empirical statement of the paper is REPORTED.
+EXACT = "exact: PASS or FAIL"
+STATISTICAL = "statistical: PASS, FAIL or UNDECIDED"
+MEASURED = "empirical: REPORTED, never fails"
 
 Table = dict[str, np.ndarray]
 
@@ -79,12 +86,13 @@ class Claim:
     level: str = THEOREM
     justification: str = ""
     value: float | None = None
+    rule: str = ""  # EXACT, STATISTICAL or MEASURED: how the verdict is decided
 
     @staticmethod
     def check(name: str, ok: bool, measured: str, threshold: str, justification: str,
               value: float | None = None) -> Claim:
         return Claim(name, measured, threshold, PASS if ok else FAIL, THEOREM, justification,
-                     value)
+                     value, EXACT)
 
     @staticmethod
     def decide(name: str, verdict: str, measured: str, threshold: str, justification: str,
@@ -93,12 +101,14 @@ class Claim:
         FAIL or UNDECIDED; an UNDECIDED ``measured`` says what size would decide."""
         if verdict not in THEOREM_VERDICTS:
             raise ValueError(f"a theorem-level verdict is one of {THEOREM_VERDICTS}: {verdict!r}")
-        return Claim(name, measured, threshold, verdict, THEOREM, justification, value)
+        return Claim(name, measured, threshold, verdict, THEOREM, justification, value,
+                     STATISTICAL)
 
     @staticmethod
     def report(name: str, measured: str, statement: str, justification: str = "",
                value: float | None = None) -> Claim:
-        return Claim(name, measured, statement, REPORTED, EMPIRICAL, justification, value)
+        return Claim(name, measured, statement, REPORTED, EMPIRICAL, justification, value,
+                     MEASURED)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +118,7 @@ class Claim:
             "value": self.value,
             "threshold": self.threshold,
             "verdict": self.verdict,
+            "rule": self.rule,
             "justification": self.justification,
         }
 

@@ -20,9 +20,12 @@ from relucheck.numerics.stats import (
 )
 from relucheck.output.report import claim_table, count_text, verdict_line
 from relucheck.result import (
+    EXACT,
     FAIL,
+    MEASURED,
     PASS,
     REPORTED,
+    STATISTICAL,
     UNDECIDED,
     Claim,
     Result,
@@ -80,6 +83,10 @@ def test_exit_codes(verdicts, plain, strict):
 
 def test_a_theorem_claim_takes_only_the_three_verdicts():
     assert Claim.decide("x", UNDECIDED, "m", "t", "j").level == "theorem"
+    # how each claim is decided is in its JSON record
+    assert Claim.decide("x", PASS, "m", "t", "j").as_dict()["rule"] == STATISTICAL
+    assert Claim.check("x", True, "m", "t", "j").as_dict()["rule"] == EXACT
+    assert Claim.report("x", "m", "s").as_dict()["rule"] == MEASURED
     with pytest.raises(ValueError):
         Claim.decide("x", REPORTED, "m", "t", "j")
 

@@ -375,7 +375,10 @@ def _claims(p: Params, table: dict) -> list[Claim]:
         threshold="0",
         justification=(f"Eqn 6 integrated (Dormand-Prince 5(4), rtol 1e-6) to t = {p.t_max:g}; "
                        f"converged = entered the trap |w - w*| < {TRAP_RADIUS}, J < min J on "
-                       "its boundary (forward invariant; certificate independent of Omega)"),
+                       "its boundary (forward invariant; certificate independent of Omega). "
+                       "Rule: exact on the runs drawn (each run's convergence is certified, a "
+                       "single one that is not is a counterexample): PASS or FAIL, never "
+                       "UNDECIDED"),
         value=float(bad)))
 
     # Converged fraction >= P(Omega): one-sided exact binomial tests per cell, Bonferroni.
@@ -459,6 +462,11 @@ def agreement_claim(p: Params, table: dict, mc: np.ndarray) -> Claim:
         value=pval)
 
 
+def _pvalue(x: float) -> str:
+    """A p-value as claim text; one below the smallest double is "< 1e-300", not 0."""
+    return f"{x:.3g}" if x >= 1e-300 else "< 1e-300"
+
+
 def samples_to_agree(phat: float, P: float, n: int, level: float, tol: float,
                      limit: float = 1e9) -> float:
     """The fewest samples at which the Wilson interval (``level``) of a fraction ``phat`` lies
@@ -503,7 +511,7 @@ def converged_claim(p: Params, table: dict, mc: np.ndarray) -> Claim:
     closest = int(np.argmax(above))
     measured = (f"min p = {below.min():.3g} at {_where(table, worst)} (rate "
                 f"{table['conv_rate'][worst]:.4f} vs exact {table['p_omega_exact'][worst]:.4f}); "
-                f"rate above P(Omega) in every cell: max p = {above.max():.3g} at "
+                f"rate above P(Omega) in every cell: max p = {_pvalue(above.max())} at "
                 f"{_where(table, mc[closest])}")
     if verdict == UNDECIDED:
         z = stats.norm.ppf(1 - p.alpha / mc.size)

@@ -496,7 +496,8 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
     },
     "summary.csv": {
         "command": LABEL, "claim": LABEL, "level": LABEL,
-        "verdict": Exact("PASS, FAIL or REPORTED: the outcome of each claim, the point of the run"),
+        "verdict": Exact("PASS, FAIL, UNDECIDED or REPORTED: the outcome of each claim, the "
+                         "point of the run"),
         "measured": Exact("claim texts print no wall time and no rounding-level digit "
                           "(relucheck.result.below prints those against fixed levels), only "
                           "counts and statistics to digits that another CPU does not move"),
