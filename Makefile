@@ -36,8 +36,8 @@ certificate: $(STAMP)  ## Prove Conjecture 1 for every a in (0, pi) (interval ar
 	$(BIN)/relucheck conjecture1-grid --certify --out $(OUT)
 	$(BIN)/relucheck check-certificate $(OUT)/fig10_conjecture1_certificate.csv
 
-verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any theorem-level claim
-	@tmp=$$(mktemp -d) && $(BIN)/relucheck all --out $$tmp --quiet; rc=$$?; rm -rf $$tmp; exit $$rc
+verify: $(STAMP)  ## CI gate: run everything (into a temp folder); fail on any theorem-level claim that fails or is UNDECIDED (--strict)
+	@tmp=$$(mktemp -d) && $(BIN)/relucheck all --out $$tmp --quiet --strict; rc=$$?; rm -rf $$tmp; exit $$rc
 
 check-figures: $(STAMP)  ## Rerun everything into a temp folder (or take FRESH=DIR) and compare with figures/: tolerances per column, figures redrawn byte for byte
 	@if [ -n "$(FRESH)" ]; then exec $(BIN)/python scripts/check_figures.py "$(FRESH)" --committed $(OUT); fi; \

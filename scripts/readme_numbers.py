@@ -41,19 +41,28 @@ def cell(x) -> str:
     return " ".join(str(x).split()).replace("|", "\\|")
 
 
+#: The verdicts of a theorem-level claim, in the order the README counts them.
+THEOREM_VERDICTS = ("PASS", "FAIL", "UNDECIDED")
+
+
 def results_table(summary: dict) -> list[str]:
     claims = [(c["command"], k) for c in summary["commands"] for k in c["claims"]]
-    theorem = sum(k["level"] == "theorem" for _, k in claims)
-    failed = summary["theorem_level_failures"]
+    theorem = [k for _, k in claims if k["level"] == "theorem"]
+    # counted from the claims themselves, so a summary.json written before the UNDECIDED
+    # verdict existed (issue 31) reads the same way
+    counts = ", ".join(f"{sum(k['verdict'] == v for k in theorem)} {v}"
+                       for v in THEOREM_VERDICTS)
     lines = [f"Every claim that `relucheck all` checks (`make figures`, seed {summary['seed']}"
              f"{', --quick sizes' if summary['quick'] else ''}): {len(claims)} claims, "
-             f"{theorem} of them theorem-level, {failed} failed "
-             "(from `figures/summary.json`).",
+             f"{len(theorem)} of them theorem-level: {counts} "
+             "(from `figures/summary.json`; UNDECIDED: a statistical claim the run is too small "
+             "to decide either way).",
              "",
              "| command | claim | measured | verdict |",
              "|---|---|---|---|"]
     for command, k in claims:
-        verdict = f"**{k['verdict']}**" if k["verdict"] == "FAIL" else k["verdict"]
+        verdict = (f"**{k['verdict']}**" if k["verdict"] in ("FAIL", "UNDECIDED")
+                   else k["verdict"])
         lines.append(f"| `{cell(command)}` | {cell(k['claim'])} | {cell(k['measured'])} | "
                      f"{verdict} |")
     return lines

@@ -43,6 +43,11 @@ def test_every_command_runs_and_the_summary_lists_every_claim(two_runs):
             assert (out / f"{stem}.{ext}").exists(), f"{stem}.{ext}"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["theorem_level_failures"] == 0
+    # every claim decided at the --quick sizes; the counts cover every claim
+    assert summary["theorem_level_undecided"] == 0 and summary["strict"] is False
+    assert summary["verdicts"]["UNDECIDED"] == summary["verdicts"]["FAIL"] == 0
+    assert sum(summary["verdicts"].values()) == sum(len(c["claims"])
+                                                    for c in summary["commands"])
     assert [c["command"] for c in summary["commands"]] == [n for n, _, _ in experiments()]
     n_claims = sum(len(c["claims"]) for c in summary["commands"])
     lines = (out / "summary.csv").read_text().splitlines()
@@ -112,3 +117,30 @@ def test_plot_redraws_each_figure_from_its_csv(two_runs, tmp_path, stem):
     r = CliRunner().invoke(main, ["plot", str(out / f"{stem}.csv"), "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert (tmp_path / f"{stem}.pdf").read_bytes() == (out / f"{stem}.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_undecided_claims_exit_0_or_with_strict_1(tmp_path, monkeypatch, strict):
+    """Every command's run replaced by one with an UNDECIDED claim: `relucheck all` exits 0 and
+    says so, or 1 with --strict; summary.json counts the verdicts and records the exit codes."""
+    import relucheck.cli.all as all_command
+    from relucheck.result import PASS, UNDECIDED, Claim, Result
+
+    def run_and_write(run, params, *, out, seed, progress, command, strict=False):
+        claims = [Claim.decide("a statistical claim", UNDECIDED, "CI [-0.6, -0.4]", "t", "j"),
+                  Claim.check("an exact claim", True, "0", "0", "j")]
+        return Result("stub", {"main": {}}, claims), [], 0.0
+
+    monkeypatch.setattr(all_command, "run_and_write", run_and_write)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["all", "--quiet", "--out", str(out)]
+                           + (["--strict"] if strict else []))
+    assert r.exit_code == (1 if strict else 0), r.output
+    n = len(plan_commands()[0])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["strict"] is strict and summary["theorem_level_undecided"] == n
+    assert summary["verdicts"] == {PASS: n, "FAIL": 0, UNDECIDED: n, "REPORTED": 0}
+    assert {c["exit_code"] for c in summary["commands"]} == {1 if strict else 0}
+    assert f"{n} PASS, 0 failed, {n} UNDECIDED" in r.output and "FAIL" not in r.output
+    assert ("--strict: exit 1" if strict else "exit 0 (--strict makes it 1)") in r.output
+    assert "UNDECIDED" in (out / "summary.csv").read_text()

@@ -462,3 +462,13 @@ def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(defau
     default_set_guard(tmp_path / "elsewhere", census.__name__, census.Params(K=(25,)), 7)
     (default_set / "summary.json").write_text(json.dumps({"seed": 0, "quick": True}))
     default_set_guard(default_set, census.__name__, census.Params(K=(25,)), 7)
+
+
+def test_every_computing_command_takes_strict():
+    """--strict (issue 31) is a shared option: every command that computes claims (all but
+    plot and the two checkers) takes it, and its help says what it does."""
+    computing = {n for n, cmd in commands().items() if any(p.name == "quick" for p in cmd.params)}
+    assert computing == set(commands()) - {"plot", "check-certificate", "check-minimum"}
+    for name in computing:
+        text = invoke(name, "--help").output
+        assert "--strict" in text and "UNDECIDED" in text, name

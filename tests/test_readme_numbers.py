@@ -135,3 +135,17 @@ def test_check_fails_when_a_claim_text_differs_at_all(sandbox):
         assert result.returncode == 1 and "+| `conjecture1-grid` |" in result.stdout, text
     (tmp / "summary.json").write_text(json.dumps(summary))
     assert run(*args, "--check").returncode == 0
+
+
+def test_the_counts_give_each_theorem_level_verdict(sandbox):
+    """The block counts PASS, FAIL and UNDECIDED (issue 31) from the claims themselves, and
+    shows an UNDECIDED verdict in bold as it shows a FAIL."""
+    readme, tmp, args = sandbox
+    summary = json.loads((tmp / "summary.json").read_text())
+    theorem = [k for c in summary["commands"] for k in c["claims"] if k["level"] == "theorem"]
+    theorem[0]["verdict"], theorem[1]["verdict"] = "UNDECIDED", "FAIL"
+    (tmp / "summary.json").write_text(json.dumps(summary))
+    assert run(*args).returncode == 0
+    text = readme.read_text()
+    assert f"{len(theorem) - 2} PASS, 1 FAIL, 1 UNDECIDED" in text
+    assert "| **UNDECIDED** |" in text and "| **FAIL** |" in text

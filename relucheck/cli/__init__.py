@@ -90,8 +90,9 @@ def main() -> None:
 
     Every command writes <stem>.csv, <stem>.json (provenance and claims), <stem>.png and
     <stem>.pdf into --out, with <stem>.run.json (time, machine, wall seconds) beside them,
-    prints a claim table, and exits 0 when every theorem-level claim holds, 1 when one fails,
-    2 on bad usage.
+    prints a claim table, and exits 0 when no theorem-level claim fails, 1 when one fails,
+    2 on bad usage. A statistical claim the run is too small to decide either way is
+    UNDECIDED: it exits 0, or 1 with --strict.
     """
 
 
