@@ -364,6 +364,18 @@ def test_runs_that_do_not_converge_are_caught(monkeypatch):
     assert "NOT reproduced" in _rate_report(r).threshold
 
 
+def test_rate_report_is_undecided_when_the_interval_straddles_the_bound(monkeypatch):
+    """26 % of the runs converge in a cell whose bound (1 - eps)/2 is 25 %: the 95 % Wilson
+    interval of 200 runs contains the bound, so the report says undecided, not NOT reproduced
+    (the sweep's radii are put beyond eps = 1, where there is no bound)."""
+    monkeypatch.setattr(ip, "_flow", lambda x0, y0, p: (np.arange(x0.size) % 200 < 52,
+                                                        np.ones(x0.shape)))
+    p = dataclasses.replace(ip.quick(ip.Params()), d=(2,), eps=(0.5,), samples=200,
+                            r_min=1.5, r_max=4.0)
+    statement = _rate_report(ip.run(p, np.random.default_rng(0))).threshold
+    assert "undecided" in statement and "NOT" not in statement, statement
+
+
 # ------------------------------------------------ three-way claims on constructed tables
 # PASS on conclusive agreeing counts, FAIL on counts built to refute the claim, UNDECIDED on
 # counts built to be inconclusive.
