@@ -474,8 +474,9 @@ def agreement_claim(p: Params, table: dict, mc: np.ndarray) -> Claim:
 
 
 def _pvalue(x: float) -> str:
-    """A p-value as claim text; one below the smallest double is "< 1e-300", not 0."""
-    return f"{x:.3g}" if x >= 1e-300 else "< 1e-300"
+    """A p-value as claim text, "p = 0.141" or "p < 1e-300" (one below the smallest double is
+    not 0)."""
+    return f"p = {x:.3g}" if x >= 1e-300 else "p < 1e-300"
 
 
 def samples_to_agree(phat: float, P: float, n: int, level: float, tol: float,
@@ -522,7 +523,7 @@ def converged_claim(p: Params, table: dict, mc: np.ndarray) -> Claim:
     closest = int(np.argmax(above))
     measured = (f"min p = {below.min():.3g} at {_where(table, worst)} (rate "
                 f"{table['conv_rate'][worst]:.4f} vs exact {table['p_omega_exact'][worst]:.4f}); "
-                f"rate above P(Omega) in every cell: max p = {_pvalue(above.max())} at "
+                f"rate above P(Omega) in every cell: max {_pvalue(above.max())} at "
                 f"{_where(table, mc[closest])}")
     if verdict == UNDECIDED:
         z = stats.norm.ppf(1 - p.alpha / mc.size)
