@@ -47,18 +47,23 @@ def fit_line(x: np.ndarray, y: np.ndarray, level: float = 0.99) -> LineFit:
                    level, n)
 
 
+def _mean_and_covariance(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sample mean (k,) and covariance (k, k) of the rows of ``samples`` (R, k), R > k."""
+    samples = np.asarray(samples, dtype=float)
+    R, k = samples.shape
+    if R <= k:
+        raise ValueError("Hotelling's test needs more replicates than dimensions")
+    return samples.mean(axis=0), np.cov(samples, rowvar=False).reshape(k, k)
+
+
 def hotelling_pvalue(samples: np.ndarray, mu: np.ndarray) -> float:
     """p-value of Hotelling's T^2 test that independent rows of ``samples`` (R, k) have mean mu.
 
     (R - k) / (k (R - 1)) T^2 follows F(k, R - k) for normal rows; block means of many samples
     are normal to a very good approximation (central limit theorem).
     """
-    samples = np.asarray(samples, dtype=float)
-    R, k = samples.shape
-    if R <= k:
-        raise ValueError("Hotelling's test needs more replicates than dimensions")
-    m = samples.mean(axis=0)
-    S = np.cov(samples, rowvar=False).reshape(k, k)
+    m, S = _mean_and_covariance(samples)
+    R, k = np.shape(samples)
     diff = m - np.asarray(mu, dtype=float)
     t2 = R * float(diff @ np.linalg.solve(S, diff))
     f = (R - k) / (k * (R - 1)) * t2
@@ -188,12 +193,8 @@ def hotelling_bound(samples: np.ndarray, mu: np.ndarray, alpha: float) -> tuple[
     :func:`hotelling_pvalue`: it contains mu iff that p-value is >= alpha); r is the part that
     shrinks like 1/sqrt(samples per row x R).
     """
-    samples = np.asarray(samples, dtype=float)
-    R, k = samples.shape
-    if R <= k:
-        raise ValueError("Hotelling's test needs more replicates than dimensions")
-    m = samples.mean(axis=0)
-    S = np.cov(samples, rowvar=False).reshape(k, k)
+    m, S = _mean_and_covariance(samples)
+    R, k = np.shape(samples)
     from scipy import stats
 
     t2 = k * (R - 1) / (R - k) * stats.f.ppf(1 - alpha, k, R - k)
