@@ -26,7 +26,7 @@ $(STAMP): setup.cfg pyproject.toml constraints/figures.txt
 
 install: $(STAMP)  ## Create .venv and install relucheck (editable) with its test and docs tools, runtime versions pinned by constraints/figures.txt
 
-test: $(STAMP)  ## Run the test suite on 2 workers, a test file per worker (budget: 2 minutes)
+test: $(STAMP)  ## Run the test suite on 2 workers, a test file per worker (budget 2 minutes; now about 2.5)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 figures: $(STAMP)  ## Regenerate every figure, table and provenance file into figures/
