@@ -3,7 +3,7 @@ within 2 minutes, on 2 cores).
 
 The family is found as the census finds it: descent (the census engine) from the seeded census
 starts of cell (k, k) until a run ends at a spurious minimum; then
-``relucheck.numerics.minimum_proof.prove_minimum`` proves it, and the proof alone is timed.
+``relucheck.proofs.minimum.proof.prove_minimum`` proves it, and the proof alone is timed.
 
     python benchmarks/certify_minimum.py --k 20
 
@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
+from relucheck.descent.train import train
 from relucheck.experiments import census
-from relucheck.numerics.minimum_proof import prove_minimum
-from relucheck.numerics.train import train
+from relucheck.proofs.minimum.proof import prove_minimum
 from relucheck.theory.gradient import population_loss
 
 

@@ -36,7 +36,7 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     from relucheck.experiments import census
-    from relucheck.numerics import cluster
+    from relucheck.runtime import cluster
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--K", default="12,14")

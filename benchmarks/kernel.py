@@ -1,10 +1,10 @@
 """The census kernel against the machine's limit: `python benchmarks/kernel.py`.
 
-Per run and step, the gradient of Eqn 8 (relucheck.numerics.fastgrad.gradient, W* = [I_k 0],
+Per run and step, the gradient of Eqn 8 (relucheck.descent._kernels.gradient, W* = [I_k 0],
 n student rows, d = k) does
 
 - per pair (P = n (n - 1) / 2 + n k of them): one asin, a degree-12 polynomial in x^2 (Estrin:
-  about 32 flops; fastgrad.ASIN_Q), and one ``sqrt``; plus n ``sqrt`` for the row norms; pairs
+  about 32 flops; kernels.ASIN_Q), and one ``sqrt``; plus n ``sqrt`` for the row norms; pairs
   with |cos t| > 1/2 also take a half-angle chord (2 d flops);
 - flops: n d (norms: 2, scaling: 1) + n (n - 1) / 2 (2 d) student cosines (the teacher
   cosines are entries of e_j when W* = [I_k 0]) + ~20 P for the angle algebra + 32 P for the
@@ -28,7 +28,7 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from relucheck.numerics import fastgrad
+from relucheck.descent import _kernels as kernels
 
 STEPS = 20_000
 
@@ -70,14 +70,14 @@ def counts(n: int, k: int, d: int) -> tuple[int, int, int]:
 
 
 def kernel_time(n: int, k: int, workers: int) -> float:
-    """Seconds per step and run of fastgrad.descend (gtol 0: never stops before STEPS)."""
+    """Seconds per step and run of kernels.descend (gtol 0: never stops before STEPS)."""
     d = k
     Ws, a_star = np.eye(k, d), np.ones(k)
     rec = np.zeros(0, dtype=np.int64)
 
     def go(seed: int) -> None:
         W = np.random.default_rng(seed).standard_normal((n, d)) / math.sqrt(d)
-        fastgrad.descend(W, np.ones(n), Ws, a_star, 0.1, 0.0, -1.0, 0, 0, STEPS, False,
+        kernels.descend(W, np.ones(n), Ws, a_star, 0.1, 0.0, -1.0, 0, 0, STEPS, False,
                          math.inf, rec, np.zeros((0, n, d)), np.zeros((0, n)), 0)
 
     go(0)
@@ -88,7 +88,7 @@ def kernel_time(n: int, k: int, workers: int) -> float:
 
 
 def lane_time(n: int, k: int, workers: int, L: int = 32) -> float:
-    """Seconds per run and step of fastgrad.descend_lanes with L runs per worker (the census's
+    """Seconds per run and step of kernels.descend_lanes with L runs per worker (the census's
     lane path; gtol 0: no lane stops before STEPS)."""
     d = k
     a_star = np.ones(k)
@@ -96,9 +96,9 @@ def lane_time(n: int, k: int, workers: int, L: int = 32) -> float:
     def go(seed: int) -> None:
         W0 = np.random.default_rng(seed).standard_normal((n, d, L)) / math.sqrt(d)
         z = np.zeros(L, dtype=np.int64)
-        fastgrad.descend_lanes(W0, np.ones((n, L)), a_star, L, np.full(L, 0.1), 0.0, -1.0,
+        kernels.descend_lanes(W0, np.ones((n, L)), a_star, L, np.full(L, 0.1), 0.0, -1.0,
                                z.copy(), z.copy(), STEPS // 4, math.inf,
-                               fastgrad.lane_workspace(n, d, k, L), z.copy(), np.zeros(L))
+                               kernels.lane_workspace(n, d, k, L), z.copy(), np.zeros(L))
 
     go(0)
     t = time.perf_counter()

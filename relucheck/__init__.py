@@ -2,9 +2,10 @@
 Gradient for two-layered ReLU network and its Applications in Convergence and Critical Point
 Analysis".
 
-Layers (imports point down only): ``theory`` (closed forms), ``numerics`` (Monte Carlo,
-integrators, statistics), ``experiments`` (one module per subcommand, returning a Result),
-``output`` (writers and figures), ``cli`` (the click shell).
+Layers (imports point down only): ``theory`` (closed forms); ``sampling`` (random inputs, Monte
+Carlo, statistics), ``descent`` (descent, flow and endpoints), ``proofs`` (interval proofs) and
+``runtime`` (workers, progress, clusters); ``experiments`` (one module per command, returning a
+Result); ``output`` (writers and figures); ``cli`` (the click shell).
 
 The public library API (docs/api.md) is re-exported here from :mod:`relucheck.api`::
 
@@ -47,7 +48,8 @@ __all__ = [
 ]
 _API = {name: "relucheck.api" for name in __all__ if name != "__version__"}
 #: Subpackages, also reachable as attributes without an explicit import.
-_SUBPACKAGES = ("api", "cli", "experiments", "numerics", "output", "theory")
+_SUBPACKAGES = ("api", "cli", "descent", "experiments", "output", "proofs", "runtime", "sampling",
+                "theory")
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
     from relucheck.api import (

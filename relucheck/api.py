@@ -2,7 +2,7 @@
 endpoint classifier behind one set of names (``import relucheck as rc; rc.population_gradient``).
 
 Every function here checks its inputs (shapes, finite values) and then calls the one
-implementation in :mod:`relucheck.theory` or :mod:`relucheck.numerics`; no formula is written
+implementation in :mod:`relucheck.theory` or :mod:`relucheck.descent`; no formula is written
 twice. Notation follows Tian (ICML 2017): the student g(x) = sum_j a_j relu(w_j . x) has rows w_j
 of W (n, d) and top weights a (n,), the teacher has W* (k, d) and a* (k,), x ~ N(0, I_d), and
 J = 1/2 E[(g* - g)^2] per sample (Eqn 2 with N = 1). Top weights default to 1, the paper's case.
@@ -21,7 +21,7 @@ from relucheck.theory import gating, gradient, hessian, init_prob, symmetric
 from relucheck.theory.lmatrix import MAX_COND, DependentUnitsError, L_matrix
 
 if TYPE_CHECKING:
-    from relucheck.numerics.train import Runs
+    from relucheck.descent.train import Runs
 
 __all__ = [
     "MAX_COND",
@@ -384,7 +384,7 @@ def theorem6_radius(eps, d: int) -> np.ndarray:
 class Training:
     """What :func:`train` returns: the engine's ``runs`` and what :func:`classify` needs besides.
 
-    The fields of ``runs`` (:class:`relucheck.numerics.train.Runs`: final ``W`` (R, n, d) and
+    The fields of ``runs`` (:class:`relucheck.descent.train.Runs`: final ``W`` (R, n, d) and
     ``a`` (R, n), ``status``, ``iterations``, ``polish_steps``, ``grad``, ``lr``, ``curves``) read
     through, as ``training.W``; the starts ``W0``, ``a0`` (R, n), the teacher ``W_star``,
     ``a_star``, ``train_a`` and the stop rule ``gtol`` are kept alongside.
@@ -408,7 +408,7 @@ class Training:
 def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), record_iters=(),
           **descent) -> Training:
     """Gradient descent on J (Eqn 8) from every start W0[r], with Newton polishing: the census
-    engine (docs/math.md section 9; :func:`relucheck.numerics.train.train`).
+    engine (docs/math.md section 9; :func:`relucheck.descent.train.train`).
 
     Each run descends w <- w - lr grad J with the compiled gradient, independently of the
     others and of the number of workers, until max_j |grad_{w_j} J| <= gtol (Safran and
@@ -433,7 +433,7 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     record, record_iters : sequences of int
         Runs whose states are kept at the iterations ``record_iters`` (in ``curves``).
     **descent
-        Fields of :class:`relucheck.numerics.train.Descent`: ``lr`` (0.1), ``gtol``
+        Fields of :class:`relucheck.descent.train.Descent`: ``lr`` (0.1), ``gtol``
         (1e-9 / (2 pi)), ``max_iters`` (200000), ``polish_tol`` (1e-3; <= 0 turns polishing
         off), ``polish_steps`` (8), ``loss_tol`` (1e-8), ``train_a`` (False), ``g_limit``
         (inf), ``restarts`` (0).
@@ -456,8 +456,8 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     >>> bool(np.allclose(runs.W, W_star, atol=1e-8))
     True
     """
-    from relucheck.numerics.train import Descent
-    from relucheck.numerics.train import train as engine
+    from relucheck.descent.train import Descent
+    from relucheck.descent.train import train as engine
 
     W0 = _finite(W0, "W0", 2)
     W0 = W0[None] if W0.ndim == 2 else W0
@@ -470,7 +470,7 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
         cfg = Descent(**descent)
     except TypeError as err:
         raise TypeError(f"train: {err}; the descent options are the fields of "
-                        "relucheck.numerics.train.Descent") from None
+                        "relucheck.descent.train.Descent") from None
     runs = engine(W0, W_star, a0, a_star, cfg, workers=workers, record=record,
                   record_iters=record_iters)
     n, k = W0.shape[1], W_star.shape[0]
@@ -503,7 +503,7 @@ class Endpoints:
 def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | None = None,
              workers: int = 0) -> Endpoints:
     """Where each run of :func:`train` ended (docs/math.md section 7;
-    :func:`relucheck.numerics.endpoints.classify_runs`).
+    :func:`relucheck.descent.endpoints.classify_runs`).
 
     Classes, in order: ``diverged`` (the engine said so, or the loss ended above its start);
     ``teacher`` (relative L2 error of the function sqrt(J / J(0)) < ``teacher_tol``, default
@@ -520,10 +520,10 @@ def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | 
         The result of :func:`train` (it carries the starts and the teacher).
     teacher_tol : float, optional
         Threshold of the ``teacher`` class (default
-        :data:`relucheck.numerics.endpoints.TEACHER_TOL`).
+        :data:`relucheck.descent.endpoints.TEACHER_TOL`).
     gtol : float, optional
         The stop rule that decides which units are numerically at w_j = 0
-        (:func:`relucheck.numerics.endpoints.at_kink`); default the one the runs were trained
+        (:func:`relucheck.descent.endpoints.at_kink`); default the one the runs were trained
         with (``runs.gtol``).
     workers : int
         Threads for the Hessians (0: one per core).
@@ -533,7 +533,7 @@ def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | 
     Endpoints
         Arrays over runs: ``endpoint_class``, ``loss``, ``relative_function_error``,
         ``lambda_min``, ``lambda_max``, ``lambda_error_bound`` and ``kink_slope``
-        (:func:`relucheck.numerics.endpoints.kink_slopes`).
+        (:func:`relucheck.descent.endpoints.kink_slopes`).
 
     Examples
     --------
@@ -553,12 +553,12 @@ def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | 
     >>> ends.endpoint_class.tolist(), ends.kink_slope.tolist()
     (['singular'], [-0.5])
     """
-    from relucheck.numerics.endpoints import TEACHER_TOL, classify_runs
+    from relucheck.descent.endpoints import TEACHER_TOL, classify_runs
 
     if not isinstance(runs, Training):
         raise TypeError("classify: expected the result of relucheck.train (it carries the starts "
                         "and the teacher); for the engine's own Runs call "
-                        "relucheck.numerics.endpoints.classify_runs")
+                        "relucheck.descent.endpoints.classify_runs")
     if gtol is not None and not (np.isfinite(gtol) and gtol > 0):
         raise ValueError(f"gtol: expected a finite number > 0 (the runs' stop rule), got {gtol}")
     loss0 = gradient.population_loss(runs.W0, runs.W_star, runs.a0, runs.a_star)

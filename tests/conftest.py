@@ -9,11 +9,12 @@ from scipy import stats
 
 
 def warm_kernels() -> None:
-    """Call every numba kernel that Python code calls (relucheck.numerics.fastgrad), with the
+    """Call every numba kernel that Python code calls (relucheck.descent._kernels), with the
     argument types that code passes, so each is loaded from numba's disk cache, or compiled into
     it on a fresh clone (tests/test_train.py checks that a census and a noise sweep compile
     nothing more)."""
-    from relucheck.numerics import fastgrad, train
+    from relucheck.descent import _kernels as kernels
+    from relucheck.descent import train
 
     rng = np.random.default_rng(0)
     runs, n, k, d = 2, 2, 2, 3
@@ -26,9 +27,9 @@ def warm_kernels() -> None:
     train.gradient(W0, np.ones(n), teacher, ones)  # gradient_batch, a copied out ...
     train.gradient(W0, np.ones((runs, n)), teacher, ones)  # ... and a read-only view
     W = np.ascontiguousarray(W0[0])
-    fastgrad.loss(W, np.ones(n), teacher, ones)
-    fastgrad.hessian(W, np.ones(n), teacher, ones, np.empty((n * d, n * d)))
-    fastgrad.hessian_batch(W0, np.ones((runs, n)), teacher, ones)
+    kernels.loss(W, np.ones(n), teacher, ones)
+    kernels.hessian(W, np.ones(n), teacher, ones, np.empty((n * d, n * d)))
+    kernels.hessian_batch(W0, np.ones((runs, n)), teacher, ones)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from conftest import assert_rejected
 
 from relucheck.cli import main
-from relucheck.experiments import census
-from relucheck.numerics.endpoints import (
+from relucheck.descent.endpoints import (
     DIVERGED,
     MINIMUM,
     NOT_CONVERGED,
@@ -24,8 +23,9 @@ from relucheck.numerics.endpoints import (
     TEACHER,
     classify_runs,
 )
-from relucheck.numerics.families import GLOBAL, NONE, find_families, invariants
-from relucheck.numerics.train import Descent, train
+from relucheck.descent.symmetry import GLOBAL, NONE, find_families, invariants
+from relucheck.descent.train import Descent, train
+from relucheck.experiments import census
 from relucheck.output.writers import read_csv
 from relucheck.theory.gradient import gradient_K, population_loss
 
@@ -131,7 +131,7 @@ def test_one_unit_dies_at_the_kink_singular_not_a_minimum():
 def test_kink_rule_has_power(monkeypatch):
     """Without the rule (a zero threshold) the same endpoints are called spurious minima, the
     bug of issue 25: the test above is what stops it."""
-    import relucheck.numerics.endpoints as endpoints
+    import relucheck.descent.endpoints as endpoints
 
     W0, out = _one_unit_endpoints()
     monkeypatch.setattr(endpoints, "KINK", 0.0)
@@ -161,7 +161,7 @@ def _k3_kink():
 
 
 def test_row_at_1e14_in_a_three_unit_problem_is_singular(monkeypatch):
-    import relucheck.numerics.endpoints as endpoints
+    import relucheck.descent.endpoints as endpoints
 
     W = _k3_kink()
     u = np.array([0.0, 0.6, -0.8])
@@ -182,7 +182,7 @@ def test_one_sided_slope_equals_forward_differences_of_J(seed):
     """phi_j(u) = u . g_j(u) against the closed-form J along w_j = s u, s > 0 small. On that ray
     J(s) = J(0) + s phi_j(u) + a_j^2 s^2 / 4 exactly, so the forward difference D_s equals
     phi_j(u) + a_j^2 s / 4 to rounding, at several steps (a wrong phi misses at every s)."""
-    from relucheck.numerics.endpoints import kink_slopes
+    from relucheck.descent.endpoints import kink_slopes
     from relucheck.theory.gating import expected_F
     from relucheck.theory.kernel import arccos_kernel
 
@@ -219,7 +219,7 @@ def test_genuine_minimum_and_saddle_keep_their_class(spurious_k8):
     """Endpoints whose units are all far from 0 are untouched by the kink rule: the k = 8
     spurious minimum and Theorem 7's saddle keep their class, with no kink slope; their
     smallest a_j^2 |w_j| / 2 is many orders above the rule's 2 gtol."""
-    from relucheck.numerics.endpoints import GTOL, KINK, at_kink
+    from relucheck.descent.endpoints import GTOL, KINK, at_kink
 
     spur, _ = spurious_k8
     K = 5
@@ -234,7 +234,7 @@ def test_genuine_minimum_and_saddle_keep_their_class(spurious_k8):
 
 
 def test_engine_stop_rule_is_the_kink_rule_default():
-    from relucheck.numerics.endpoints import GTOL
+    from relucheck.descent.endpoints import GTOL
 
     assert GTOL == Descent().gtol == census.Params().gtol
 

@@ -16,8 +16,8 @@ from conftest import G_mp, assert_rejected
 
 from relucheck.cli import main
 from relucheck.experiments import conjecture1_certify as cert
-from relucheck.numerics import certify as cf
-from relucheck.numerics import l12_interval as iv
+from relucheck.proofs.conjecture1 import interval as iv
+from relucheck.proofs.conjecture1 import subdivision as cf
 from relucheck.theory.critical import L_plane
 
 # --- an independent reference: docs/math.md section 4 as printed, in mpmath ---------------

@@ -18,9 +18,9 @@ from conftest import G_mp
 
 from relucheck.cli import main
 from relucheck.experiments import conjecture1_certify as cert
-from relucheck.numerics import certify as cf
-from relucheck.numerics import l12_interval as iv
-from relucheck.numerics import l12_small_a as sa
+from relucheck.proofs.conjecture1 import interval as iv
+from relucheck.proofs.conjecture1 import small_a as sa
+from relucheck.proofs.conjecture1 import subdivision as cf
 
 DPS = 50
 

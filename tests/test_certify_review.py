@@ -17,8 +17,8 @@ import pytest
 from conftest import G_mp
 
 from relucheck.experiments import conjecture1_certify as cert
-from relucheck.numerics import l12_interval as iv
-from relucheck.numerics import l12_small_a as sa
+from relucheck.proofs.conjecture1 import interval as iv
+from relucheck.proofs.conjecture1 import small_a as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE_CSV = ROOT / "figures" / f"{cert.STEM}.csv"

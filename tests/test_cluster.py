@@ -1,5 +1,5 @@
 """--scheduler: census runs and proofs, Conjecture 1's grid rows and proof boxes as
-dask.distributed tasks (relucheck.numerics.cluster), on a two-worker LocalCluster.
+dask.distributed tasks (relucheck.runtime.cluster), on a two-worker LocalCluster.
 
 Results must be byte-identical to the in-process run (tasks are pure and gathered in order), also
 when a worker is killed mid-run; without the extra the option is a usage error; Ctrl-C exits 130
@@ -24,8 +24,8 @@ from relucheck.cli import main
 from relucheck.experiments import census
 from relucheck.experiments import conjecture1_certify as cc
 from relucheck.experiments import conjecture1_grid as grid
-from relucheck.numerics import cluster
 from relucheck.output.writers import table_to_csv
+from relucheck.runtime import cluster
 
 distributed = pytest.importorskip("distributed")  # the dev extra installs it (CI included)
 

@@ -160,7 +160,7 @@ def test_planted_counterexample_reported_exactly():
 
 
 def test_planted_counterexample_exits_1_and_is_written(tmp_path):
-    from relucheck.output.fig10 import plot
+    from relucheck.output.conjecture1_grid import plot
 
     p = ex.Params(**SMALL)
     with pytest.raises(SystemExit) as exc:
@@ -229,7 +229,7 @@ def test_escalation_settles_near_boundary_cells():
     """a one ulp from a grid phi: the float64 bound cannot decide that cell, interval arithmetic
     does, with the sign of the 50-digit value. The summary holds the midpoint of the certified
     enclosure for an escalated function, and the float64 value, within its bound, otherwise."""
-    from relucheck.numerics.l12_grid import PhiGrid, certify, row_coefficients
+    from relucheck.proofs.conjecture1.grid import PhiGrid, certify, row_coefficients
 
     phi1 = 2 * np.pi / 64
     ulp = np.spacing(phi1)
@@ -382,7 +382,7 @@ def test_cli_same_seed_identical_bytes(quick_runs):
 
 
 def test_figure_from_csv_alone(quick_runs):
-    from relucheck.output.fig10 import plot
+    from relucheck.output.conjecture1_grid import plot
 
     dirs, _ = quick_runs
     fig = plot(read_csv(dirs[0] / "fig10_conjecture1_grid.csv"))

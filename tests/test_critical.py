@@ -2,7 +2,7 @@
 
 The mpmath reference below evaluates Eqn 14 as written (2 x 2 or K x K matrices, angles by acos of
 dot products at 50 digits): it shares no code and no algebra with relucheck.theory.critical's
-reduced form or with the kernel of relucheck.numerics.l12_grid.
+reduced form or with the kernel of relucheck.proofs.conjecture1.grid.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relucheck.numerics import l12_grid as g
+from relucheck.proofs.conjecture1 import grid as g
 from relucheck.theory import critical as cr
 
 mp.mp.dps = 50

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from scipy.stats import special_ortho_group
 
-from relucheck.numerics.hessian import fd_hessian
-from relucheck.numerics.network import Network
+from relucheck.descent.network import Network
+from relucheck.finite_differences import fd_hessian
 from relucheck.theory import (
     arccos_kernel,
     gradient_K,
@@ -281,18 +281,18 @@ def test_eigen_error_bound(rng):
 
 # ---------------------------------------------------------------- the compiled twin
 def _compiled(W, W_star, a, a_star):
-    from relucheck.numerics import fastgrad
+    from relucheck.descent import _kernels as kernels
 
     n, d = W.shape
     H = np.empty((n * d, n * d))
-    ok = fastgrad.hessian(np.ascontiguousarray(W), np.ascontiguousarray(a),
+    ok = kernels.hessian(np.ascontiguousarray(W), np.ascontiguousarray(a),
                           np.ascontiguousarray(W_star), np.ascontiguousarray(a_star), H)
     return ok, H
 
 
 @pytest.mark.parametrize("n,k,d", [(1, 1, 1), (3, 2, 5), (5, 5, 5), (6, 4, 9)])
 def test_compiled_hessian_equals_numpy(rng, n, k, d):
-    """fastgrad.hessian (used by Newton polishing and the endpoint classes) against
+    """kernels.hessian (used by Newton polishing and the endpoint classes) against
     population_hessian, at random points with mixed-sign top weights and with a student row
     parallel, antiparallel and equal in direction to a teacher row (the limits t = 0, pi)."""
     for trial in range(3):

@@ -22,19 +22,19 @@ from scipy import integrate, stats
 from scipy.special import gammaln
 
 from relucheck.cli.init_prob import command
-from relucheck.experiments import init_prob as ip
-from relucheck.numerics.ball import ball_plane_coordinates, uniform_ball
-from relucheck.numerics.one_relu_flow import (
+from relucheck.descent.one_relu_flow import (
     integrate_planar,
     planar_gradient,
     planar_loss,
     trap_level,
 )
-from relucheck.numerics.stats import wilson_interval
+from relucheck.experiments import init_prob as ip
+from relucheck.output.init_prob import plot
 from relucheck.output.style import save_figure
-from relucheck.output.thm6 import plot
 from relucheck.output.writers import read_csv
 from relucheck.result import FAIL, PASS, THEOREM, UNDECIDED
+from relucheck.sampling.ball import ball_plane_coordinates, uniform_ball
+from relucheck.sampling.stats import wilson_interval
 from relucheck.theory import gradient_one_relu, population_loss
 from relucheck.theory.init_prob import (
     omega_probability,

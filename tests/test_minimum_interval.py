@@ -1,4 +1,4 @@
-"""The arb enclosures of relucheck.numerics.minimum_interval against an independent reference.
+"""The arb enclosures of relucheck.proofs.minimum.interval against an independent reference.
 
 Reference (mpmath, DPS = 110 significant digits). J is evaluated from the closed form only,
 
@@ -25,7 +25,7 @@ rigorous inclusion, not an overlap). A NaN or infinite enclosure is a failure, n
 and the tests that break the code on purpose show the check rejects errors of 2^-40.
 
 Float64 values (population_loss, gradient_K, population_hessian and the compiled
-fastgrad.loss / gradient_batch / hessian) must lie in the enclosure widened by
+kernels.loss / gradient_batch / hessian) must lie in the enclosure widened by
 C eps S, eps = 2^-52, C = 4 (m^2 + 8 d + 16) (m = n + k rows), S the sum of the magnitudes of
 the terms that make up the quantity: S_J = 1/2 sum |b_p b_q| |v_p| |v_q| (|k| <= |u||v|/2);
 S_g(j) = |a_j| sum_l |b_l| |v_l| for the gradient row j; S_H = max_j [a_j^2 / 2 + |a_j| sum_l
@@ -52,8 +52,8 @@ import numpy as np
 import pytest
 from flint import arb, ctx
 
-from relucheck.numerics import fastgrad
-from relucheck.numerics import minimum_interval as mi
+from relucheck.descent import _kernels as kernels
+from relucheck.proofs.minimum import interval as mi
 from relucheck.theory.gradient import gradient_K, population_loss
 from relucheck.theory.hessian import population_hessian
 
@@ -61,7 +61,7 @@ DPS = 110
 STEP_EXP = 116  # h = 2^-116
 REF_ERR = 1e-30
 EPS = 2.0 ** -52
-PREC = 64  # the precision of relucheck.numerics.minimum_proof
+PREC = 64  # the precision of relucheck.proofs.minimum.proof
 
 
 @pytest.fixture(autouse=True)
@@ -188,9 +188,9 @@ def float_values(W, W_star, a, a_star) -> list[tuple[str, np.ndarray, np.ndarray
     gn = gradient_K(W, W_star, a, a_star).ravel()
     Jn = float(population_loss(W, W_star, a, a_star))
     Hc = np.empty((n * d, n * d))
-    assert fastgrad.hessian(W, a, W_star, a_star, Hc)
-    gc = fastgrad.gradient_batch(W[None], a[None], W_star, a_star, False)[0][0].ravel()
-    Jc = float(fastgrad.loss(W, a, W_star, a_star))
+    assert kernels.hessian(W, a, W_star, a_star, Hc)
+    gc = kernels.gradient_batch(W[None], a[None], W_star, a_star, False)[0][0].ravel()
+    Jc = float(kernels.loss(W, a, W_star, a_star))
     return [("numpy", gn, Hn, Jn), ("compiled", gc, Hc, Jc)]
 
 

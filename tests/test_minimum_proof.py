@@ -18,13 +18,13 @@ import pytest
 from click.testing import CliRunner
 
 from relucheck.cli import main
+from relucheck.descent import _kernels as kernels
+from relucheck.descent.train import train
 from relucheck.experiments import census
-from relucheck.experiments import minimum_certificates as mc
-from relucheck.numerics import fastgrad
-from relucheck.numerics import minimum_proof as mp
-from relucheck.numerics.minimum_interval import box, enclose
-from relucheck.numerics.train import train
 from relucheck.output.writers import read_csv
+from relucheck.proofs.minimum import certificate as mc
+from relucheck.proofs.minimum import proof as mp
+from relucheck.proofs.minimum.interval import box, enclose
 from relucheck.theory.gradient import population_loss
 
 EPS = np.finfo(float).eps
@@ -37,7 +37,7 @@ def invoke(*args):
 def _float_hessian(W, W_star):
     n, d = W.shape
     H = np.empty((n * d, n * d))
-    assert fastgrad.hessian(W, np.ones(n), W_star, np.ones(W_star.shape[0]), H)
+    assert kernels.hessian(W, np.ones(n), W_star, np.ones(W_star.shape[0]), H)
     return H
 
 
@@ -351,7 +351,7 @@ def test_the_re_check_calls_no_float_linear_algebra_nor_compiled_kernel(doc, mon
         raise AssertionError("a re-check must not use float LAPACK, BLAS or numba kernels")
 
     for mod, name in [(np.linalg, "eigh"), (np.linalg, "eigvalsh"), (np.linalg, "inv"),
-                      (np.linalg, "solve"), (fastgrad, "hessian"), (fastgrad, "hessian_batch")]:
+                      (np.linalg, "solve"), (kernels, "hessian"), (kernels, "hessian_batch")]:
         monkeypatch.setattr(mod, name, forbidden)
     assert mc.check_document(doc) == (2, [])
 

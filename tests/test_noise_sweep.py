@@ -8,9 +8,8 @@ from click.testing import CliRunner
 from conftest import assert_rejected, run_capturing_claims
 
 from relucheck.cli import main
-from relucheck.experiments import noise_sweep as ns
-from relucheck.numerics.dynamics import gradient_descent
-from relucheck.numerics.endpoints import (
+from relucheck.descent.dynamics import gradient_descent
+from relucheck.descent.endpoints import (
     DEGENERATE,
     DIVERGED,
     MINIMUM,
@@ -20,10 +19,10 @@ from relucheck.numerics.endpoints import (
     classify_runs,
     collapsed_units,
 )
-from relucheck.numerics.fdcheck import fd_derivatives
-from relucheck.numerics.hessian import fd_hessian
-from relucheck.numerics.matching import match_rows, relative_error
-from relucheck.numerics.network import Network
+from relucheck.descent.matching import match_rows, relative_error
+from relucheck.descent.network import Network
+from relucheck.experiments import noise_sweep as ns
+from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import PASS, THEOREM
 
 
@@ -457,7 +456,7 @@ def _overlapping_text(fig) -> list[str]:
              top_K=(2, 3)),
     dict(readings=())], ids=["default", "one-K-two-top-K", "top-none"])
 def test_figure_9_titles_overlap_nothing(shape):
-    from relucheck.output import fig9
+    from relucheck.output import noise_sweep as fig9
 
     tables = _synthetic_tables(**shape)
     if not shape.get("readings", True):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from relucheck.numerics.montecarlo import sampled_F
-from relucheck.numerics.sampling import pairs_at_angles, sample_inputs
-from relucheck.numerics.stats import fit_line, hotelling_pvalue, squared_bias, wilson_interval
+from relucheck.sampling.inputs import pairs_at_angles, sample_inputs
+from relucheck.sampling.montecarlo import sampled_F
+from relucheck.sampling.stats import fit_line, hotelling_pvalue, squared_bias, wilson_interval
 from relucheck.theory import angle
 
 

@@ -52,8 +52,8 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.rings import ring
 
-from relucheck.numerics import l12_interval as iv
-from relucheck.numerics import l12_small_a as sa
+from relucheck.proofs.conjecture1 import interval as iv
+from relucheck.proofs.conjecture1 import small_a as sa
 
 a, phi, x = sp.symbols("a phi x")
 PI = sp.pi

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import assert_rejected, run_capturing_claims
 
 from relucheck.cli.ssb_2d import command
+from relucheck.descent.dynamics import gradient_descent, gradient_flow
 from relucheck.experiments import ssb_2d as exp
-from relucheck.numerics.dynamics import gradient_descent, gradient_flow
 from relucheck.output.writers import read_csv
 from relucheck.result import EMPIRICAL, PASS, THEOREM
 from relucheck.theory import gradient_K

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from relucheck.numerics.dynamics import gradient_descent, gradient_flow
+from relucheck.descent.dynamics import gradient_descent, gradient_flow
 from relucheck.theory import angle, gradient_K, population_loss
 from relucheck.theory.symmetric import (
     embed,

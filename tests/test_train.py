@@ -1,5 +1,5 @@
-"""The dynamics engine (relucheck.numerics.train) and its compiled kernel
-(relucheck.numerics.fastgrad), each against an independent computation:
+"""The dynamics engine (relucheck.descent.train) and its compiled kernel
+(relucheck.descent._kernels), each against an independent computation:
 
 - the kernel's gradient and loss against the numpy implementation of Eqn 8 / Eqn 2
   (relucheck.theory.gradient), against mpmath at 50 digits where rows are (nearly) parallel or
@@ -29,8 +29,8 @@ import numba
 import numpy as np
 import pytest
 
-from relucheck.numerics import fastgrad
-from relucheck.numerics.train import (
+from relucheck.descent import _kernels as kernels
+from relucheck.descent.train import (
     CONVERGED,
     DIVERGED,
     MAX_ITERS,
@@ -169,7 +169,7 @@ GRAD_CASES = [  # (n, k, d, teacher): n < k, n = k, n > k on both of the kernel'
 @pytest.mark.parametrize(("n", "k", "d", "kind"), GRAD_CASES)
 def test_kernel_gradient_equals_theory(rng, n, k, d, kind, train_a):
     Ws = _teacher(rng, k, d, kind)
-    assert fastgrad.teacher_units(Ws)[2] == (kind == "eye")  # the path this case exercises
+    assert kernels.teacher_units(Ws)[2] == (kind == "eye")  # the path this case exercises
     W = rng.normal(size=(5, n, d))
     a = rng.normal(size=(5, n))
     a_star = rng.normal(size=k)
@@ -214,7 +214,7 @@ def test_kernel_gradient_at_parallel_rows_matches_mpmath(rng, d, k, kind):
     sin t inconsistent, is off by ~1e-9 in the gradient and fails here; arccos and sqrt(1 - c^2)
     of the same rounded cosine err consistently and the first-order errors cancel in Eqn 8.)"""
     W, Ws = _near_parallel(rng, d, k, kind)
-    assert fastgrad.teacher_units(Ws)[2] == (kind == "eye")
+    assert kernels.teacher_units(Ws)[2] == (kind == "eye")
     n = W.shape[0]
     a = rng.uniform(0.5, 1.5, size=n) * rng.choice([-1.0, 1.0], size=n)
     a_star = rng.uniform(0.5, 1.5, size=k)
@@ -242,13 +242,13 @@ def test_asin_polynomial_coefficients_are_the_stated_interpolant():
         except TypeError:
             coeffs, err = mp.chebyfit(q, [0, mp.mpf(1) / 4], 13, error=True)
     assert err < 2e-17
-    assert fastgrad.ASIN_Q == tuple(float(c) for c in coeffs)
+    assert kernels.ASIN_Q == tuple(float(c) for c in coeffs)
 
 
 def test_asin_polynomial_is_within_an_ulp_of_mpmath(rng):
     """asin_half against mpmath on [-1/2, 1/2] (random points, both ends, tiny and subnormal
     arguments): relative error at most 1 ulp (2.2e-16); NaN stays NaN."""
-    asin_half = numba.njit(lambda x: fastgrad.asin_half(x))
+    asin_half = numba.njit(lambda x: kernels.asin_half(x))
     xs = np.concatenate([rng.uniform(-0.5, 0.5, 4000), rng.uniform(-1e-3, 1e-3, 500),
                          [0.5, -0.5, np.nextafter(0.5, 0), 1e-300, -5e-324, 0.0, -0.0, 1e-8]])
     worst = 0.0
@@ -276,9 +276,9 @@ def test_kernel_loss_equals_theory_with_zero_rows(rng, n, k, d, kind):
         W[rng.integers(n)] = 0.0  # a dead student unit contributes nothing
         J = population_loss(W, Ws, a, a_star)
         J0 = population_loss(np.zeros((1, d)), Ws, np.zeros(1), a_star)
-        assert abs(fastgrad.loss(W, a, Ws, a_star) - J) <= 1e-13 * max(J, J0)
+        assert abs(kernels.loss(W, a, Ws, a_star) - J) <= 1e-13 * max(J, J0)
     # the zero network: J(0) = a*^T K(W*, W*) a* / 2 exactly as the theory computes it
-    J0k = fastgrad.loss(np.zeros((2, d)), np.ones(2), Ws, a_star)
+    J0k = kernels.loss(np.zeros((2, d)), np.ones(2), Ws, a_star)
     assert J0k == pytest.approx(float(J0), rel=1e-14)
 
 
@@ -291,7 +291,7 @@ def test_kernel_loss_matches_mpmath(rng, d, k, kind):
     W = np.vstack([W, np.zeros(d)])  # and a dead unit
     Jm = _mp_loss(W, Ws, a, a_star)
     assert Jm > 0.1
-    assert fastgrad.loss(W, a, Ws, a_star) == pytest.approx(Jm, rel=1e-14)
+    assert kernels.loss(W, a, Ws, a_star) == pytest.approx(Jm, rel=1e-14)
     assert float(population_loss(W, Ws, a, a_star)) == pytest.approx(Jm, rel=1e-14)
 
 
@@ -304,8 +304,8 @@ def test_kernel_loss_vanishes_at_permuted_teacher(rng, k, d, kind):
     if kind != "eye":
         Ws *= rng.uniform(0.5, 2.0, size=(k, 1))
     P = rng.permutation(k)
-    J0 = fastgrad.loss(np.zeros((1, d)), np.ones(1), Ws, a_star)
-    J = fastgrad.loss(np.ascontiguousarray(Ws[P]), a_star[P].copy(), Ws, a_star)
+    J0 = kernels.loss(np.zeros((1, d)), np.ones(1), Ws, a_star)
+    J = kernels.loss(np.ascontiguousarray(Ws[P]), a_star[P].copy(), Ws, a_star)
     assert 0.0 <= J <= 1e-15 * max(1.0, J0)
     # and it is a critical point: the gradient vanishes to rounding too
     _, _, g = gradient(Ws[P][None], a_star[P][None], Ws, a_star, True)
@@ -340,7 +340,7 @@ def test_kernel_gradient_equals_central_differences(rng, n, k, d, kind):
           - population_loss(Wb - step, Ws, a, a_star)) / (2 * h)
     assert np.max(np.abs(fd.reshape(n, d) - G[0])) <= tol
     # the kernel's own loss is consistent with its gradient as well
-    fdk = np.array([(fastgrad.loss(W + s, a, Ws, a_star) - fastgrad.loss(W - s, a, Ws, a_star))
+    fdk = np.array([(kernels.loss(W + s, a, Ws, a_star) - kernels.loss(W - s, a, Ws, a_star))
                     / (2 * h) for s in step])
     assert np.max(np.abs(fdk.reshape(n, d) - G[0])) <= tol
     sa = h * np.eye(n)
@@ -432,7 +432,7 @@ def _assert_same_endpoints(polished, plain, lam, k=10):
 def test_polishing_does_not_change_endpoints(census10, monkeypatch):
     """Newton polishing alone (the loss rule switched off) against plain descent."""
     W0, plain, lam = census10
-    monkeypatch.setattr(fastgrad, "loss", lambda *args: math.inf)  # the loss rule never fires
+    monkeypatch.setattr(kernels, "loss", lambda *args: math.inf)  # the loss rule never fires
     polished = train(W0, np.eye(10), cfg=Descent())
     _assert_same_endpoints(polished, plain, lam)
 
@@ -472,7 +472,7 @@ def test_workers_give_bit_identical_runs(rng):
 def _descend_one(W0, k, steps, lr=0.1):
     n, d = W0.shape
     W = W0.copy()
-    out = fastgrad.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr, 0.0, -1.0, 0, 0, steps,
+    out = kernels.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr, 0.0, -1.0, 0, 0, steps,
                            False, math.inf, np.zeros(0, np.int64), np.zeros((0, n, d)),
                            np.zeros((0, n)), 0)
     return W, out
@@ -480,7 +480,7 @@ def _descend_one(W0, k, steps, lr=0.1):
 
 @pytest.mark.parametrize("k, n, d", [(10, 10, 10), (5, 6, 7), (3, 3, 3)])
 def test_lane_kernel_equals_one_run_kernel_bit_for_bit(rng, k, n, d):
-    """fastgrad.descend_lanes on 5 of 8 lanes against fastgrad.descend run by run: the same
+    """kernels.descend_lanes on 5 of 8 lanes against kernels.descend run by run: the same
     W, iteration and gradient to the last bit after 1500 steps (gtol 0: nobody stops early),
     and the 3 idle lanes untouched."""
     L, nl, steps = 8, 5, 1500
@@ -489,10 +489,10 @@ def test_lane_kernel_equals_one_run_kernel_bit_for_bit(rng, k, n, d):
     idle = Wl[:, :, nl:].copy()
     it, after, code = (np.zeros(L, np.int64) for _ in range(3))
     gout = np.zeros(L)
-    fastgrad.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, np.full(L, 0.1), 0.0, -1.0,
-                           after, it, steps, math.inf, fastgrad.lane_workspace(n, d, k, L), code,
+    kernels.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, np.full(L, 0.1), 0.0, -1.0,
+                           after, it, steps, math.inf, kernels.lane_workspace(n, d, k, L), code,
                            gout)
-    assert np.all(code[:nl] == fastgrad.MAX_ITERS) and np.all(it[:nl] == steps)
+    assert np.all(code[:nl] == kernels.MAX_ITERS) and np.all(it[:nl] == steps)
     for r in range(nl):
         W, (status, its, g, _) = _descend_one(W0[r], k, steps)
         assert (status, its) == (code[r], it[r])
@@ -502,7 +502,7 @@ def test_lane_kernel_equals_one_run_kernel_bit_for_bit(rng, k, n, d):
 
 
 def _lane_calls(monkeypatch) -> list:
-    import relucheck.numerics.train as engine
+    import relucheck.descent.train as engine
 
     calls: list = []
     real = engine._lane_worker
@@ -565,16 +565,16 @@ def test_large_steps_diverge_without_exception(rng, lr):
     W0 = _xavier(rng, 6, k, k)
     r = train(W0, np.eye(k), cfg=Descent(lr=lr), workers=2)
     assert np.all(r.status == DIVERGED) and np.all(r.grad == np.inf)
-    # the run stops at the first iterate with a row beyond fastgrad.BLOWUP (or a non-finite
+    # the run stops at the first iterate with a row beyond kernels.BLOWUP (or a non-finite
     # one): the numpy loop, stepped until that happens, stops at the same iteration
     for i in range(2):
         W = W0[i].copy()
         it = 0
-        while np.all(np.linalg.norm(W, axis=1) < fastgrad.BLOWUP):
+        while np.all(np.linalg.norm(W, axis=1) < kernels.BLOWUP):
             W -= lr * gradient_K(W, np.eye(k))
             it += 1
         assert r.iterations[i] == it
-        assert np.max(np.linalg.norm(r.W[i], axis=1)) >= fastgrad.BLOWUP
+        assert np.max(np.linalg.norm(r.W[i], axis=1)) >= kernels.BLOWUP
 
 
 def test_bad_starts_diverge_without_exception(rng):
@@ -724,7 +724,7 @@ def test_batch_gradient_rejects_bad_shapes():
     end of an array. Run in a subprocess, so that such a read cannot take pytest down."""
     code = textwrap.dedent("""
         import numpy as np
-        from relucheck.numerics.train import gradient
+        from relucheck.descent.train import gradient
         W = np.ones((1, 3, 3))
         for Ws, a_star in [(np.eye(4), np.ones(4)), (np.eye(2), np.ones(2)),
                            (np.eye(3), np.ones(2))]:
@@ -785,11 +785,11 @@ import sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])
 import conftest
-from relucheck.numerics import fastgrad
+from relucheck.descent import _kernels as kernels
 
 def compiled():
-    return {name: list(map(str, getattr(fastgrad, name).signatures)) for name in dir(fastgrad)
-            if hasattr(getattr(fastgrad, name), "signatures")}
+    return {name: list(map(str, getattr(kernels, name).signatures)) for name in dir(kernels)
+            if hasattr(getattr(kernels, name), "signatures")}
 
 conftest.warm_kernels()
 warm = compiled()

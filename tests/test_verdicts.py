@@ -10,14 +10,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from relucheck.numerics.stats import (
-    decide_text,
-    fit_line,
-    hotelling_bound,
-    hotelling_pvalue,
-    points_to_decide,
-    size_to_decide,
-)
 from relucheck.output.report import claim_table, count_text, verdict_line
 from relucheck.result import (
     EXACT,
@@ -32,6 +24,14 @@ from relucheck.result import (
     equivalence_verdict,
     one_sided_verdict,
     three_way,
+)
+from relucheck.sampling.stats import (
+    decide_text,
+    fit_line,
+    hotelling_bound,
+    hotelling_pvalue,
+    points_to_decide,
+    size_to_decide,
 )
 
 
@@ -165,7 +165,7 @@ def test_hotelling_ellipse_is_the_dual_of_the_test():
 
 
 def test_line_pvalue_is_uniform_for_a_line_and_rejects_a_bend_or_another_slope():
-    from relucheck.numerics.stats import line_pvalue
+    from relucheck.sampling.stats import line_pvalue
 
     rng = np.random.default_rng(2)
     x = np.linspace(4.6, 13.8, 9)  # log N from 100 to 10^6

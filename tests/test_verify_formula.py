@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 from relucheck.experiments import verify_formula as vf
-from relucheck.numerics.stats import LineFit, line_pvalue
 from relucheck.result import FAIL, PASS, THEOREM, UNDECIDED
+from relucheck.sampling.stats import LineFit, line_pvalue
 
 SLOPE = "Gaussian error falls like N^(-1/2) (Fig. 7b)"
 UNBIASED = "Eqn 5 is unbiased: mean of F/N = E[F]/N"
@@ -171,7 +171,7 @@ def test_unbiased_claim_three_ways_on_constructed_blocks():
 def _bias(b: dict, noise: float, B: int = 8, P: int = 16, dim: int = 4, seed: int = 0):
     """Block deltas (B, P, dim) for each cell d of ``b``: a bias of relative size b[d] along a
     fixed direction plus Gaussian noise of sd ``noise`` (relative), through the block
-    U-statistic and its jackknife (numerics.stats.squared_bias), keyed as the experiment's."""
+    U-statistic and its jackknife (sampling.stats.squared_bias), keyed as the experiment's."""
     out = {}
     for i, (key, size) in enumerate(b.items()):
         rng = np.random.default_rng([seed, i])

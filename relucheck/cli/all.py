@@ -19,7 +19,7 @@ from relucheck.cli.common import (
     output_folder,
     run_and_write,
 )
-from relucheck.progress import tqdm_progress
+from relucheck.runtime.progress import tqdm_progress
 
 #: The commands `all` runs, in order, with their experiment modules (imported when run, so that
 #: `relucheck <one command>` does not pay for importing every experiment) and the parameters
@@ -123,7 +123,7 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
 def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
     """The commands to run, decided before any work: without python-flint the proofs are left
     out (conjecture1-grid --certify) or run without their proof (census), and named."""
-    from relucheck.numerics.l12_interval import arb
+    from relucheck.proofs.conjecture1.interval import arb
 
     plan, skipped = [], []
     for name, exp, flags in experiments():

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from relucheck.experiments import conjecture1_certify as cert
-from relucheck.progress import tqdm_progress
+from relucheck.runtime.progress import tqdm_progress
 
 
 class RegionEnd(click.ParamType):
@@ -51,9 +51,9 @@ def command(csv_path: Path, region, prec: int, workers: int, quiet: bool) -> Non
     that region (on --region when given), 1 with the problems listed otherwise, 2 when the
     file is not a certificate or an option is bad.
     """
-    from relucheck.numerics.l12_interval import FLINT_HINT, arb
-    from relucheck.numerics.parallel import cores
     from relucheck.output.writers import read_csv
+    from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
+    from relucheck.runtime.parallel import cores
 
     if region is not None:
         try:

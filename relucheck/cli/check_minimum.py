@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from relucheck.progress import tqdm_progress
+from relucheck.runtime.progress import tqdm_progress
 
 
 def _not_a_certificate(path: Path, why: str) -> None:
@@ -33,9 +33,9 @@ def command(path: Path, workers: int, quiet: bool) -> None:
     Exit 0 when every certificate is VALID, 1 when one is INVALID (naming it and the failed
     step), 2 when the file is not a certificate.
     """
-    from relucheck.experiments import minimum_certificates as mc
-    from relucheck.numerics.l12_interval import FLINT_HINT, arb
-    from relucheck.numerics.parallel import cores
+    from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
+    from relucheck.proofs.minimum import certificate as mc
+    from relucheck.runtime.parallel import cores
 
     if arb is None:
         _not_a_certificate(path, FLINT_HINT)

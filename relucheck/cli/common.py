@@ -19,8 +19,8 @@ from typing import Any
 import click
 import numpy as np
 
-from relucheck.progress import Progress, tqdm_progress
 from relucheck.result import Result
+from relucheck.runtime.progress import Progress, tqdm_progress
 
 DEFAULT_OUT = Path("figures")
 
@@ -50,7 +50,7 @@ class SchedulerType(click.ParamType):
     name = "local:N|tcp://HOST:PORT|FILE"
 
     def convert(self, value, param, ctx):
-        from relucheck.numerics import cluster
+        from relucheck.runtime import cluster
 
         try:
             cluster.check_option(value)
@@ -472,8 +472,8 @@ def execute(
     """The body of every command: probe and lock --out, run and write, print the claims, exit 0
     or 1 (1: a theorem-level claim FAILED, or with ``strict`` one is UNDECIDED; 2: an unusable
     --out or scheduler; 3: the environment failed while writing)."""
-    from relucheck.numerics.cluster import SchedulerUnreachable
     from relucheck.output.report import claim_table, verdict_line
+    from relucheck.runtime.cluster import SchedulerUnreachable
 
     default_set_guard(out, run.__module__, params, seed)
     with output_folder(out):

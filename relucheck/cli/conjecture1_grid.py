@@ -113,7 +113,7 @@ def _reject(given: dict, names: tuple[str, ...], why: str) -> None:
 
 
 def _require_flint() -> None:
-    from relucheck.numerics.l12_interval import FLINT_HINT, arb
+    from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
 
     if arb is None:
         raise click.UsageError(FLINT_HINT)

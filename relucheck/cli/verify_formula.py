@@ -13,7 +13,7 @@ from relucheck.cli.common import (
     show_list,
 )
 from relucheck.experiments import verify_formula as exp
-from relucheck.numerics.sampling import DISTRIBUTIONS
+from relucheck.sampling.inputs import DISTRIBUTIONS
 
 D = exp.Params()
 

@@ -11,9 +11,9 @@ w <- w - lr grad J (Eqn 8) from
 - a file ``*.npy``: the starts themselves, shape (runs, n, d).
 
 Every run descends until max_j |grad_{w_j} J| <= gtol (polished by Newton steps near strict minima,
-see relucheck.numerics.train) or its loss reaches the global minimum value to 1e-10 J(0); its
-endpoint is classified by the analytic Hessian (relucheck.numerics.endpoints.classify_runs) and
-grouped into families up to the symmetry of the problem (relucheck.numerics.families).
+see relucheck.descent.train) or its loss reaches the global minimum value to 1e-10 J(0); its
+endpoint is classified by the analytic Hessian (relucheck.descent.endpoints.classify_runs) and
+grouped into families up to the symmetry of the problem (relucheck.descent.symmetry).
 
 Checked (theorem level, exit 1 on failure): at every family's representative, Eqn 8 as computed
 by the compiled kernel equals the numpy implementation and the central differences of the closed
@@ -35,9 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from relucheck.experiments.params import F8, require_finite
-from relucheck.numerics import cluster
-from relucheck.numerics.endpoints import (
+from relucheck.descent.endpoints import (
     CLASSES,
     MINIMUM,
     NOT_CONVERGED,
@@ -45,20 +43,21 @@ from relucheck.numerics.endpoints import (
     TEACHER_TOL,
     classify_runs,
 )
-from relucheck.numerics.families import find_families, symmetric_distance
-from relucheck.numerics.fdcheck import fd_derivatives
-from relucheck.numerics.hessian import fd_hessian
-from relucheck.numerics.network import Network
-from relucheck.numerics.seeding import keyed_rng
-from relucheck.numerics.stats import wilson_interval
-from relucheck.numerics.train import Descent, Runs, gradient, train
-from relucheck.progress import Progress, null_progress
+from relucheck.descent.network import Network
+from relucheck.descent.symmetry import find_families, symmetric_distance
+from relucheck.descent.train import Descent, Runs, gradient, train
+from relucheck.experiments.params import F8, require_finite
+from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import Claim, Result, below
+from relucheck.runtime import cluster
+from relucheck.runtime.progress import Progress, null_progress
+from relucheck.sampling.seeding import keyed_rng
+from relucheck.sampling.stats import wilson_interval
 from relucheck.theory.gradient import gradient_K, population_loss
 from relucheck.theory.hessian import population_hessian
 
 if TYPE_CHECKING:
-    from relucheck.numerics.minimum_proof import Proof
+    from relucheck.proofs.minimum.proof import Proof
 
 STEM = "census"
 INITS = ("xavier", "tian")
@@ -138,7 +137,7 @@ class Params:
         if self.scheduler is not None:
             cluster.check_option(self.scheduler)
         if self.certify:
-            from relucheck.numerics.l12_interval import FLINT_HINT, arb
+            from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
 
             if arb is None:
                 raise ValueError(f"certify: {FLINT_HINT}")
@@ -327,7 +326,7 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
     claims = _claims(p, tables, checks)
     documents, summary = {}, {}
     if p.certify:
-        from relucheck.experiments import minimum_certificates as mc
+        from relucheck.proofs.minimum import certificate as mc
 
         claims.append(_certify_columns(tables["families"], to_prove, proofs))
         # wall times vary from run to run: in the JSON record, not in the (byte-stable) CSV
@@ -343,7 +342,7 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
 
 
 def _prove_task(task: tuple) -> Proof:
-    from relucheck.numerics.minimum_proof import prove_minimum
+    from relucheck.proofs.minimum.proof import prove_minimum
 
     k, n, d, _, _, W, dist, prec = task
     return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec,
@@ -352,12 +351,12 @@ def _prove_task(task: tuple) -> Proof:
 
 def prove_families(tasks: list[tuple], *, prec: int, workers: int,
                    progress: Progress = null_progress, client=None) -> list[Proof]:
-    """The interval proof (relucheck.numerics.minimum_proof) of each (k, n, d, family, class,
+    """The interval proof (relucheck.proofs.minimum.proof) of each (k, n, d, family, class,
     representative, members' distances) task, in a box holding every member where it can,
     one process per core (the families are independent), or one cluster
     task each with a dask ``client``."""
-    from relucheck.numerics.certify import pool_map
-    from relucheck.numerics.parallel import cores
+    from relucheck.proofs.conjecture1.subdivision import pool_map
+    from relucheck.runtime.parallel import cores
 
     if client is not None:
         return cluster.map_tasks(client, _prove_task, [(*t, prec) for t in tasks],
@@ -467,7 +466,7 @@ def _check_representative(checks: dict, W: np.ndarray, W_star: np.ndarray, cls: 
     scale = max(1.0, float(np.abs(W).max())) ** 2 * (n + k)
     checks["grad_worst"] = max(checks["grad_worst"], float(np.abs(G[0] - G_np).max()) / scale)
     # (2) central differences of the closed form J along 4 fixed directions, against the
-    # Richardson bound |D_h - D_2h| + rounding / h of numerics.fdcheck (the third derivative of
+    # Richardson bound |D_h - D_2h| + rounding / h of finite_differences (the third derivative of
     # J is large at the nearly parallel units of a global minimum with n > k: no fixed bound)
     net = Network(W_star, a_star, a)
     rng = np.random.default_rng(n * 1000 + d)
@@ -507,7 +506,7 @@ def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
             f"max |dJ/dU - grad . U| / bound {below(checks['fd_worst'], 1)} (4 random directions "
             f"at each of {checks['reps']} representatives)", "<= 1",
             "central differences of the closed-form J with the bound |D_h - D_2h| + "
-            "2 eps_J / h (numerics.fdcheck)", value=checks["fd_worst"]),
+            "2 eps_J / h (relucheck.finite_differences)", value=checks["fd_worst"]),
     ]
     mins = checks["minima_fd"]
     if mins:

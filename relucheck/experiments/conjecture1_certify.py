@@ -4,18 +4,18 @@ a in (0, pi) and every phi in [0, 2 pi), in interval (arb ball) arithmetic
 
 Conjecture 1 (Section 5.3): L12 > 0 and L21 > 0 for e* strictly inside Cone(e1, e2)
 (0 < phi < a) and both < 0 strictly outside (a < phi < 2 pi). L = sin a G with sin a > 0, so
-the proof is about G (:mod:`relucheck.numerics.l12_interval`). The region is covered by boxes in
-the coordinates (a, u), phi = u a, inside and (a, s), phi = a + s (2 pi - a), outside, each
+the proof is about G (:mod:`relucheck.proofs.conjecture1.interval`). The region is covered by boxes
+in the coordinates (a, u), phi = u a, inside and (a, s), phi = a + s (2 pi - a), outside, each
 certified by the strict sign of G's enclosure or, on the lines phi = 0 and phi = a where
 G = 0 exactly (Proposition 1), by the strict sign of dG/dphi (mean value theorem)
-(:mod:`relucheck.numerics.certify`). The certificate is the list of boxes;
+(:mod:`relucheck.proofs.conjecture1.subdivision`). The certificate is the list of boxes;
 ``relucheck check-certificate`` re-verifies it.
 
 Ends of the a range. As a -> pi, dG12/dphi on phi = a and dG21/dphi on phi = 0 tend to 0
 like -2 (pi - a) and 2 (pi - a): at a = pi, K_a = 0 and G has a double zero where a line meets
 a = pi, so no slope box reaches a = pi. The a -> pi end piece (``a_margin`` wide: a in
 [pi - a_margin, pi)) gives its boxes in e = pi - a and settles the boxes at the corner by a
-second-order lemma (:func:`relucheck.numerics.l12_interval.corner_enclose`,
+second-order lemma (:func:`relucheck.proofs.conjecture1.interval.corner_enclose`,
 docs/proof-conjecture1.md); it is glued to the bisection region [a_min, a_top], whose top
 a_top is pi - a_margin rounded up to a float (proved above it in arb). As a -> 0 the cone
 collapses: G = O(a^2) inside (O(a) outside, O(a^2) again in the antipodal cone
@@ -32,10 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucheck.experiments.params import require_finite
-from relucheck.numerics import cluster
-from relucheck.numerics.parallel import cores
-from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result
+from relucheck.runtime import cluster
+from relucheck.runtime.parallel import cores
+from relucheck.runtime.progress import Progress, null_progress
 
 STEM = "fig10_conjecture1_certificate"
 #: piece: "bulk" (bisection, a in [a_lo, a_hi]) or "pi" (the a -> pi end piece, a = pi - e with
@@ -53,7 +53,7 @@ def gap_to_pi(a_max: float) -> float:
     """pi - a_max rounded *up* to a float d (computed in arb at 256 bits), so that "a <= pi - d"
     never claims more than "a <= a_max" (a float subtraction np.pi - a_max is off by up to
     1.2e-16 in either direction: np.pi is below pi)."""
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
 
     return _rounded(lambda: iv.arb.pi() - iv.arb(a_max), up=True)
 
@@ -63,8 +63,8 @@ class Params:
     """The region and the prover's limits.
 
     The defaults prove every a in (0, pi): the a -> 0 end piece covers (0, a_zero] (boxes
-    containing a = 0, rescaled functions; :mod:`relucheck.numerics.l12_small_a`), the bisection
-    [a_zero, a_top] with a_top = pi - a_margin rounded up to a float, and the a -> pi end
+    containing a = 0, rescaled functions; :mod:`relucheck.proofs.conjecture1.small_a`), the
+    bisection [a_zero, a_top] with a_top = pi - a_margin rounded up to a float, and the a -> pi end
     piece [pi - a_margin, pi) (corner lemma). ``a_min`` given: the bisection starts there and
     there is no a -> 0 piece; ``a_max`` given: the bisection stops there and there is no
     a -> pi piece."""
@@ -96,7 +96,7 @@ class Params:
         """The top of the bisection region: a_max, or pi - a_margin rounded up (in arb)."""
         if self.a_max is not None:
             return float(self.a_max)
-        from relucheck.numerics import l12_interval as iv
+        from relucheck.proofs.conjecture1 import interval as iv
 
         return _rounded(lambda: iv.arb.pi() - iv.arb(self.a_margin), up=True)
 
@@ -125,7 +125,7 @@ class Params:
 
 def _rounded(make, up: bool) -> float:
     """The float bound (up or down) of an arb expression evaluated at 256 bits."""
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
 
     iv.require_flint()
     saved = iv.ctx.prec
@@ -176,9 +176,9 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
         *, evaluate=None) -> Result:
     """Prove Conjecture 1 on [a_min, a_top] x [0, 2 pi) and, by default, on the a -> pi end
     piece; ``evaluate`` replaces the enclosure (tests use
-    :class:`relucheck.numerics.certify.FlippedInDisc`). ``rng`` is unused."""
-    from relucheck.numerics import certify as cf
-    from relucheck.numerics import l12_interval as iv
+    :class:`relucheck.proofs.conjecture1.subdivision.FlippedInDisc`). ``rng`` is unused."""
+    from relucheck.proofs.conjecture1 import interval as iv
+    from relucheck.proofs.conjecture1 import subdivision as cf
 
     p.validate()
     iv.require_flint()
@@ -231,9 +231,9 @@ def _a_columns(piece: str) -> tuple[str, str]:
 
 
 def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
-    """:func:`relucheck.numerics.certify.check_tiling` for each piece's root in each region
-    (rows named by CSV line), and rows of pieces not in ``pieces``."""
-    from relucheck.numerics import certify as cf
+    """:func:`relucheck.proofs.conjecture1.subdivision.check_tiling` for each piece's root in each
+    region (rows named by CSV line), and rows of pieces not in ``pieces``."""
+    from relucheck.proofs.conjecture1 import subdivision as cf
 
     problems = []
     known = np.isin(table["piece"], list(pieces))
@@ -255,7 +255,7 @@ def tiling_problems(table, pieces: dict[str, tuple[float, float]]) -> list[str]:
 
 def _end_arb(end):
     """An end of a span as an arb ball around the exact real: a float, or ("pi-", e) = pi - e."""
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
 
     if isinstance(end, tuple):
         return iv.arb.pi() - iv.arb(end[1])
@@ -297,7 +297,7 @@ def coverage(pieces: dict[str, tuple[float, float]]) -> list[dict]:
 
 def _rounded_cmp(test) -> bool:
     """A comparison of arb balls at 256 bits, True only when certain."""
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
 
     iv.require_flint()
     saved = iv.ctx.prec
@@ -321,7 +321,7 @@ def _count(table, piece=None, region=None, method=None) -> int:
 
 def _by_piece(table) -> dict[str, int]:
     out = {}
-    from relucheck.numerics import certify as cf
+    from relucheck.proofs.conjecture1 import subdivision as cf
 
     for piece in cf.PIECES:
         for r in cf.REGIONS_OF[piece]:
@@ -429,8 +429,8 @@ def _verify_rows(rows: list[tuple]) -> list[str]:
     on the recomputation alone; the stored columns are checked so that a certificate never
     carries numbers nobody verified (NaN, a flipped sign). A box of the a -> pi piece also has
     its a_lo, a_hi checked to be outward roundings of pi - e_hi, pi - e_lo."""
-    from relucheck.numerics import certify as cf
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
+    from relucheck.proofs.conjecture1 import subdivision as cf
 
     problems = []
     for i, piece, region, a_lo, a_hi, e_lo, e_hi, x_lo, x_hi, method, stored in rows:
@@ -511,8 +511,8 @@ def check_certificate(table, *, prec: int, workers: int, progress: Progress = nu
     in both regions, the pieces glued. Returns (what it covers, problems); the certificate
     proves Conjecture 1 on covered["spans"] when problems is empty. Problems name CSV lines
     (the header is line 1). Raises ValueError when the table is not a certificate at all."""
-    from relucheck.numerics import certify as cf
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
+    from relucheck.proofs.conjecture1 import subdivision as cf
 
     iv.require_flint()
     read_certificate(table)

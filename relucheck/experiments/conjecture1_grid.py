@@ -11,7 +11,8 @@ inside/outside/boundary is decided by exact float comparison, so the classificat
 refer to the same point.
 
 Sweep. Rows are processed in blocks of about ``block_cells`` cells (threads; numpy and BLAS
-release the GIL), each evaluated by the certified float64 kernel of relucheck.numerics.l12_grid:
+release the GIL), each evaluated by the certified float64 kernel of
+relucheck.proofs.conjecture1.grid:
 a cell's sign is certain when |L~| exceeds its derived rounding bound; otherwise it is settled by
 mpmath interval arithmetic (a cell that stays unsettled up to ``max_prec`` bits fails the claim).
 A counterexample is a cell whose sign is wrong with certainty. Memory is a few blocks plus the
@@ -42,8 +43,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from relucheck.experiments.params import F8, require_finite, require_memory
-from relucheck.numerics import cluster
-from relucheck.numerics.l12_grid import (
+from relucheck.proofs.conjecture1.grid import (
     PIECE_SIGN,
     PhiGrid,
     RowCoefficients,
@@ -54,9 +54,10 @@ from relucheck.numerics.l12_grid import (
     lipschitz_phi,
     row_coefficients,
 )
-from relucheck.numerics.parallel import cores
-from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result, below
+from relucheck.runtime import cluster
+from relucheck.runtime.parallel import cores
+from relucheck.runtime.progress import Progress, null_progress
 
 STEM = "fig10_conjecture1_grid"
 SLICE_ANGLES = (3 * np.pi / 8, 7 * np.pi / 8)
@@ -549,7 +550,7 @@ def _claims(p: Params, cells: int, summary, prop1: float, reflect: tuple[float, 
                       f"({p.n_a:,} a x {p.n_phi:,} phi), both functions"),
             threshold="0 cells with a certain wrong sign; every sign settled",
             justification=("float64 kernel with a derived per-cell rounding bound "
-                           "(relucheck.numerics.l12_grid); cells within their bound settled "
+                           "(relucheck.proofs.conjecture1.grid); cells within their bound settled "
                            "by mpmath interval arithmetic; boundary cells excluded (Prop. 1)"),
             value=float(n_wrong + n_uns)),
         Claim.check(

@@ -9,7 +9,7 @@ homogeneous of degree 1 in (w, w*)), and the probability of success is measured 
 2. its Monte Carlo estimate: w0 drawn uniformly in the d-ball (all d coordinates) against a
    random direction of w*, with a Wilson interval;
 3. the fraction of the same initialisations that converge to w* under the population dynamics
-   of Eqn 6, integrated as 2D states in the plane of w0 and w* (relucheck.numerics.one_relu_flow,
+   of Eqn 6, integrated as 2D states in the plane of w0 and w* (relucheck.descent.one_relu_flow,
    whose convergence certificate does not use Omega).
 
 A sweep over r / |w*| at one dimension shows why the radius should be small: P(w0 in Omega) -> 1/2
@@ -28,14 +28,14 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from relucheck.descent.one_relu_flow import TRAP_RADIUS, integrate_planar
 from relucheck.experiments.params import F8, require_finite
-from relucheck.numerics.ball import CHUNK_FLOATS, ball_plane_coordinates
-from relucheck.numerics.one_relu_flow import TRAP_RADIUS, integrate_planar
-from relucheck.numerics.sampling import uniform_sphere
-from relucheck.numerics.seeding import keyed_rng
-from relucheck.numerics.stats import decide_text, size_to_decide, wilson_interval
-from relucheck.progress import Progress, null_progress
 from relucheck.result import UNDECIDED, Claim, Result, three_way
+from relucheck.runtime.progress import Progress, null_progress
+from relucheck.sampling.ball import CHUNK_FLOATS, ball_plane_coordinates
+from relucheck.sampling.inputs import uniform_sphere
+from relucheck.sampling.seeding import keyed_rng
+from relucheck.sampling.stats import decide_text, size_to_decide, wilson_interval
 from relucheck.theory.init_prob import (
     omega_probabilities,
     omega_probability,

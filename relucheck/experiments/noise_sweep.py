@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from relucheck.experiments.params import F8, require_finite
-from relucheck.numerics import train as engine
-from relucheck.numerics.endpoints import (
+from relucheck.descent import train as engine
+from relucheck.descent.endpoints import (
     CLASSES,
     DIVERGED,
     MINIMUM,
@@ -33,13 +32,14 @@ from relucheck.numerics.endpoints import (
     classify_runs,
     relative_errors,
 )
-from relucheck.numerics.fdcheck import fd_derivatives
-from relucheck.numerics.network import Network
-from relucheck.numerics.seeding import keyed_rng
-from relucheck.numerics.stats import wilson_interval
-from relucheck.numerics.train import Descent
-from relucheck.progress import Progress, null_progress
+from relucheck.descent.network import Network
+from relucheck.descent.train import Descent
+from relucheck.experiments.params import F8, require_finite
+from relucheck.finite_differences import fd_derivatives
 from relucheck.result import Claim, Result, below
+from relucheck.runtime.progress import Progress, null_progress
+from relucheck.sampling.seeding import keyed_rng
+from relucheck.sampling.stats import wilson_interval
 from relucheck.theory.gradient import population_loss
 
 STEM = "fig9_noise_sweep"
@@ -448,7 +448,7 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list,
             threshold="<= 1",
             justification=("D = central difference of the closed-form J along u = g/|g| at ~60 "
                            "iterates per run; dJ/dt = -grad J . g <= 0 holds iff g = grad J; "
-                           "bound = |D_h - D_2h| + 2 eps_J / h (numerics.fdcheck)"),
+                           "bound = |D_h - D_2h| + 2 eps_J / h (relucheck.finite_differences)"),
             value=fd["worst"]),
         Claim.check(
             "Eqn 8 is the gradient of J at every endpoint",
@@ -545,7 +545,7 @@ def _claims(p: Params, t: dict, fd: dict, gd: dict, spurious: list,
             justification=("a unit is at the kink when a_j^2 |w_j| / 2 <= 2 gtol (the stop "
                            "rule cannot place it closer to 0); slope: min over unit u of "
                            "u . g_j(u), Eqn 8 for row j with e_j = u without its j-j term "
-                           "(relucheck.numerics.endpoints.kink_slopes); descends: < -gtol")))
+                           "(relucheck.descent.endpoints.kink_slopes); descends: < -gtol")))
     not_conv = int(np.sum(cls == NOT_CONVERGED))
     if not_conv:
         claims.append(Claim.report("Runs not converged within --iters",

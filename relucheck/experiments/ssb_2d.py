@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from relucheck.descent.dynamics import gradient_descent, gradient_flow
 from relucheck.experiments.params import F8, require_finite
-from relucheck.numerics.dynamics import gradient_descent, gradient_flow
-from relucheck.progress import Progress, null_progress
 from relucheck.result import Claim, Result, below
+from relucheck.runtime.progress import Progress, null_progress
 from relucheck.theory.gradient import gradient_K
 from relucheck.theory.symmetric import (
     embed,

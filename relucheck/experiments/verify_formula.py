@@ -18,10 +18,12 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from relucheck.experiments.params import F8, require_finite
-from relucheck.numerics.montecarlo import CHUNK_FLOATS, sampled_F
-from relucheck.numerics.sampling import DISTRIBUTIONS, pairs_at_angles
-from relucheck.numerics.seeding import keyed_rng
-from relucheck.numerics.stats import (
+from relucheck.result import PASS, UNDECIDED, Claim, Result, equivalence_verdict, three_way
+from relucheck.runtime.progress import Progress, null_progress
+from relucheck.sampling.inputs import DISTRIBUTIONS, pairs_at_angles
+from relucheck.sampling.montecarlo import CHUNK_FLOATS, sampled_F
+from relucheck.sampling.seeding import keyed_rng
+from relucheck.sampling.stats import (
     decide_text,
     fit_line,
     hotelling_bound,
@@ -31,8 +33,6 @@ from relucheck.numerics.stats import (
     size_to_decide,
     squared_bias,
 )
-from relucheck.progress import Progress, null_progress
-from relucheck.result import PASS, UNDECIDED, Claim, Result, equivalence_verdict, three_way
 from relucheck.theory.gating import expected_F
 
 STEM = "fig7_verify_formula"
@@ -317,7 +317,7 @@ def unbiased_tests(inplane: np.ndarray, mu: np.ndarray, w_norm: np.ndarray,
 
 def slope_claim(p: Params, f, line_p: float = math.nan) -> Claim:
     """The slope claim from the fit of panel (b) (``f``, a :class:`LineFit`) and the F test of
-    a straight line of slope -1/2 (``line_p``, :func:`relucheck.numerics.stats.line_pvalue`;
+    a straight line of slope -1/2 (``line_p``, :func:`relucheck.sampling.stats.line_pvalue`;
     NaN with 3 points), three ways.
 
     FAIL when the data refute N^(-1/2) at the level: the F test rejects a line of slope -1/2

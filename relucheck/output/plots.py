@@ -13,7 +13,15 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from relucheck.output import census, fig7, fig8, fig9, fig10, fig10_certificate, thm6
+from relucheck.output import (
+    census,
+    conjecture1_certify,
+    conjecture1_grid,
+    init_prob,
+    noise_sweep,
+    ssb_2d,
+    verify_formula,
+)
 from relucheck.output.writers import read_csv
 from relucheck.result import Table
 
@@ -25,12 +33,12 @@ class Entry:
 
 
 FIGURES: dict[str, Entry] = {
-    "fig7_verify_formula": Entry(lambda t: fig7.plot(t["main"])),
-    "fig8_ssb_2d": Entry(lambda t: fig8.plot(t["main"])),
-    "fig9_noise_sweep": Entry(fig9.plot, siblings=("curves",)),
-    "fig10_conjecture1_grid": Entry(lambda t: fig10.plot(t["main"])),
-    "fig10_conjecture1_certificate": Entry(lambda t: fig10_certificate.plot(t["main"])),
-    "thm6_init_prob": Entry(lambda t: thm6.plot(t["main"])),
+    "fig7_verify_formula": Entry(lambda t: verify_formula.plot(t["main"])),
+    "fig8_ssb_2d": Entry(lambda t: ssb_2d.plot(t["main"])),
+    "fig9_noise_sweep": Entry(noise_sweep.plot, siblings=("curves",)),
+    "fig10_conjecture1_grid": Entry(lambda t: conjecture1_grid.plot(t["main"])),
+    "fig10_conjecture1_certificate": Entry(lambda t: conjecture1_certify.plot(t["main"])),
+    "thm6_init_prob": Entry(lambda t: init_prob.plot(t["main"])),
     "census": Entry(census.plot, siblings=("families", "runs")),
 }
 

@@ -159,7 +159,7 @@ def L_plane(a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a in (0, pi) is the angle between e1 = (1, 0) and e2 = (cos a, sin a); phi is the angle of
     e* (any real, taken mod 2 pi). Equal to :func:`L_plane_textbook` in exact arithmetic, but
     without its 1/a^2 cancellation; one transcendental call set per point (the grid sweep in
-    relucheck.numerics.l12_grid avoids even that).
+    relucheck.proofs.conjecture1.grid avoids even that).
     """
     a = np.asarray(a, dtype=float)
     phi = np.asarray(phi, dtype=float)

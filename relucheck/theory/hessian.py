@@ -181,7 +181,7 @@ def population_hessian_packed(
     """Analytic Hessian of J in the packed parameters theta = [W | a] (trained top layer).
 
     theta[..., j, :d] = w_j and theta[..., j, d] = a_j, the layout of
-    :class:`relucheck.numerics.network.Network` with ``a=None``. Blocks (G(u, v) = grad_u k =
+    :class:`relucheck.descent.network.Network` with ``a=None``. Blocks (G(u, v) = grad_u k =
     [(pi - t) v + |v| sin t u^] / (2 pi), Eqn 5 with N = 1; G(u, u) = u/2, Eqn 8 at t = 0):
 
     - W-W: :func:`population_hessian`;

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from relucheck.numerics.sampling import sample_inputs
+from relucheck.sampling.inputs import sample_inputs
 
 #: Floats held per chunk (about 64 MB): bounds memory whatever n is.
 CHUNK_FLOATS = 8_000_000

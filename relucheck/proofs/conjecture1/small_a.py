@@ -2,8 +2,8 @@
 (the a -> 0 end piece of the proof; docs/proof-conjecture1.md, section 3).
 
 As a -> 0 the cone Cone(e1, e2) and the antipodal cone pi <= phi <= pi + a collapse, and G
-(L = sin a G, :mod:`relucheck.numerics.l12_interval`) tends to 0 everywhere. Four patches, each
-with a coordinate x in [0, 1] that keeps its part of the circle fixed, cover every phi:
+(L = sin a G, :mod:`relucheck.proofs.conjecture1.interval`) tends to 0 everywhere. Four patches,
+each with a coordinate x in [0, 1] that keeps its part of the circle fixed, cover every phi:
 
     patch  phi                        t1 = angle(e*, e1)   t2 = angle(e*, e2)   eps    k
     in     x a                        x a                  (1 - x) a            (+, -) 2
@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from relucheck.numerics import l12_interval as iv
+from relucheck.proofs.conjecture1 import interval as iv
 
 PATCHES = ("in", "B", "C", "D")
 #: The rescaling F = G / a^k of each patch.

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucheck.numerics.matching import relative_error
-from relucheck.numerics.network import Network
+from relucheck.descent.matching import relative_error
+from relucheck.descent.network import Network
 from relucheck.theory.angles import row_norm
 
 TEACHER = "teacher"
@@ -36,7 +36,7 @@ def switched_off(W: np.ndarray, W_star: np.ndarray) -> np.ndarray:
 
 
 #: The census engine's stop rule, max_j |grad_{w_j} J| <= GTOL (Safran and Shamir's 1e-9 on
-#: 2 pi grad J; relucheck.numerics.train.Descent's default).
+#: 2 pi grad J; relucheck.descent.train.Descent's default).
 GTOL = 1e-9 / (2 * math.pi)
 
 #: Safety factor of :func:`at_kink` (see there).
@@ -187,14 +187,14 @@ def _spectra(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarra
     With a trained top layer the Hessian is in theta = [W | a], restricted to the orthogonal
     complement of the rescaling tangents (w_j, -a_j), along which J is constant.
     """
-    from relucheck.numerics import fastgrad
+    from relucheck.descent import _kernels as kernels
     from relucheck.theory.hessian import hessian_eigen_error, population_hessian_packed
 
     B, n, d = W.shape
     k = W_star.shape[0]
     if not trained:
         # the compiled twin of population_hessian (the test suite checks one against the other)
-        H = fastgrad.hessian_batch(np.ascontiguousarray(W, dtype=float),
+        H = kernels.hessian_batch(np.ascontiguousarray(W, dtype=float),
                                    np.ascontiguousarray(a, dtype=float),
                                    np.ascontiguousarray(W_star, dtype=float),
                                    np.ascontiguousarray(a_star, dtype=float))
@@ -221,7 +221,7 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
                   a_star: np.ndarray, loss0: np.ndarray, *, trained: bool = False,
                   teacher_tol: float = TEACHER_TOL, gtol: float = GTOL, workers: int = 0,
                   spectra: bool = False) -> tuple[RunEndpoints, dict[int, np.ndarray]]:
-    """Classify where each run of :func:`relucheck.numerics.train.train` ended.
+    """Classify where each run of :func:`relucheck.descent.train.train` ended.
 
     In order: ``diverged`` (the engine said so, the state is not finite, or the loss ended above
     ``loss0``, the loss at the start); ``teacher`` (the function's relative L2 error
@@ -246,10 +246,10 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
 
     from threadpoolctl import threadpool_limits
 
-    from relucheck.numerics import fastgrad
-    from relucheck.numerics.parallel import cores
-    from relucheck.numerics.train import CONVERGED, SMALL_LOSS, ZERO_ROW
-    from relucheck.numerics.train import DIVERGED as RUN_DIVERGED
+    from relucheck.descent import _kernels as kernels
+    from relucheck.descent.train import CONVERGED, SMALL_LOSS, ZERO_ROW
+    from relucheck.descent.train import DIVERGED as RUN_DIVERGED
+    from relucheck.runtime.parallel import cores
     from relucheck.theory.gradient import population_loss
 
     R = W.shape[0]
@@ -257,12 +257,12 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     # rows where the numpy loss is defined: finite, nonzero, and far from overflow in |w|^2
     with np.errstate(all="ignore"):
         rows = np.abs(np.where(np.isfinite(W), W, np.inf)).max(axis=-1)
-    usable = finite & np.all((rows > 0) & (rows < fastgrad.BLOWUP), axis=1)
+    usable = finite & np.all((rows > 0) & (rows < kernels.BLOWUP), axis=1)
     safe_W = np.where(usable[:, None, None], W, 1.0)
     safe_a = np.where(usable[:, None], a, 1.0)
     loss = np.where(usable, population_loss(safe_W, W_star, safe_a, a_star), np.inf)
     for r in np.flatnonzero(finite & ~usable):  # a zero row adds nothing; a huge one is inf
-        loss[r] = fastgrad.loss(np.ascontiguousarray(W[r], dtype=float),
+        loss[r] = kernels.loss(np.ascontiguousarray(W[r], dtype=float),
                                 np.ascontiguousarray(a[r], dtype=float),
                                 np.ascontiguousarray(W_star, dtype=float),
                                 np.ascontiguousarray(a_star, dtype=float))

@@ -13,12 +13,12 @@ exact decimal expansion of a float64 (a re-check refuses any other):
 - ``representative`` (n x d) and ``radius`` (a power of two): the box {max |W - W0| <= r};
 - ``rotation`` (base64 of the N x N little-endian int32 Q_int, N = n d) and ``eigenvalues``
   (N floats): the preconditioner of the proof, Q = Q_int 2^-30 (see
-  :class:`relucheck.numerics.minimum_proof.Preconditioner`);
+  :class:`relucheck.proofs.minimum.proof.Preconditioner`);
 - ``precision_bits``; the claims ``loss_lo``, ``loss_hi``, ``lambda_min_lo``; ``digest``
   (SHA-256 of the canonical JSON of the rest: it catches an edit, the proof is the re-check).
 
 A re-check runs the arb part of the proof on exactly these numbers
-(:func:`relucheck.numerics.minimum_proof.prove_on_box`): no float LAPACK, BLAS or compiled
+(:func:`relucheck.proofs.minimum.proof.prove_on_box`): no float LAPACK, BLAS or compiled
 kernel takes part, so the verdict is the same on every machine. It then checks every label
 (:func:`label_problems`, :func:`document_problems`).
 """
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from relucheck.numerics.minimum_proof import Preconditioner, Proof, prove_on_box
+from relucheck.proofs.minimum.proof import Preconditioner, Proof, prove_on_box
 
 FORMAT = "relucheck-minimum-certificates"
 VERSION = 2
@@ -229,7 +229,7 @@ def teacher_permutation(W0: np.ndarray, W_star: np.ndarray, r: float) -> np.ndar
     """A permutation P (rows of W_star) with max |W0 - P W_star| <= r exactly, or None: each row
     of W0 must be within r of a distinct teacher row (every comparison is of floats that are
     exact, and |x - y| <= r is decided exactly by comparing x - r <= y <= x + r in arb)."""
-    from relucheck.numerics.l12_interval import arb
+    from relucheck.proofs.conjecture1.interval import arb
 
     n, k = W0.shape[0], W_star.shape[0]
     if n != k:
@@ -314,9 +314,9 @@ def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, l
     step: reason". Raises NotACertificate (before any proof) when the document or one of its
     certificates is not shaped like a certificate.
     """
-    from relucheck.numerics.certify import pool_map
-    from relucheck.numerics.minimum_proof import PREC
-    from relucheck.progress import null_progress
+    from relucheck.proofs.conjecture1.subdivision import pool_map
+    from relucheck.proofs.minimum.proof import PREC
+    from relucheck.runtime.progress import null_progress
 
     items = parse(doc)
     problems, todo, parsed = [], [], []

@@ -6,9 +6,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter, NullLocator
 
-from relucheck.numerics.stats import fit_line
 from relucheck.output.style import COLORS, TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
+from relucheck.sampling.stats import fit_line
 
 
 def _tex_int(n: float) -> str:

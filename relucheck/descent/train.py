@@ -1,11 +1,11 @@
 """The dynamics engine: gradient descent on the population loss (Eqn 8) for many runs at once.
 
-Every run descends on its own (compiled kernel :func:`relucheck.numerics.fastgrad.descend`), stops
+Every run descends on its own (compiled kernel :func:`relucheck.descent._kernels.descend`), stops
 on its own, and leaves the batch; runs are shared out to worker threads one at a time (the kernel
 releases the GIL), so the result of a run never depends on the number of workers or on the order
 in which runs finish. In the census's case (teacher [I_k 0], top weights fixed, nothing recorded)
 each worker instead keeps up to :data:`LANES` runs in the lanes of
-:func:`~relucheck.numerics.fastgrad.descend_lanes`, one vector loop for all of them, and refills
+:func:`~relucheck.descent._kernels.descend_lanes`, one vector loop for all of them, and refills
 a lane with the next run when its run ends; a lane gives its run the same bits as the one-run
 kernel, so this too changes how fast, not what. Memory is the runs' states, O(runs n d), plus
 thinned curves for the few runs asked for; no per-step history is kept.
@@ -48,17 +48,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from relucheck.numerics import fastgrad
-from relucheck.numerics.parallel import cores
-from relucheck.progress import Progress, null_progress
+from relucheck.descent import _kernels as kernels
+from relucheck.runtime.parallel import cores
+from relucheck.runtime.progress import Progress, null_progress
 from relucheck.theory.gradient import population_loss
 
 #: Run status after :func:`train`.
 CONVERGED, SMALL_LOSS, MAX_ITERS, DIVERGED, ZERO_ROW = (
     "converged", "small_loss", "max_iters", "diverged", "zero_row")
 _SMALL_LOSS = -1  # status code of a run stopped by the loss rule (not a kernel code)
-_STATUS = {fastgrad.CONVERGED: CONVERGED, _SMALL_LOSS: SMALL_LOSS, fastgrad.MAX_ITERS: MAX_ITERS,
-           fastgrad.DIVERGED: DIVERGED, fastgrad.ZERO_ROW: ZERO_ROW}
+_STATUS = {kernels.CONVERGED: CONVERGED, _SMALL_LOSS: SMALL_LOSS, kernels.MAX_ITERS: MAX_ITERS,
+           kernels.DIVERGED: DIVERGED, kernels.ZERO_ROW: ZERO_ROW}
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def gradient(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarra
         raise ValueError(f"gradient: W {W.shape}, W_star {W_star.shape}, a_star {a_star.shape}: "
                          "expected (B, n, d), (k, d), (k,)")
     a = np.ascontiguousarray(np.broadcast_to(a, W.shape[:-1]), dtype=float)
-    return fastgrad.gradient_batch(W, a, np.ascontiguousarray(W_star, dtype=float),
+    return kernels.gradient_batch(W, a, np.ascontiguousarray(W_star, dtype=float),
                                    np.ascontiguousarray(a_star, dtype=float), train_a)
 
 
@@ -151,7 +151,7 @@ def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.n
     a = np.ascontiguousarray(a, dtype=float)
     for step in range(1, max_steps + 1):
         # the compiled Hessian (nogil, ~10x the numpy one's speed; tested against it)
-        if not fastgrad.hessian(x, a, W_star, a_star, H) or not np.all(np.isfinite(H)):
+        if not kernels.hessian(x, a, W_star, a_star, H) or not np.all(np.isfinite(H)):
             return None
         # LAPACK's Cholesky factor exists iff H is positive definite (to rounding): info > 0
         # otherwise (NaN is excluded above: potrf does not see it). H is symmetric, so its
@@ -198,19 +198,19 @@ def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: Descent, small_l
     (status code, gmax, polish steps) when the attempt ends, else the iteration from which
     descent may stop again to polish."""
     # The loss rule (0 turns it off) is checked at every polishing point and at the cap.
-    small = small_loss > 0 and status in (fastgrad.POLISH, fastgrad.MAX_ITERS) and (
-        fastgrad.loss(W, a, W_star, a_star) <= small_loss)
+    small = small_loss > 0 and status in (kernels.POLISH, kernels.MAX_ITERS) and (
+        kernels.loss(W, a, W_star, a_star) <= small_loss)
     # Newton is tried at its back-off, and always before the loss rule stops a run: a
     # strict minimum (the teacher, at n = k) then ends polished, not at the loss rule.
-    if status == fastgrad.POLISH and (it >= backoff.newton_at or small):
+    if status == kernels.POLISH and (it >= backoff.newton_at or small):
         polished = newton_polish(W, a, W_star, a_star, cfg.gtol, cfg.polish_steps)
         if polished is not None:
             W[...] = polished[0]
-            return fastgrad.CONVERGED, polished[2], polished[1]
+            return kernels.CONVERGED, polished[2], polished[1]
         backoff.newton_at, backoff.wait = it + backoff.wait, 2 * backoff.wait  # refused
     if small:
         return _SMALL_LOSS, g, 0
-    if status != fastgrad.POLISH:
+    if status != kernels.POLISH:
         return status, g, 0
     # The loss rule costs about one descent step (compiled J): check it every 1/256 of the
     # steps so far, so a run stops at most ~0.4% later than it could have.
@@ -232,7 +232,7 @@ def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Desce
     it, ptr, after = 0, 0, 0
     backoff = _Backoff()
     while True:
-        status, it, g, ptr = fastgrad.descend(W, a, W_star, a_star, lr, cfg.gtol,
+        status, it, g, ptr = kernels.descend(W, a, W_star, a_star, lr, cfg.gtol,
                                               _polish_tol(cfg), after, it, cfg.max_iters,
                                               cfg.train_a, cfg.g_limit, rec_it, rec_W, rec_a,
                                               ptr)
@@ -252,7 +252,7 @@ LANES = 32
 def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss: float,
                  stop: threading.Event, L: int) -> None:
     """Descend the runs handed out by ``take()`` (None when there are no more), up to L at once
-    in the lanes of :func:`fastgrad.descend_lanes`, and report each with ``finish``. A lane that
+    in the lanes of :func:`kernels.descend_lanes`, and report each with ``finish``. A lane that
     stops is handled as a one-run attempt would be (:func:`_on_stop`, restarts), then refilled
     with the next run, or, when none is left, given the last lane's run (the active lanes stay
     the first ``nl``, so the vector loops shrink with the work). Returns early, its runs
@@ -262,12 +262,12 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
     Wl, al = np.zeros((n, d, L)), np.ones((n, L))
     lr, gout = np.zeros(L), np.zeros(L)
     it, after, code = (np.zeros(L, dtype=np.int64) for _ in range(3))
-    work = fastgrad.lane_workspace(n, d, k, L)
+    work = kernels.lane_workspace(n, d, k, L)
     slot: list = [None] * L  # (run, attempt, step, backoff) of each lane
 
     def load(s: int, r: int, attempt: int, step: float) -> None:
         Wl[:, :, s], al[:, s] = W0[r], a0[r]
-        lr[s], it[s], after[s], code[s] = step, 0, 0, fastgrad.RUNNING
+        lr[s], it[s], after[s], code[s] = step, 0, 0, kernels.RUNNING
         slot[s] = (r, attempt, step, _Backoff())
 
     def move(src: int, dst: int) -> None:
@@ -281,11 +281,11 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
         load(nl, r, 0, cfg.lr)
         nl += 1
     while nl and not stop.is_set():
-        fastgrad.descend_lanes(Wl, al, a_star, nl, lr, cfg.gtol, _polish_tol(cfg), after, it,
+        kernels.descend_lanes(Wl, al, a_star, nl, lr, cfg.gtol, _polish_tol(cfg), after, it,
                                cfg.max_iters, cfg.g_limit, work, code, gout)
         s = 0
         while s < nl:
-            if code[s] == fastgrad.RUNNING:
+            if code[s] == kernels.RUNNING:
                 s += 1
                 continue
             r, attempt, step, backoff = slot[s]
@@ -293,11 +293,11 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
             res = _on_stop(W, a, W_star, a_star, cfg, small_loss, int(code[s]), int(it[s]),
                            float(gout[s]), backoff)
             if not isinstance(res, tuple):  # go on descending
-                after[s], code[s] = res, fastgrad.RUNNING
+                after[s], code[s] = res, kernels.RUNNING
                 s += 1
                 continue
             c, g, ps = res
-            if c == fastgrad.DIVERGED and attempt < cfg.restarts:  # again, with half the step
+            if c == kernels.DIVERGED and attempt < cfg.restarts:  # again, with half the step
                 load(s, r, attempt + 1, step / 2)
                 s += 1
                 continue
@@ -357,7 +357,7 @@ def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
     def store(r: int, Wr, ar, code: int, it: int, g: float, ps: int, step: float) -> None:
         W[r], a[r] = Wr, ar
         status[r], iterations[r], polish_steps[r], lr[r] = _STATUS[code], it, ps, step
-        grad[r] = math.inf if code == fastgrad.DIVERGED else math.nan if g < 0 else g
+        grad[r] = math.inf if code == kernels.DIVERGED else math.nan if g < 0 else g
 
     def one(r: int) -> None:
         its = rec_it if r in recorded else rec_it[:0]
@@ -367,7 +367,7 @@ def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
             ar = np.array(a0[r])
             code, it, g, ps, ptr, rW, ra = _attempt(Wr, ar, W_star, a_star, step, cfg,
                                                     small_loss, its)
-            if code != fastgrad.DIVERGED or attempt == cfg.restarts:
+            if code != kernels.DIVERGED or attempt == cfg.restarts:
                 break
             step /= 2
         store(r, Wr, ar, code, it, g, ps, step)

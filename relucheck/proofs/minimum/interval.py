@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucheck.numerics.l12_interval import arb, require_flint
+from relucheck.proofs.conjecture1.interval import arb, require_flint
 
 try:
     from flint import arb_mat

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relucheck.progress import Progress, null_progress
+from relucheck.runtime.progress import Progress, null_progress
 
 HINT = ("--scheduler needs dask's distributed: pip install '.[distributed]' from a clone of "
         "relucheck, or pip install 'distributed>=2024.1' beside an installed relucheck")
@@ -189,7 +189,7 @@ class Executor:
 def at_precision(fn: Callable, prec: int, item: Any) -> Any:
     """``fn(item)`` with python-flint's working precision set first (a cluster task runs in a
     worker whose precision nobody else has set)."""
-    from relucheck.numerics import l12_interval as iv
+    from relucheck.proofs.conjecture1 import interval as iv
 
     iv.set_precision(prec)
     return fn(item)

@@ -14,15 +14,15 @@ A box [a_lo, a_hi] x [x_lo, x_hi] of region ``in`` (x = u, phi = u a) or ``out``
   outside: same sign).
 - ``corner`` (the a -> pi end piece only, boxes with e = pi - a in [0, e_hi] touching one
   line): for the function with a double zero at (a, line) = (pi, line), the second-order
-  property of :func:`relucheck.numerics.l12_interval.corner_enclose` (Lemma P); for the other
+  property of :func:`relucheck.proofs.conjecture1.interval.corner_enclose` (Lemma P); for the other
   function the slope property.
 - ``gradient`` (the a -> 0 end piece only, patches B and D at phi = pi): the mean value
-  property of :func:`relucheck.numerics.l12_small_a.enclose` (Lemma Z2).
+  property of :func:`relucheck.proofs.conjecture1.small_a.enclose` (Lemma Z2).
 
 Pieces. "bulk" boxes give a itself. Boxes of the a -> pi end piece ("pi") give their a range as
 e = pi - a in [a_lo, a_hi] (so that pi enters the arithmetic as arb's pi, never as a rounded
 float). Boxes of the a -> 0 end piece ("zero") have a in [a_lo, a_hi] with a_lo >= 0 and their
-own regions, the patches in, B, C, D of :mod:`relucheck.numerics.l12_small_a`, whose functions
+own regions, the patches in, B, C, D of :mod:`relucheck.proofs.conjecture1.small_a`, whose functions
 are the rescaled F = G / a^k (value, slope: dF/dx, gradient).
 
 Otherwise the box is bisected (at the float midpoint of one side) up to ``max_depth``; a box
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucheck.numerics import l12_interval as iv
-from relucheck.numerics import l12_small_a as sa
+from relucheck.proofs.conjecture1 import interval as iv
+from relucheck.proofs.conjecture1 import small_a as sa
 
 VALUE, SLOPE, CORNER, GRADIENT, NONE = "value", "slope", "corner", "gradient", "none"
 ZERO_END, BULK, PI_END = "zero", "bulk", "pi"
@@ -236,7 +236,7 @@ def pool_map(fn: Callable, items: list, *, prec: int, workers: int, progress, de
     if client is not None:
         from functools import partial
 
-        from relucheck.numerics import cluster
+        from relucheck.runtime import cluster
 
         return cluster.map_tasks(client, partial(cluster.at_precision, fn, prec), items,
                                  kind=f"{fn.__name__}-{prec}", progress=progress, desc=desc)

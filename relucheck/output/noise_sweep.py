@@ -10,9 +10,9 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from relucheck.numerics.stats import wilson_interval
 from relucheck.output.style import TEXT_WIDTH, paper_style, subplots
 from relucheck.result import Table
+from relucheck.sampling.stats import wilson_interval
 
 PRESET_COLORS = {  # ones = 1, large = 2, small = 1/2, mixed = +1, -1, ...
 "ones": "#1f77b4", "large": "#2ca02c", "small": "#ff7f0e", "mixed": "#d62728",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucheck.numerics.endpoints import DEGENERATE, MINIMUM, SADDLE, TEACHER
+from relucheck.descent.endpoints import DEGENERATE, MINIMUM, SADDLE, TEACHER
 
 #: Family id of the global minima; -1 marks a run that is in no family (not at a critical point).
 GLOBAL, NONE = 0, -1

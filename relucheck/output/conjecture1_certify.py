@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from relucheck.output.fig10 import PI_TICKS
+from relucheck.output.conjecture1_grid import PI_TICKS
 from relucheck.output.style import TEXT_WIDTH, log_axis, paper_style, subplots
 from relucheck.result import Table
 

@@ -4,7 +4,7 @@ For floats W0 (n x d, N = n d parameters), a power of two r and the box B = W0 +
 (docs/math.md section 10):
 
 1. Existence and uniqueness (Krawczyk). With F = grad_W J, H(B) an interval matrix containing
-   the Hessian at every point of B (:mod:`relucheck.numerics.minimum_interval`) and any matrix
+   the Hessian at every point of B (:mod:`relucheck.proofs.minimum.interval`) and any matrix
    C (here Q diag(1/lam) Q^T from the float eigen-decomposition of the Hessian at W0),
 
        K(B) = W0 - C F(W0) + (I - C H(B)) (B - W0).
@@ -39,8 +39,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from relucheck.numerics.l12_interval import arb, require_flint
-from relucheck.numerics.minimum_interval import NotEnclosable, box, enclose
+from relucheck.proofs.conjecture1.interval import arb, require_flint
+from relucheck.proofs.minimum.interval import NotEnclosable, box, enclose
 
 try:
     from flint import arb_mat, ctx
@@ -135,11 +135,11 @@ def precondition(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray,
     """The float eigen-decomposition of the Hessian at W0 (compiled kernel, LAPACK) as a
     :class:`Preconditioner`, or (None, step, reason) when W0 is no candidate for a strict
     minimum (a zero row, a negative or a numerically zero eigenvalue)."""
-    from relucheck.numerics import fastgrad
+    from relucheck.descent import _kernels as kernels
 
     n, d = W0.shape
     Hf = np.empty((n * d, n * d))
-    if not np.all(np.isfinite(W0)) or not fastgrad.hessian(W0, a, W_star, a_star, Hf):
+    if not np.all(np.isfinite(W0)) or not kernels.hessian(W0, a, W_star, a_star, Hf):
         return None, FLOAT, "a student row is zero or not finite"
     lam, Q = np.linalg.eigh(Hf)
     if lam[0] < -1e-8 * np.abs(lam).max():

@@ -1,0 +1,23 @@
+"""Random inputs and starts, Monte Carlo estimates, and the statistics behind every threshold.
+
+Drawing
+    sample_inputs, uniform_sphere, pairs_at_angles -- inputs x and (e, w) pairs (docs/math.md
+    section 3); uniform_ball -- starts uniform in a d-ball (Theorem 6); keyed_rng -- a random
+    stream keyed by what it is for, not by the order it is asked for
+
+Estimating
+    sampled_F -- the Monte Carlo gating sum X^T D(e) D(w) X w (Eqn 5 with sampled X)
+
+Deciding (every claim's threshold comes from one of these)
+    wilson_interval, fit_line, hotelling_pvalue, hotelling_bound, line_pvalue, squared_bias
+"""
+
+from relucheck._lazy import exports
+
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "sample_inputs": "inputs", "uniform_sphere": "inputs", "pairs_at_angles": "inputs",
+    "uniform_ball": "ball", "keyed_rng": "seeding",
+    "sampled_F": "montecarlo",
+    "wilson_interval": "stats", "fit_line": "stats", "hotelling_pvalue": "stats",
+    "hotelling_bound": "stats", "line_pvalue": "stats", "squared_bias": "stats",
+})
