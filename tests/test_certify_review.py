@@ -17,6 +17,8 @@ import pytest
 from conftest import G_mp
 
 from relucheck.experiments import conjecture1_certify as cert
+from relucheck.proofs import _arb
+from relucheck.proofs.conjecture1 import certificate
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import small_a as sa
 
@@ -26,9 +28,9 @@ FIGURE_CSV = ROOT / "figures" / f"{cert.STEM}.csv"
 
 @pytest.fixture
 def prec():
-    saved = iv.ctx.prec
-    yield lambda bits: setattr(iv.ctx, "prec", bits)
-    iv.ctx.prec = saved
+    saved = _arb.ctx.prec
+    yield lambda bits: setattr(_arb.ctx, "prec", bits)
+    _arb.ctx.prec = saved
 
 
 # --- the hand lemmas, checked with the code's own formulas at high precision ---------------
@@ -120,14 +122,14 @@ def test_check_certificate_accepts_the_table_run_returns(small_tables):
     check_certificate used to crash on it with StopIteration."""
     r = cert.run(cert.Params(a_min=1.0, a_max=1.1, workers=1))
     assert r.tables["main"]["depth"].dtype.kind == "i"
-    covered, problems = cert.check_certificate(r.tables["main"], prec=64, workers=1)
+    covered, problems = certificate.check_certificate(r.tables["main"], prec=64, workers=1)
     assert not problems and covered["spans"][0]["text"] == "a in [1.0, 1.1]"
 
 
 def test_check_certificate_names_a_text_column_that_holds_numbers():
-    table = {c: np.array(["1"]) for c in cert.COLUMNS}
+    table = {c: np.array(["1"]) for c in certificate.COLUMNS}
     with pytest.raises(ValueError, match="must be numeric"):
-        cert.read_certificate(table)
+        certificate.read_certificate(table)
 
 
 def _row(t, piece, method=None, region=None):
@@ -197,7 +199,7 @@ def test_crafted_certificates_are_rejected(small_tables, name):
         assert name.endswith("short floats")
         return
     try:
-        _, problems = cert.check_certificate(table, prec=64, workers=1)
+        _, problems = certificate.check_certificate(table, prec=64, workers=1)
     except ValueError:  # not a certificate at all (exit 2)
         return
     assert problems, name
@@ -207,7 +209,7 @@ def test_huge_depth_and_reordered_columns_change_nothing(small_tables):
     """depth is not trusted (not read); columns are read by name."""
     t = _edit(small_tables["pi"], 0, depth=1e300)
     t = {k: t[k] for k in reversed(list(t))}
-    covered, problems = cert.check_certificate(t, prec=64, workers=1)
+    covered, problems = certificate.check_certificate(t, prec=64, workers=1)
     assert not problems and covered["spans"][0]["text"] == "a in [2.5, pi)"
 
 

@@ -52,6 +52,7 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.rings import ring
 
+from relucheck import proofs
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import small_a as sa
 
@@ -66,10 +67,8 @@ def h(t):
 @pytest.fixture
 def prec():
     """arb at 256 bits for the test (the code's formulas, compared with mpmath at 60 digits)."""
-    saved = iv.ctx.prec
-    iv.ctx.prec = 256
-    yield
-    iv.ctx.prec = saved
+    with proofs.precision(256):
+        yield
 
 
 # --- exact zero tests --------------------------------------------------------------------------

@@ -98,7 +98,6 @@ PIECES = ("A", "B", "C", "D")
 _PIECE = ((1, 1, 1, -1, 0, 1), (1, 1, 1, 1, 0, -1), (-1, -1, 1, 1, 1, -1), (-1, -1, -1, -1, 1, -1))
 #: Expected sign of L on each piece (Conjecture 1): + inside (A), - outside (B, C, D).
 PIECE_SIGN = np.array([p[5] for p in _PIECE], dtype=float)
-FUNCTIONS = ("L12", "L21")
 _MP_LOCK = threading.Lock()
 
 
