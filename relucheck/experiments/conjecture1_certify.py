@@ -24,7 +24,7 @@ from relucheck.runtime.progress import Progress, null_progress
 STEM = "fig10_conjecture1_certificate"
 
 
-def gap_to_pi(a_max: float) -> float:
+def _gap_to_pi(a_max: float) -> float:
     """pi - a_max rounded *up* to a float d (computed in arb at 256 bits), so that "a <= pi - d"
     never claims more than "a <= a_max" (a float subtraction np.pi - a_max is off by up to
     1.2e-16 in either direction: np.pi is below pi)."""
@@ -72,7 +72,7 @@ class Params:
         """The top of the bisection region: a_max, or pi - a_margin rounded up (in arb)."""
         if self.a_max is not None:
             return float(self.a_max)
-        return gap_to_pi(self.a_margin)
+        return _gap_to_pi(self.a_margin)
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
@@ -100,12 +100,12 @@ class Params:
 QUICK = dict(a_zero=0.25, a_margin=0.5, max_depth=40)
 
 
-def workers(p: Params) -> int:
+def _workers(p: Params) -> int:
     """Worker processes: as given, or one per core available to this process."""
     return cores(p.workers)
 
 
-def leaves_table(leaves) -> dict[str, np.ndarray]:
+def _leaves_table(leaves) -> dict[str, np.ndarray]:
     """The certificate: one row per box, enclosures rounded outward to floats."""
     b = [lf.box for lf in leaves]
     pi_end = np.array([x.from_pi for x in b], dtype=bool)
@@ -148,12 +148,12 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
     with contextlib.ExitStack() as stack:
         client = None if p.scheduler is None else stack.enter_context(
             cluster.client(cluster.parse(p.scheduler)))
-        leaves = cf.prove(roots, max_depth=p.max_depth, prec=p.prec, workers=workers(p),
+        leaves = cf.prove(roots, max_depth=p.max_depth, prec=p.prec, workers=_workers(p),
                           progress=progress, a_floor=p.a_bottom / 4,
                           evaluate=evaluate or cf.enclose, client=client)
     prove_s = time.perf_counter() - t0
-    table = leaves_table(leaves)
-    pieces = expected_pieces(p)
+    table = _leaves_table(leaves)
+    pieces = _expected_pieces(p)
     tiling = certificate.tiling_problems(table, pieces)
     bad = table["certified"] == 0
     uncertified = {k: v[bad] for k, v in table.items()}
@@ -171,11 +171,11 @@ def run(p: Params, rng: np.random.Generator | None = None, progress: Progress = 
         summary={**summary, "covered": spans if not tiling else []},
         # the boxes do not depend on the worker count; how many ran and how long they took
         # are facts of this run (<stem>.run.json)
-        run={"workers_used": workers(p), "prove_seconds": round(prove_s, 3)},
+        run={"workers_used": _workers(p), "prove_seconds": round(prove_s, 3)},
     )
 
 
-def expected_pieces(p: Params) -> dict[str, tuple[float, float]]:
+def _expected_pieces(p: Params) -> dict[str, tuple[float, float]]:
     """The root of each piece, in its own a coordinate: zero (0, a_zero); bulk
     (a_bottom, a_top); pi (0, a_margin) in e = pi - a."""
     out = {"bulk": (p.a_bottom, p.a_top)}
@@ -212,7 +212,7 @@ def _by_piece(table, pieces, regions_of) -> dict[str, int]:
 def _summary(p: Params, pieces, table, tiling: list[str], by_piece: dict[str, int]) -> dict:
     n = len(table["a_lo"])
     a_top = pieces["bulk"][1]
-    region = {"a_bottom": p.a_bottom, "a_top": a_top, "a_top_from_pi": gap_to_pi(a_top),
+    region = {"a_bottom": p.a_bottom, "a_top": a_top, "a_top_from_pi": _gap_to_pi(a_top),
               "a_top_from_pi_rounding": "up (pi - a_top_from_pi <= a_top)",
               "phi": "[0, 2 pi), all of it: inside Cone(e1, e2) 0 < phi < a and outside "
                      "a < phi < 2 pi; L = 0 on phi = 0 and phi = a (Proposition 1)"}

@@ -117,7 +117,7 @@ def classify(box: Box, evaluate: Evaluator = enclose) -> Leaf:
                 e.spread_x)
 
 
-def split_axis(leaf: Leaf) -> str:
+def _split_axis(leaf: Leaf) -> str:
     """'a' or 'x': the side whose spread contributes more to the failed enclosure."""
     box = leaf.box
     if box.x_lo == 0.0 and box.x_hi == 1.0:
@@ -125,7 +125,7 @@ def split_axis(leaf: Leaf) -> str:
     return "a" if leaf.spread_a >= leaf.spread_x else "x"
 
 
-def children(box: Box, axis: str) -> tuple[Box, Box]:
+def _children(box: Box, axis: str) -> tuple[Box, Box]:
     """Bisect ``box`` along ``axis`` ('a' or 'x')."""
     d = box.depth + 1
     if axis == "a":
@@ -147,25 +147,25 @@ def subdivide(root: Box, max_depth: int, evaluate: Evaluator = enclose) -> list[
         if leaf.certified or box.depth >= max_depth:
             leaves.append(leaf)
         else:
-            left, right = children(box, split_axis(leaf))
+            left, right = _children(box, _split_axis(leaf))
             stack += [right, left]
     return leaves
 
 
-def frontier(root: Box, a_floor: float, x_parts: int) -> list[Box]:
+def _frontier(root: Box, a_floor: float, x_parts: int) -> list[Box]:
     """Independent tasks for worker processes: ``root`` bisected in a toward a_lo until the
     lowest strip is narrower than ``a_floor`` (the work grows as a shrinks, so strips are
     narrower there), each strip then bisected in x into ``x_parts`` (a power of 2). The same
     bisection rule as :func:`subdivide`, and independent of the number of workers."""
     strips, rest = [], root
     while rest.a_hi - rest.a_lo > a_floor:
-        low, high = children(rest, "a")
+        low, high = _children(rest, "a")
         strips.append(high)
         rest = low
     strips.append(rest)
     boxes = strips[::-1]
     while x_parts > 1:
-        boxes = [c for b in boxes for c in children(b, "x")]
+        boxes = [c for b in boxes for c in _children(b, "x")]
         x_parts //= 2
     return boxes
 
@@ -180,7 +180,7 @@ def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress
           client=None) -> list[Leaf]:
     """Subdivide every root (in parallel over frontier tasks, or as dask tasks with a
     ``client``); leaves sorted by region, a, x."""
-    tasks = [(b, max_depth, evaluate) for r in roots for b in frontier(r, a_floor, x_parts)]
+    tasks = [(b, max_depth, evaluate) for r in roots for b in _frontier(r, a_floor, x_parts)]
     parts = pool_map(_subdivide_task, tasks, prec=prec, workers=workers, progress=progress,
                      desc="proving (tasks)", client=client)
     leaves = [leaf for part in parts for leaf in part]
