@@ -37,7 +37,7 @@ def prec():
 
 
 def test_lemma_z1_the_dropped_coefficients_vanish_at_600_bits(prec):
-    """l12_small_a drops the Taylor coefficients of N, N_s (and D) below the vanishing order
+    """small_a drops the Taylor coefficients of N, N_s (and D) below the vanishing order
     (Lemma Z1, a hand proof) and only checks that their balls contain 0. At exact points x and
     600 bits they are below 1e-150, while the first kept coefficient of D is pi^2."""
     prec(600)
@@ -69,7 +69,7 @@ def test_lemma_z2_the_gradient_anchors_vanish_at_a_0(prec):
 @pytest.mark.parametrize("region, x_line", [("in", 0.0), ("in", 1.0), ("out", 0.0),
                                             ("out", 1.0)])
 def test_lemma_p_the_corner_facts_hold_for_the_code_formulas(prec, region, x_line):
-    """Lemma P's exact facts, with l12_interval's own piece formulas at a = pi (256 bits): on
+    """Lemma P's exact facts, with interval's own piece formulas at a = pi (256 bits): on
     the line piece G(a, x_L) = 0 and dG/dx(pi, x_L) = 0 for the degenerate function; on C
     (outside) G_C, dG_C/da and dG_C/dx all vanish at the corner."""
     prec(256)
