@@ -14,8 +14,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import G_mp, assert_rejected
 
+from relucheck import proofs
 from relucheck.cli import main
 from relucheck.experiments import conjecture1_certify as cert
+from relucheck.proofs import _arb
+from relucheck.proofs.conjecture1 import certificate as checker
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import subdivision as cf
 from relucheck.theory.critical import L_plane
@@ -53,7 +56,7 @@ def test_value_enclosures_contain_mpmath_and_float64_values(rng):
     mp.mp.dps = 40
     n = 0
     for region, a_lo, a_hi, x_lo, x_hi in _random_boxes(rng, 150):
-        iv.set_precision(64)
+        proofs.set_precision(64)
         e = iv.enclose("value", region, a_lo, a_hi, x_lo, x_hi)
         for a, x in _points(rng, a_lo, a_hi, x_lo, x_hi):
             ref = G_mp(a, _phi(region, mp.mpf(a), mp.mpf(x)))
@@ -69,7 +72,7 @@ def test_value_enclosures_contain_mpmath_and_float64_values(rng):
 def test_slope_enclosures_contain_mpmath_derivatives(rng):
     mp.mp.dps = 40
     for region, a_lo, a_hi, x_lo, x_hi in _random_boxes(rng, 60):
-        iv.set_precision(64)
+        proofs.set_precision(64)
         e = iv.enclose("slope", region, a_lo, a_hi, x_lo, x_hi)
         for a, x in _points(rng, a_lo, a_hi, x_lo, x_hi, n=1):
             phi = _phi(region, mp.mpf(a), mp.mpf(x))
@@ -91,7 +94,7 @@ def test_jet_gradient_and_hessian_match_mpmath_derivatives(rng, form):
     """The second-order jets behind the Taylor form, at points, against mpmath's numerical
     partial derivatives of docs/math.md's formula in the box coordinates (a, x)."""
     mp.mp.dps = 40
-    iv.set_precision(128)
+    proofs.set_precision(128)
     n = 0
     while n < (24 if form == "value" else 10):
         region = iv.REGIONS[n % 2]
@@ -116,11 +119,11 @@ def test_jet_gradient_and_hessian_match_mpmath_derivatives(rng, form):
                 assert abs(got - float(ref)) <= 1e-9 * (1 + abs(float(ref))), (
                     form, region, a, x, k, orders, got, ref)
         n += 1
-    iv.set_precision(64)
+    proofs.set_precision(64)
 
 
 def test_proposition_1_the_lines_are_zeros_of_the_enclosures():
-    iv.set_precision(64)
+    proofs.set_precision(64)
     for a in (0.01, 0.7, 2.5, 3.14):
         for region, x in ((iv.IN, 0.0), (iv.IN, 1.0), (iv.OUT, 0.0), (iv.OUT, 1.0)):
             e = iv.enclose("value", region, a, a, x, x)
@@ -131,7 +134,7 @@ def test_proposition_1_the_lines_are_zeros_of_the_enclosures():
 def test_reference_values_of_math_md():
     """The reference (a, phi, L12, L21) of docs/math.md section 4 lie in the enclosures at
     point boxes."""
-    iv.set_precision(64)
+    proofs.set_precision(64)
     for a, phi, L12, L21 in [(3 * np.pi / 8, np.pi / 8, 0.364462883427043, 0.304190189760724),
                              (7 * np.pi / 8, np.pi, -0.0534978054711314, -0.402227663772468)]:
         region = iv.IN if phi < a else iv.OUT
@@ -214,7 +217,7 @@ def _grid_boxes():
 
 
 def _tiling(b):
-    return cf.check_tiling(b[:, 0], b[:, 1], b[:, 2], b[:, 3], (1.0, 2.0, 0.0, 1.0))
+    return checker.check_tiling(b[:, 0], b[:, 1], b[:, 2], b[:, 3], (1.0, 2.0, 0.0, 1.0))
 
 
 def test_tiling_check_accepts_a_bisection_tiling():
@@ -267,7 +270,7 @@ def _edited(certificate, tmp_path, edit):
 
 def _move(line):
     cells = line.split(",")
-    k = cert.COLUMNS.index("x_hi")
+    k = checker.COLUMNS.index("x_hi")
     cells[k] = repr(float(cells[k]) * (1 - 1e-9))  # x_hi a hair short: a sliver of a gap
     return ",".join(cells)
 
@@ -329,10 +332,10 @@ def test_grid_options_are_rejected_with_certify(tmp_path):
 
 
 def test_missing_python_flint_gives_the_install_hint(tmp_path, monkeypatch):
-    monkeypatch.setattr(iv, "arb", None)
+    monkeypatch.setattr(_arb, "arb", None)
     out = tmp_path / "o"
     r = invoke("conjecture1-grid", "--certify", "--quick", "--out", out)
     assert r.exit_code == 2 and "pip install '.[certify]' from a clone" in r.output
     assert not out.exists()
     with pytest.raises(ImportError, match=r"python-flint>=0\.6"):
-        iv.require_flint()
+        proofs.require_flint()

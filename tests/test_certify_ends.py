@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import G_mp
 
+from relucheck import proofs
 from relucheck.cli import main
 from relucheck.experiments import conjecture1_certify as cert
+from relucheck.proofs.conjecture1 import certificate
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import small_a as sa
 from relucheck.proofs.conjecture1 import subdivision as cf
@@ -57,7 +59,7 @@ def test_zero_piece_enclosures_contain_mpmath_values(rng):
     """F = G / a^k over random boxes of each patch (some containing a = 0) contains the
     printed formula's values at random points and corners, and the a = 0 limit."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     n = 0
     for k in range(40):
         patch = sa.PATCHES[k % 4]
@@ -90,7 +92,7 @@ def test_zero_piece_point_enclosures_are_tight_and_contain_mpmath(patch):
     """At points up to a = a_zero the Taylor model's remainder matters (a^4 times a Taylor
     coefficient): the point enclosures contain the printed formula's value and are narrow."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     for a in (0.1, 0.2, 0.25):
         for x in (0.05, 0.5, 0.95):
             e = sa.value_at(patch, a, x)
@@ -105,7 +107,7 @@ def test_zero_piece_limits_in_the_cone_are_the_closed_forms_of_lemma_z1(x):
     """F12 -> (2/3) u (1 - u)(2 - u), F21 -> (2/3) u (1 - u)(1 + u) inside the cone: the
     Richardson limit of the printed formula and the point enclosure at a = 0 agree with them."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     u = mp.mpf(x)
     closed = [mp.mpf(2) / 3 * u * (1 - u) * (2 - u), mp.mpf(2) / 3 * u * (1 - u) * (1 + u)]
     lim = _F_limit("in", x)
@@ -119,7 +121,7 @@ def test_zero_piece_limits_in_the_cone_are_the_closed_forms_of_lemma_z1(x):
 def test_zero_piece_gradient_enclosures_contain_mpmath_derivatives():
     """dF/da at points of B and D, against mpmath's derivative of the printed formula."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     for patch, a, x in (("B", 0.01, 0.97), ("D", 0.003, 0.05), ("B", 0.2, 0.5)):
         d = sa.evaluate(patch, a, a, x, x, deriv=True)
         for i in (0, 1):
@@ -163,7 +165,7 @@ def test_corner_enclosures_hold_the_second_derivatives_of_mpmath():
     degenerate function contains -M (M = d2G/(da dx) on the line) as mpmath computes it, and
     the box's claim holds: G has the claimed sign at points near the corner."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     e_hi = 0.05
     for region, x_lo, x_hi in (("in", 0.9, 1.0), ("in", 0.0, 0.1), ("out", 0.0, 0.01),
                                ("out", 0.99, 1.0)):
@@ -183,7 +185,7 @@ def test_pi_piece_enclosures_contain_mpmath_values(rng):
     """Boxes given in e = pi - a (the a -> pi piece, a formed in arb from pi): the value and
     slope enclosures contain the printed formula's values and phi-derivatives at a = pi - e."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     pi = mp.pi
     for k in range(30):
         region = ("in", "out")[k % 2]
@@ -215,7 +217,7 @@ def test_corner_quantity_contains_its_terms_from_mpmath(region):
     second derivative on the line) and sigma H_xx inside; -M + sigma H_xx / (2 pi) outside
     (the wedge B of width <= eps / pi) and sigma H_aa, sigma H_xx on the piece C."""
     mp.mp.dps = DPS
-    iv.set_precision(64)
+    proofs.set_precision(64)
     e_hi = 0.05
     pi = mp.pi
     if region == "in":
@@ -331,9 +333,9 @@ def test_an_end_piece_removed_fails_0_pi_and_passes_what_it_covers(whole, tmp_pa
     r = invoke("check-certificate", path, "--workers", 1, "--quiet", "--region", 0, "pi")
     assert r.exit_code == 1 and "NOT PROVEN" in r.output, r.output
     assert "Conjecture 1 holds for a in (0, 2.64" in r.output or piece == "zero"
-    covered, problems = cert.check_certificate(read_csv(path), prec=64, workers=1)
-    assert not problems and cert.covers(covered["spans"], *still)
-    assert not cert.covers(covered["spans"], 0.0, "pi")
+    covered, problems = certificate.check_certificate(read_csv(path), prec=64, workers=1)
+    assert not problems and certificate.covers(covered["spans"], *still)
+    assert not certificate.covers(covered["spans"], 0.0, "pi")
 
 
 def test_a_certificate_for_half_to_two(tmp_path):
@@ -385,7 +387,7 @@ def test_malformed_files_exit_2_with_one_line(near_pi, tmp_path, text, message):
         lines[-1] = lines[-1][: len(lines[-1]) // 2]
     else:
         cells = lines[5].split(",")
-        cells[cert.COLUMNS.index("x_hi")] = "abc"
+        cells[certificate.COLUMNS.index("x_hi")] = "abc"
         lines[5] = ",".join(cells)
     r = invoke("check-certificate", _write(tmp_path / "m.csv", lines), "--quiet")
     errors = [ln for ln in r.output.splitlines() if ln.startswith("Error")]

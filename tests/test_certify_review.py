@@ -17,6 +17,8 @@ import pytest
 from conftest import G_mp
 
 from relucheck.experiments import conjecture1_certify as cert
+from relucheck.proofs import _arb
+from relucheck.proofs.conjecture1 import certificate
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import small_a as sa
 
@@ -26,16 +28,16 @@ FIGURE_CSV = ROOT / "figures" / f"{cert.STEM}.csv"
 
 @pytest.fixture
 def prec():
-    saved = iv.ctx.prec
-    yield lambda bits: setattr(iv.ctx, "prec", bits)
-    iv.ctx.prec = saved
+    saved = _arb.ctx.prec
+    yield lambda bits: setattr(_arb.ctx, "prec", bits)
+    _arb.ctx.prec = saved
 
 
 # --- the hand lemmas, checked with the code's own formulas at high precision ---------------
 
 
 def test_lemma_z1_the_dropped_coefficients_vanish_at_600_bits(prec):
-    """l12_small_a drops the Taylor coefficients of N, N_s (and D) below the vanishing order
+    """small_a drops the Taylor coefficients of N, N_s (and D) below the vanishing order
     (Lemma Z1, a hand proof) and only checks that their balls contain 0. At exact points x and
     600 bits they are below 1e-150, while the first kept coefficient of D is pi^2."""
     prec(600)
@@ -67,7 +69,7 @@ def test_lemma_z2_the_gradient_anchors_vanish_at_a_0(prec):
 @pytest.mark.parametrize("region, x_line", [("in", 0.0), ("in", 1.0), ("out", 0.0),
                                             ("out", 1.0)])
 def test_lemma_p_the_corner_facts_hold_for_the_code_formulas(prec, region, x_line):
-    """Lemma P's exact facts, with l12_interval's own piece formulas at a = pi (256 bits): on
+    """Lemma P's exact facts, with interval's own piece formulas at a = pi (256 bits): on
     the line piece G(a, x_L) = 0 and dG/dx(pi, x_L) = 0 for the degenerate function; on C
     (outside) G_C, dG_C/da and dG_C/dx all vanish at the corner."""
     prec(256)
@@ -120,14 +122,14 @@ def test_check_certificate_accepts_the_table_run_returns(small_tables):
     check_certificate used to crash on it with StopIteration."""
     r = cert.run(cert.Params(a_min=1.0, a_max=1.1, workers=1))
     assert r.tables["main"]["depth"].dtype.kind == "i"
-    covered, problems = cert.check_certificate(r.tables["main"], prec=64, workers=1)
+    covered, problems = certificate.check_certificate(r.tables["main"], prec=64, workers=1)
     assert not problems and covered["spans"][0]["text"] == "a in [1.0, 1.1]"
 
 
 def test_check_certificate_names_a_text_column_that_holds_numbers():
-    table = {c: np.array(["1"]) for c in cert.COLUMNS}
+    table = {c: np.array(["1"]) for c in certificate.COLUMNS}
     with pytest.raises(ValueError, match="must be numeric"):
-        cert.read_certificate(table)
+        certificate.read_certificate(table)
 
 
 def _row(t, piece, method=None, region=None):
@@ -197,7 +199,7 @@ def test_crafted_certificates_are_rejected(small_tables, name):
         assert name.endswith("short floats")
         return
     try:
-        _, problems = cert.check_certificate(table, prec=64, workers=1)
+        _, problems = certificate.check_certificate(table, prec=64, workers=1)
     except ValueError:  # not a certificate at all (exit 2)
         return
     assert problems, name
@@ -207,7 +209,7 @@ def test_huge_depth_and_reordered_columns_change_nothing(small_tables):
     """depth is not trusted (not read); columns are read by name."""
     t = _edit(small_tables["pi"], 0, depth=1e300)
     t = {k: t[k] for k in reversed(list(t))}
-    covered, problems = cert.check_certificate(t, prec=64, workers=1)
+    covered, problems = certificate.check_certificate(t, prec=64, workers=1)
     assert not problems and covered["spans"][0]["text"] == "a in [2.5, pi)"
 
 

@@ -453,7 +453,7 @@ def test_zero_student_row_is_not_enclosable():
 
 
 def _mutated_enclose(old: str, new: str):
-    """A copy of minimum_interval.enclose with ``old`` replaced by ``new`` in its source."""
+    """A copy of minimum.interval.enclose with ``old`` replaced by ``new`` in its source."""
     src = inspect.getsource(mi.enclose)
     assert src.count(old) == 1, old
     ns = dict(vars(mi))

@@ -9,7 +9,7 @@ Nothing here is decided numerically. The chain:
    the circle, where the folded angles t1, t2 are affine in (a, phi) (checked: cos t1 = cos phi,
    cos t2 = cos(phi - a), both in [0, pi] at the piece's corners). Proved: det M_r = D and
    D L = sin a N with the numerators N of section 2; at a = pi, L = 0.
-2. *The code's form.* N12, N21 (with eps1, eps2: section 5, l12_small_a.numerators) equal
+2. *The code's form.* N12, N21 (with eps1, eps2: section 5, small_a.numerators) equal
    section 2's, and N_s = D dG/dphi equals dN/dphi (D does not depend on phi).
 3. *The patches* of section 5 are those pieces with phi affine in (a, x).
 4. *Lemma Z1*: the Taylor coefficients in a of N, N_s and D of each patch, up to the stated
@@ -31,7 +31,7 @@ symbol of the ring). The truncated series of step 4 live in the same kind of rin
 s = sin(pi x), c = cos(pi x) reduced the same way. sympy's `simplify` is never relied on.
 
 That the symbolic functions are the ones the certificate encloses: the code's arb formulas
-(l12_small_a.numerators, l12_interval.value_forms / slope_forms and their Jets) agree with them
+(small_a.numerators, interval.value_forms / slope_forms and their Jets) agree with them
 at random rational points (and at a = pi) to 45 digits (mpmath at 60 digits, arb at 256
 bits).
 
@@ -52,6 +52,7 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.rings import ring
 
+from relucheck import proofs
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import small_a as sa
 
@@ -66,10 +67,8 @@ def h(t):
 @pytest.fixture
 def prec():
     """arb at 256 bits for the test (the code's formulas, compared with mpmath at 60 digits)."""
-    saved = iv.ctx.prec
-    iv.ctx.prec = 256
-    yield
-    iv.ctx.prec = saved
+    with proofs.precision(256):
+        yield
 
 
 # --- exact zero tests --------------------------------------------------------------------------
@@ -145,7 +144,7 @@ def D_of(A):
 
 def eps_forms(t1, t2, eps, A, op):
     """{N12, N21, Ns12, Ns21, D} as docs/proof-conjecture1.md section 5 and
-    l12_small_a.numerators write them (sin phi = eps1 sin t1, sin(phi - a) = eps2 sin t2,
+    small_a.numerators write them (sin phi = eps1 sin t1, sin(phi - a) = eps2 sin t2,
     g(t) = (pi - t) sin t), over ``op`` (sympy expressions or truncated series)."""
     pi, mul = op.pi, op.mul
     e1, e2 = eps
@@ -373,7 +372,7 @@ def test_power_of_the_patch_table_a_wrong_row_is_detected(name):
 
 # --- exact truncated power series in a ---------------------------------------------------------
 
-#: The highest power of a kept: l12_small_a uses the coefficients up to a^(k + 2 + J) = a^8.
+#: The highest power of a kept: small_a uses the coefficients up to a^(k + 2 + J) = a^8.
 ORDER = 8
 _P, _X, _S, _C, _A = sp.symbols("P X S C A")  # pi, x, sin(pi x), cos(pi x) and a
 RS, P, X, S, C, A = ring([_P, _X, _S, _C, _A], QQ)
@@ -489,7 +488,7 @@ LEADING = {
 
 def z1_orders(pt: Patch) -> dict[str, int]:
     """Lemma Z1's vanishing orders: N = O(a^(k+2)), N_s = O(a^3), D = O(a^2) (the code's
-    l12_small_a._models uses the same)."""
+    small_a._models uses the same)."""
     return {"N12": pt.k + 2, "N21": pt.k + 2, "Ns12": 3, "Ns21": 3, "D": 2}
 
 
@@ -514,7 +513,7 @@ def test_lemma_z1_orders_and_leading_terms(name):
 
 
 def test_lemma_z1_the_code_drops_exactly_the_proved_zeros(monkeypatch, prec):
-    """l12_small_a drops, for N12, N21, Ns12, Ns21 and D, the coefficients below the orders it
+    """small_a drops, for N12, N21, Ns12, Ns21 and D, the coefficients below the orders it
     passes to quotient_model: those are the orders proved here (k = RESCALE), the kept terms
     reach a^(k + 2 + J) <= ORDER, and the claimed signs are section 5's."""
     seen = []
@@ -781,7 +780,7 @@ def test_lemma_p_the_corner_facts_and_constants(cn):
 
 @pytest.mark.parametrize("cn", CORNERS, ids=lambda c: f"{c.region}-{c.x_line}")
 def test_lemma_p_the_code_uses_the_proved_function_and_piece(cn):
-    """l12_interval's corner quantity is built for the function and on the line's piece that
+    """interval's corner quantity is built for the function and on the line's piece that
     the lemma's facts hold for."""
     assert iv.degenerate_index(cn.region, float(cn.x_line)) == cn.k
     assert iv.LINE_PIECE[(cn.region, float(cn.x_line))] == cn.line_piece
@@ -892,7 +891,7 @@ def _eval_coefficient(p, x0: Fraction):
 
 @pytest.mark.parametrize("name", list(PATCHES))
 def test_the_code_numerators_are_the_symbolic_functions(name, prec):
-    """l12_small_a.numerators (the Taylor coefficients in a the a -> 0 end piece encloses): at
+    """small_a.numerators (the Taylor coefficients in a the a -> 0 end piece encloses): at
     rational points a0 in (0, 1/4], x0 in [0, 1] its coefficients are mpmath's Taylor
     coefficients of the symbolic functions; at a0 = 0 they are the exact coefficients of
     Lemma Z1 (so the dropped ones are the ones proved 0)."""
@@ -938,7 +937,7 @@ def _s_range(piece: str, a0: float) -> tuple[float, float]:
 @pytest.mark.parametrize("region, piece", [("in", "A"), ("out", "B"), ("out", "C"),
                                            ("out", "D")])
 def test_the_code_piece_formulas_are_the_symbolic_functions(region, piece, prec):
-    """l12_interval.value_forms (with its Jets: the gradient and Hessian in (a, x) that the
+    """interval.value_forms (with its Jets: the gradient and Hessian in (a, x) that the
     Taylor forms and Lemma P's corner quantity use) and slope_forms, at rational points of the
     piece and at the corners a = pi (a as arb's pi), against the symbolic G = N / D and its
     derivatives (mpmath's numerical derivatives at 60 digits)."""

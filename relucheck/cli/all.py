@@ -123,11 +123,11 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
 def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
     """The commands to run, decided before any work: without python-flint the proofs are left
     out (conjecture1-grid --certify) or run without their proof (census), and named."""
-    from relucheck.proofs.conjecture1.interval import arb
+    from relucheck.proofs import flint_available
 
     plan, skipped = [], []
     for name, exp, flags in experiments():
-        if arb is None and name.endswith("--certify"):
+        if not flint_available() and name.endswith("--certify"):
             skipped.append(name)
             if not flags.get("certify"):
                 continue

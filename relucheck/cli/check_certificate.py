@@ -8,7 +8,10 @@ from pathlib import Path
 
 import click
 
-from relucheck.experiments import conjecture1_certify as cert
+from relucheck import proofs
+from relucheck.experiments.conjecture1_certify import Params
+from relucheck.output.writers import read_csv
+from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
 
@@ -20,6 +23,9 @@ class RegionEnd(click.ParamType):
     def convert(self, value, param, ctx):
         if not isinstance(value, str):
             return value
+        # python-flint loads when the command runs, not when the command line starts
+        from relucheck.proofs.conjecture1 import certificate as cert
+
         try:
             return cert.parse_end(value)
         except ValueError as exc:
@@ -35,7 +41,7 @@ class RegionEnd(click.ParamType):
               help="Exit 0 only if the certificate proves Conjecture 1 for every a in this "
                    "range (numbers in [0, pi], or pi; an end at 0 or pi is open, as in the "
                    "conjecture, 0 < a < pi). Without it: report the range covered.")
-@click.option("--prec", type=click.IntRange(min=53, max=4096), default=cert.Params.prec,
+@click.option("--prec", type=click.IntRange(min=53, max=4096), default=Params.prec,
               show_default=True, help="arb working precision in bits for the recomputation.")
 @click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
               help="Processes; 0: one per core.")
@@ -51,17 +57,16 @@ def command(csv_path: Path, region, prec: int, workers: int, quiet: bool) -> Non
     that region (on --region when given), 1 with the problems listed otherwise, 2 when the
     file is not a certificate or an option is bad.
     """
-    from relucheck.output.writers import read_csv
-    from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
-    from relucheck.runtime.parallel import cores
+    # python-flint loads when the command runs, not when the command line starts
+    from relucheck.proofs.conjecture1 import certificate as cert
 
     if region is not None:
         try:
             cert.check_region(*region)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--region'") from None
-    if arb is None:
-        raise click.UsageError(FLINT_HINT)
+    if not proofs.flint_available():
+        raise click.UsageError(proofs.FLINT_HINT)
     try:
         table = read_csv(csv_path)
         cert.read_certificate(table)

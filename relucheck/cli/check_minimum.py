@@ -9,6 +9,9 @@ from pathlib import Path
 
 import click
 
+from relucheck import proofs
+from relucheck.output.writers import read_csv
+from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
 
@@ -33,16 +36,13 @@ def command(path: Path, workers: int, quiet: bool) -> None:
     Exit 0 when every certificate is VALID, 1 when one is INVALID (naming it and the failed
     step), 2 when the file is not a certificate.
     """
-    from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
+    # python-flint loads when the command runs, not when the command line starts
     from relucheck.proofs.minimum import certificate as mc
-    from relucheck.runtime.parallel import cores
 
-    if arb is None:
-        _not_a_certificate(path, FLINT_HINT)
+    if not proofs.flint_available():
+        _not_a_certificate(path, proofs.FLINT_HINT)
     families = None
     if path.is_dir():
-        from relucheck.output.writers import read_csv
-
         table = path / "census_families.csv"
         try:
             families = read_csv(table)

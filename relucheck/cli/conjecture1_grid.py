@@ -113,7 +113,7 @@ def _reject(given: dict, names: tuple[str, ...], why: str) -> None:
 
 
 def _require_flint() -> None:
-    from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
+    from relucheck import proofs
 
-    if arb is None:
-        raise click.UsageError(FLINT_HINT)
+    if not proofs.flint_available():
+        raise click.UsageError(proofs.FLINT_HINT)

@@ -137,10 +137,10 @@ class Params:
         if self.scheduler is not None:
             cluster.check_option(self.scheduler)
         if self.certify:
-            from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
+            from relucheck import proofs
 
-            if arb is None:
-                raise ValueError(f"certify: {FLINT_HINT}")
+            if not proofs.flint_available():
+                raise ValueError(f"certify: {proofs.FLINT_HINT}")
 
     def starts_from_file(self) -> np.ndarray:
         """The starts of ``init`` = FILE.npy, checked against the one cell they are for."""
@@ -355,7 +355,7 @@ def prove_families(tasks: list[tuple], *, prec: int, workers: int,
     representative, members' distances) task, in a box holding every member where it can,
     one process per core (the families are independent), or one cluster
     task each with a dask ``client``."""
-    from relucheck.proofs.conjecture1.subdivision import pool_map
+    from relucheck.proofs import pool_map
     from relucheck.runtime.parallel import cores
 
     if client is not None:

@@ -1,33 +1,7 @@
-"""Figure 10 and Conjecture 1: the sign of L12 and L21 on an (a, phi) grid, every cell settled.
-
-K = 2 in the plane: e1 = (1, 0), e2 at angle a in (0, pi), teacher direction e* at angle phi in
-[0, 2 pi). Conjecture 1 (with the paper's remark for L21): L12 and L21 are > 0 when e* is strictly
-inside Cone(e1, e2) (0 < phi < a) and < 0 strictly outside (a < phi < 2 pi); on the boundary
-(phi = 0 or phi = a exactly, as floats) both vanish (Proposition 1).
-
-Grid. ``n_a`` values of a strictly inside (a_min, a_max) (np.linspace without its end points) by
-``n_phi`` values phi_j = 2 pi j / n_phi. A cell is the pair of float64 numbers (a_i, phi_j), and
-inside/outside/boundary is decided by exact float comparison, so the classification and the value
-refer to the same point.
-
-Sweep. Rows are processed in blocks of about ``block_cells`` cells (threads; numpy and BLAS
-release the GIL), each evaluated by the certified float64 kernel of
-relucheck.proofs.conjecture1.grid:
-a cell's sign is certain when |L~| exceeds its derived rounding bound; otherwise it is settled by
-mpmath interval arithmetic (a cell that stays unsettled up to ``max_prec`` bits fails the claim).
-A counterexample is a cell whose sign is wrong with certainty. Memory is a few blocks plus the
-per-row summary, whatever the grid size; nothing of size n_a x n_phi is ever stored, and at most
-``max_reported`` counterexamples are kept in detail (all are counted).
-
-Outputs. Table ``main``: kind = row (one per a: cells checked, boundary cells, min L inside and
-max L outside for L12 and L21, sign changes along phi, escalated, counterexample and unsettled
-cells), map (L12, L21 on a map_a x map_phi subsample of the grid, Fig. 10c), slice (phi sweeps at
-a = 3 pi/8 and 7 pi/8, Fig. 10a-b), counterexample (cells to mark in the figure). Table
-``counterexamples``: one row per cell and function with the float64 value, its bound and a
-certified enclosure (decimal text rounded outward).
-
-No randomness: the grid is deterministic and ``rng`` is unused; the results do not depend on the
-number of workers or the block size (each cell's float operations are fixed, see l12_grid).
+"""Figure 10 and Conjecture 1: the signs of L12 and L21 on an (a, phi) grid, every cell settled
+by the certified float64 kernel of :mod:`relucheck.proofs.conjecture1.grid` or, failing its
+bound, by mpmath intervals; blocks of rows on threads, memory bounded whatever the grid. The
+grid, the sweep and the tables are described in docs/proof-conjecture1.md section 12.
 """
 
 from __future__ import annotations

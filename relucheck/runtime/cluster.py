@@ -184,12 +184,3 @@ class Executor:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.c.cancel(self.futures)
-
-
-def at_precision(fn: Callable, prec: int, item: Any) -> Any:
-    """``fn(item)`` with python-flint's working precision set first (a cluster task runs in a
-    worker whose precision nobody else has set)."""
-    from relucheck.proofs.conjecture1 import interval as iv
-
-    iv.set_precision(prec)
-    return fn(item)

@@ -1,76 +1,8 @@
-"""Certified signs of L12 and L21 (K = 2, in plane) on an (a, phi) grid, at memory speed.
-
-Representation
---------------
-Start from the reduced form of Eqn 14 (relucheck.theory.critical, module docstring):
-L12 = s P1 + q H h(t1) - q pi h(t2),  L21 = -s Q2 - q pi h(t1) + q H h(t2), with s = sin a,
-c = cos a, H = h(a), D = pi^2 - H^2, q = (pi - a) s^2 / D, P1 = (pi - t1) sin phi,
-Q2 = (pi - t2) sin(phi - a). On each of the four pieces of a row
-
-    A: 0 <= phi < a (inside)   B: a <= phi <= pi   C: pi < phi <= a + pi   D: a + pi < phi < 2 pi
-
-the folded angles are linear, t1 = k1 - s1 phi and t2 = k - sg (phi - a) up to the constant, with
-(k1, s1, k, sg) = (pi, 1, pi, -1), (pi, 1, pi, 1), (-pi, -1, pi, 1), (-pi, -1, -pi, -1) in the
-sense pi - t1 = k1 - s1 phi, pi - t2 = k - sg (phi - a). Expanding cos(phi - a) and sin(phi - a),
-L is then exactly a combination of four functions of phi alone, with coefficients that depend
-only on a and the piece: L = sum_k d_k E_k(phi), where, with x = phi - o and o = 0 for
-phi <= pi (pieces A, B), o = pi for phi > pi (pieces C, D),
-
-    E0 = cos phi,  E1 = sin phi,  E2 = x sin phi,  E3 = sin phi - x cos phi.
-
-E3 is +-(sin x - x cos x) ~ x^3/3, taken from its series near the origin. In this basis the
-coefficients are O(a^2) for small a and every term is of the size of L itself; in the naive basis
-(cos, sin, phi cos, phi sin) pieces A and C carry O(1) coefficients that cancel to O(a^3). The
-coefficient d_0 of piece A is identically 0 (Proposition 1 at phi = 0), and is set so. The
-coefficients are also multiplied by the expected sign (+1 inside, -1 outside), so the sweep
-checks one thing: S = sign * L > 0 on every non-boundary cell.
-
-So a grid row costs 4 products and 3 sums per cell and function, with the E_k computed once per
-phi and the d_k once per (a, piece): no transcendental call per cell.
-
-Derived error bound
--------------------
-Unit roundoff u = 2^-53 (float64), u_L of numpy's longdouble (2^-64 on x86-64; if longdouble is
-plain double the same bound holds with u_L = u). Standard model fl(x op y) = (x op y)(1 + e),
-|e| <= u, plus an absolute 2^-1075 for products that underflow. libm's sinl/cosl are assumed
-accurate to 2 units in the last place (4 u_L relative; glibc's published maximum is 1 ulp and a
-sampled check gives 1.65 u_L), and pi is held as a longdouble with |error| <= u_L pi.
-
-1. Coefficients: d_k is computed in longdouble by running error analysis (Wilkinson; Higham,
-   *Accuracy and Stability of Numerical Algorithms*, 2nd ed., Sec. 3.3): every intermediate
-   carries a value and an absolute bound, propagated by
-   e(x + y) = e_x + e_y + u_L |x + y|,  e(x y) = |x| e_y + |y| e_x + e_x e_y + u_L |x y|,
-   e(x / y) = (|x| e_y + |y| e_x) / (|y| (|y| - e_y)) + u_L |x / y|,
-   e(sin x) = e_x + 4 u_L |sin x|.
-   pi - H = 2 pi sin^2(a/2) - (sin a - a cos a) has no cancellation (the series handles the last
-   term for a < 0.5; alternating, so its truncation error is below the first omitted term), so
-   D = (pi - H)(pi + H) and q are known to a few u_L relatively. Rounded to float64: d^_k with
-   |d^_k - d_k| <= delta_k = e_k + u |d^_k|. (The bounds themselves are accumulated in float64,
-   each within a relative 2^-40 of its exact value; the factor 1 + 2^-20 below covers that.)
-2. Basis: E_k(phi) is computed the same way in longdouble and rounded: |E^_k - E_k| <= beta_k(phi).
-3. Cell: S~ = the float64 dot product of (d^_k) and (E^_k), formed by BLAS (a matrix product
-   over a block of rows; OpenBLAS uses one FMA chain per element whatever the shape, which
-   :func:`blas_is_shape_independent` probes) or else elementwise as
-   fl(((d^_0 E^_0 + d^_1 E^_1) + d^_2 E^_2) + d^_3 E^_3). Either way a cell's value does not
-   depend on the block it is computed in, and for any order of summation, with or without FMA,
-   |S~ - sum d^_k E^_k| <= gamma_4 sum |d^_k||E^_k|, gamma_4 = 4u / (1 - 4u) (Higham, Sec. 3.1).
-   Hence
-
-     |S~ - S| <= sum_k [ |d^_k| (gamma_4 M_k + B_k) + delta_k (M_k + B_k) ] * (1 + 2^-20) + eps_abs
-
-   with M_k, B_k the maxima of |E^_k| and beta_k over the piece's columns in that row (prefix and
-   suffix maxima, so the bound is per row and piece, valid for each of its cells). The factor
-   1 + 2^-20 covers the rounding of this bound's own evaluation (about 20 operations on
-   non-negative numbers, each within u). eps_abs = 1e-29 covers 4 underflowing products and the
-   cells within 1e-15 of phi = a + pi whose piece is decided by the rounded fl(a + pi): there the
-   two pieces' formulas differ by at most 2 |eps|^2 + (2/3) q 2 pi |eps|^3 < 2e-30. Every other
-   piece test is exact: phi < a compares two floats, and phi <= fl(pi) is exact because fl(pi) is
-   the largest double below pi.
-
-A cell whose |S~| exceeds its bound has the sign of S~ with certainty; a cell with S~ < -bound is a
-certain counterexample. The others are re-evaluated by :func:`certify` in mpmath's interval
-arithmetic (outward rounding; sin and cos evaluated with 20 guard bits and widened) at 80 bits,
-doubled until the interval excludes 0. No tolerance is chosen: the bound is the derivation above.
+"""Certified signs of L12 and L21 (K = 2, in the plane) on an (a, phi) grid, at memory speed:
+L on each piece of a row as sum_k d_k(a) E_k(phi) with coefficients in longdouble carrying running
+error bounds, an a-priori float64 bound per cell, and mpmath intervals for the cells the bound
+does not settle. The representation and the derived bound are docs/proof-conjecture1.md,
+section 12 (steps 1 to 3 below refer to it).
 """
 
 from __future__ import annotations
@@ -98,7 +30,6 @@ PIECES = ("A", "B", "C", "D")
 _PIECE = ((1, 1, 1, -1, 0, 1), (1, 1, 1, 1, 0, -1), (-1, -1, 1, 1, 1, -1), (-1, -1, -1, -1, 1, -1))
 #: Expected sign of L on each piece (Conjecture 1): + inside (A), - outside (B, C, D).
 PIECE_SIGN = np.array([p[5] for p in _PIECE], dtype=float)
-FUNCTIONS = ("L12", "L21")
 _MP_LOCK = threading.Lock()
 
 
@@ -228,7 +159,7 @@ class RowCoefficients:
 
     coef[r, f, p, k]: d^_k as float64 for function f (0: L12, 1: L21) on piece p (A..D), already
     multiplied by the piece's expected sign; delta[r, f, p, k] bounds |d^_k - d_k| (step 1 of the
-    module docstring).
+    derivation).
     """
 
     a: np.ndarray
@@ -303,7 +234,7 @@ def _basis_ld(phi: np.ndarray) -> tuple[list[_RE], np.ndarray]:
 
 
 def basis_values(phi: np.ndarray, chunk: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
-    """(E^, beta): float64 basis values (4, n) and their error bounds (step 2 of the docstring),
+    """(E^, beta): float64 basis values (4, n) and their error bounds (step 2 of the bound),
     computed ``chunk`` points at a time (the longdouble temporaries stay small)."""
     phi = np.asarray(phi, dtype=np.float64)
     E = np.empty((4, phi.size))
@@ -422,7 +353,7 @@ class PhiGrid:
         return out
 
     def bounds(self, rc: RowCoefficients, lay: RowLayout) -> np.ndarray:
-        """Per-row, per-function, per-piece bound on |S~ - S| (R, 2, 4) (docstring, step 3)."""
+        """Per-row, per-function, per-piece bound on |S~ - S| (R, 2, 4) (step 3 of the bound)."""
         mx = self.piece_maxima(lay)[:, None]  # (R, 1, 4, 2, 4)
         M, B = mx[..., 0, :], mx[..., 1, :]
         d, dl = np.abs(rc.coef), rc.delta
@@ -508,7 +439,7 @@ def evaluate_points(a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndar
                                                              np.ndarray, np.ndarray]:
     """L12, L21 and their bounds at arbitrary points (broadcast), with the grid kernel's
     arithmetic: the same coefficients, basis values and order of operations (so a grid cell gets
-    the same float64 value bit for bit), with the bound of the module docstring taken at the
+    the same float64 value bit for bit), with the bound of step 3 taken at the
     point itself (M_k = |E^_k(phi)|).
 
     a in (0, pi); phi in [0, 2 pi). Returns (L12, L21, bound12, bound21).

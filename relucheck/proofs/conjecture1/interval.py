@@ -1,89 +1,18 @@
-"""Rigorous enclosures of Conjecture 1's functions on boxes, in python-flint ``arb`` balls.
-
-K = 2 in the plane (docs/math.md section 4; :mod:`relucheck.theory.critical`): L12 = sin a G12 and
-L21 = sin a G21 with, for H = h(a), p = pi - H, K_a = (pi - a) sin a / (p (pi + H)),
-
-    G12 = (pi - t1) sin phi        - K_a (pi h(t2) - H h(t1))
-    G21 = -(pi - t2) sin(phi - a)  - K_a (pi h(t1) - H h(t2)).
-
-sin a > 0 on (0, pi), so sign L = sign G and the proof works with G, which stays O(1) as a -> pi
-where L -> 0 like sin a.
-
-Coordinates. The cone collapses as a -> 0, so boxes live in coordinates that keep it fixed:
-inside the cone phi = u a (u in [0, 1]); outside phi = a + s (2 pi - a) (s in [0, 1]). The
-lines where L = 0 by Proposition 1 (phi = 0 and phi = a) are u = 0, 1 and s = 0, 1.
-
-Pieces. On each piece the folded angles t1 = angle(e*, e1), t2 = angle(e*, e2) are affine in
-(a, phi) and sin phi = eps1 sin t1, sin(phi - a) = eps2 sin t2, d t_i / d phi = eps_i:
-
-    piece A  0 <= phi <= a          t1 = u a             t2 = (1 - u) a           eps = (+, -)
-    piece B  a <= phi <= pi         t1 = a + s q         t2 = s q                 eps = (+, +)
-    piece C  pi <= phi <= a + pi    t1 = (1 - s) q       t2 = s q                 eps = (-, +)
-    piece D  a + pi <= phi <= 2 pi  t1 = (1 - s) q       t2 = 2 pi - s q          eps = (-, -)
-
-with q = 2 pi - a, each written so that every variable occurs once where it can (the dependency
-problem of interval arithmetic). A box that may meet several pieces is enclosed by the union of
-the pieces' enclosures, each piece's formula evaluated on the sub-box of x values where the
-piece can lie (:func:`pieces_met`; a superset of the part of the box in the piece, so the union
-is sound). Nothing is clipped: each piece's formula is analytic on its sub-box (D > 0 for a in
-(0, pi]), which the Taylor forms below need.
-
-Cancellation. As a -> 0 the two terms of G are O(a) and cancel to O(a^2) (O(a) in the bulk
-outside). Evaluating h(t) = (pi - t) cos t + sin t on an interval would widen by 2 |t| where the
-true spread is pi t |t|, so h(t) = pi cos t + w(t) with w(t) = sin t - t cos t, which increases
-on [-pi, pi] (w' = t sin t) and is enclosed by its values at the ends; cos t2 - cos t1 =
-2 sin(a/2) sin(phi - a/2) (a product, no difference); p = 2 pi sin^2(a/2) - w(a) and
-D = p (2 pi - p) increase with a on [0, pi] and are enclosed by their values at the ends of [a].
-What remains of the cancellation is in the dependence on a (K_a ~ 1/(pi a) multiplies terms
-that vary by O(1) over a box): :func:`enclose` uses a second-order Taylor form, whose error is
-quadratic in the box size, with gradients and Hessians from :class:`Jet`.
-
-Derivatives (for boxes on the lines, where the value cannot have a strict sign), with
-g(t) = (pi - t) sin t = -h'(t):
-
-    dG12/dphi = (pi - t1) cos t1 - sin t1 + K_a (pi eps2 g(t2) - H eps1 g(t1))
-    dG21/dphi = sin t2 - (pi - t2) cos t2 + K_a (pi eps1 g(t1) - H eps2 g(t2)).
-
-The a -> pi end piece gives boxes in e = pi - a (:func:`a_bounds`: a formed in arb from pi) and
-settles the boxes at the corners a = pi, where G12 (on phi = a) and G21 (on phi = 0) have a
-double zero, by :func:`corner_enclose` (docs/proof-conjecture1.md, Lemma P).
-
-``flint`` is imported when the module is; :func:`require_flint` gives the install hint.
+"""Rigorous enclosures of Conjecture 1's G12, G21 and dG/dphi (L = sin a G; docs/math.md
+section 4) on boxes in (a, x) away from a = 0, in python-flint ``arb`` balls: the pieces A to D,
+the hand-made cancellations, the second-order Taylor form and the corner a = pi (Lemma P).
+The derivation is docs/proof-conjecture1.md, section 11.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
-try:  # python-flint is the optional extra ``certify``
-    from flint import arb, ctx
-except ImportError:  # pragma: no cover - exercised by require_flint's message
-    arb = ctx = None
+from relucheck.proofs._arb import arb, float_bounds, hull, precision
 
 IN, OUT = "in", "out"
 REGIONS = (IN, OUT)
-FLINT_HINT = ("the interval proof needs python-flint (arb ball arithmetic): "
-              "pip install '.[certify]' from a clone of relucheck, or pip install "
-              "'python-flint>=0.6' beside an installed relucheck")
-
-
-def require_flint() -> None:
-    """Raise ImportError with the install hint when python-flint is missing."""
-    if arb is None:
-        raise ImportError(FLINT_HINT)
-
-
-def set_precision(bits: int) -> None:
-    """Working precision of every arb operation in this process (python-flint's global ctx)."""
-    require_flint()
-    ctx.prec = int(bits)
-
-
-def hull(lo: float, hi: float):
-    """The ball containing the closed interval [lo, hi] (floats are exact dyadics)."""
-    return arb(lo).union(arb(hi))
 
 
 def _w_point(t):
@@ -91,7 +20,7 @@ def _w_point(t):
     return t.sin() - t * t.cos()
 
 
-def w_interval(t):
+def _w_interval(t):
     """w over the ball t (inside [-pi, pi], where w is increasing): [w(lo), w(hi)]."""
     return _w_point(t.lower()).union(_w_point(t.upper()))
 
@@ -181,14 +110,14 @@ def _pi():
     return arb.pi()
 
 
-def w_of(t):
+def _w_of(t):
     """w(t) = sin t - t cos t over t (arb or Jet); the value by monotone hull on [-pi, pi]."""
     if isinstance(t, Jet):  # w' = t sin t, w'' = sin t + t cos t
         v = t.v
-        return t.chain(w_of(v), v * v.sin(), v.sin() + v * v.cos())
+        return t.chain(_w_of(v), v * v.sin(), v.sin() + v * v.cos())
     pi = _pi()
     if t >= -pi and t <= pi:
-        return w_interval(t)
+        return _w_interval(t)
     return _w_point(t)
 
 
@@ -215,7 +144,7 @@ def _p_and_D(A):
 
 
 @dataclass(frozen=True)
-class Piece:
+class _Piece:
     """One piece: its folded angles on the box and the signs eps1, eps2."""
 
     name: str
@@ -223,18 +152,6 @@ class Piece:
     t2: object
     eps1: int
     eps2: int
-
-
-def float_bounds(x) -> tuple[float, float]:
-    """Floats lo <= hi with lo <= every point of the ball x <= hi (outward rounding)."""
-    if x is None or not x.is_finite():
-        return (-math.inf, math.inf)
-    lo, hi = float(x.lower()), float(x.upper())
-    if arb(lo) > x.lower():
-        lo = math.nextafter(lo, -math.inf)
-    if arb(hi) < x.upper():
-        hi = math.nextafter(hi, math.inf)
-    return lo, hi
 
 
 def a_bounds(a_lo: float, a_hi: float, from_pi: bool = False):
@@ -246,7 +163,14 @@ def a_bounds(a_lo: float, a_hi: float, from_pi: bool = False):
     return _pi() - arb(a_hi), _pi() - arb(a_lo)
 
 
-def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
+def pi_minus_up(x: float) -> float:
+    """pi - x rounded *up* to a float, decided in arb at 256 bits (a float subtraction
+    np.pi - x is off by up to 1.2e-16 in either direction: np.pi is below pi)."""
+    with precision(256):
+        return float_bounds(arb.pi() - arb(x))[1]
+
+
+def _pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
                x_hi: float, from_pi: bool = False) -> list[tuple[str, float, float]]:
     """The pieces (A to D) the box may meet, each with an x range (float, rounded outward)
     holding every point of the box that lies in the piece.
@@ -275,17 +199,17 @@ def pieces_met(region: str, a_lo: float, a_hi: float, x_lo: float,
     return [(name, lo, hi) for name, lo, hi in ranges if lo <= hi]
 
 
-def piece(name: str, A, X) -> Piece:
-    """t1, t2 of a piece as functions of (a, x) (module docstring), for arb or Jet."""
+def _piece(name: str, A, X) -> _Piece:
+    """t1, t2 of a piece as functions of (a, x) (proof page section 11), for arb or Jet."""
     two_pi = 2 * _pi()
     if name == "A":
-        return Piece(name, A * X, A * (1 - X), 1, -1)
+        return _Piece(name, A * X, A * (1 - X), 1, -1)
     q = two_pi - A
     if name == "B":
-        return Piece(name, A * (1 - X) + two_pi * X, X * q, 1, 1)
+        return _Piece(name, A * (1 - X) + two_pi * X, X * q, 1, 1)
     if name == "C":
-        return Piece(name, (1 - X) * q, X * q, -1, 1)
-    return Piece(name, (1 - X) * q, two_pi * (1 - X) + A * X, -1, -1)
+        return _Piece(name, (1 - X) * q, X * q, -1, 1)
+    return _Piece(name, (1 - X) * q, two_pi * (1 - X) + A * X, -1, -1)
 
 
 def _g(t):
@@ -293,14 +217,14 @@ def _g(t):
 
 
 def value_forms(region: str, name: str, A, X):
-    """(G12, G21) on one piece, over arb or Jet arguments (module docstring)."""
+    """(G12, G21) on one piece, over arb or Jet args (proof page section 11)."""
     pi = _pi()
-    pc = piece(name, A, X)
+    pc = _piece(name, A, X)
     p, D = _p_and_D(A)
     K = (pi - A) * A.sin() / D
     half = A * (X - 0.5) if region == IN else A * (0.5 - X) + 2 * pi * X  # phi - a/2
     dc = 2 * (A * 0.5).sin() * half.sin()  # cos t2 - cos t1, a product: no cancellation
-    w1, w2 = w_of(pc.t1), w_of(pc.t2)
+    w1, w2 = _w_of(pc.t1), _w_of(pc.t2)
     h1, h2 = pi * pc.t1.cos() + w1, pi * pc.t2.cos() + w2
     g12 = pc.eps1 * _g(pc.t1) - K * (pi * (pi * dc + w2 - w1) + p * h1)
     g21 = -pc.eps2 * _g(pc.t2) - K * (pi * (-pi * dc + w1 - w2) + p * h2)
@@ -308,9 +232,9 @@ def value_forms(region: str, name: str, A, X):
 
 
 def slope_forms(region: str, name: str, A, X):
-    """(dG12/dphi, dG21/dphi) on one piece, over arb or Jet arguments (module docstring)."""
+    """(dG12/dphi, dG21/dphi) on one piece, over arb or Jet args (proof page section 11)."""
     pi = _pi()
-    pc = piece(name, A, X)
+    pc = _piece(name, A, X)
     p, D = _p_and_D(A)
     H = pi - p
     K = (pi - A) * A.sin() / D
@@ -323,7 +247,7 @@ def slope_forms(region: str, name: str, A, X):
 FORMS = {"value": value_forms, "slope": slope_forms}
 
 
-class Enclosure(NamedTuple):
+class PairEnclosure(NamedTuple):
     """Enclosures of F12 and F21 over a box, and how much of their width comes from the spread
     of a and of x (the radii of the gradient terms of the centred form): the side to bisect."""
 
@@ -334,10 +258,10 @@ class Enclosure(NamedTuple):
 
 
 def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
-            x_hi: float, from_pi: bool = False) -> Enclosure:
+            x_hi: float, from_pi: bool = False) -> PairEnclosure:
     """Enclosures of (F12, F21), F = G (``form`` 'value') or dG/dphi ('slope'), over the box.
 
-    Each piece the box may meet (on the part of the box's x range given by :func:`pieces_met`)
+    Each piece the box may meet (on the part of the box's x range given by :func:`_pieces_met`)
     contributes the intersection of three enclosures: the direct one; the first-order form
     F(c) + grad F(sub-box) . d; and the second-order (Taylor) form
     F(c) + grad F(c) . d + d^T Hess F(sub-box) d / 2, with d = (a - a_c, x - x_c) and the
@@ -358,7 +282,7 @@ def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
     dA2 = arb(0).union(dA.abs_upper() ** 2)
     out = [None, None]
     spread_a = spread_x = 0.0
-    for name, xl, xh in pieces_met(region, a_lo, a_hi, x_lo, x_hi, from_pi):
+    for name, xl, xh in _pieces_met(region, a_lo, a_hi, x_lo, x_hi, from_pi):
         # the Taylor forms on the part of the box that can lie in this piece
         x_c = 0.5 * (xl + xh)
         dX = hull(xl, xh) - x_c
@@ -374,12 +298,12 @@ def enclose(form: str, region: str, a_lo: float, a_hi: float, x_lo: float,
             ta, tx = c.da * dA, c.dx * dX
             qa, qx, qax = j.aa * dA2 / 2, j.xx * dX2 / 2, j.ax * dAX
             second = c.v + ta + tx + qa + qx + qax
-            e = _intersect(_intersect(second, first), j.v)
+            e = intersect(intersect(second, first), j.v)
             # what halving each side would remove, roughly: the side to bisect
             spread_a = max(spread_a, _radius(ta) + _radius(qa) + _radius(qax) / 2)
             spread_x = max(spread_x, _radius(tx) + _radius(qx) + _radius(qax) / 2)
             out[k] = e if out[k] is None else out[k].union(e)
-    return Enclosure(out[0], out[1], spread_a, spread_x)
+    return PairEnclosure(out[0], out[1], spread_a, spread_x)
 
 
 # --- the corner a = pi (the a -> pi end piece) --------------------------------------------------
@@ -396,7 +320,7 @@ def degenerate_index(region: str, x_line: float) -> int:
     return 0 if on_phi_a else 1
 
 
-def corner_enclose(region: str, e_hi: float, x_lo: float, x_hi: float) -> Enclosure:
+def corner_enclose(region: str, e_hi: float, x_lo: float, x_hi: float) -> PairEnclosure:
     """The corner property of a box [pi - e_hi, pi] x [x_lo, x_hi] touching exactly one line
     x_L (docs/proof-conjecture1.md, Lemma P): for the function with the double zero at
     (pi, x_L), a quantity whose strict sign sigma S (sigma = +1 for x_L = 0, -1 for x_L = 1;
@@ -424,7 +348,7 @@ def corner_enclose(region: str, e_hi: float, x_lo: float, x_hi: float) -> Enclos
     line_piece = LINE_PIECE[(region, x_line)]
     undecided = arb(0).union(arb(1)).union(arb(-1))
     q = None
-    for name, xl, xh in pieces_met(region, 0.0, e_hi, x_lo, x_hi, True):
+    for name, xl, xh in _pieces_met(region, 0.0, e_hi, x_lo, x_hi, True):
         if not xl <= x_line <= xh:  # the segment from the corner must lie in the sub-box
             part = undecided
         elif name == line_piece:
@@ -442,14 +366,14 @@ def corner_enclose(region: str, e_hi: float, x_lo: float, x_hi: float) -> Enclos
         q = part if q is None else q.union(part)
     out = [slope.f12, slope.f21]
     out[k] = q
-    return Enclosure(out[0], out[1], slope.spread_a, slope.spread_x)
+    return PairEnclosure(out[0], out[1], slope.spread_a, slope.spread_x)
 
 
 def _radius(x) -> float:
     return float(x.rad()) + abs(float(x.mid())) if x.is_finite() else float("inf")
 
 
-def _intersect(x, y):
+def intersect(x, y):
     """x intersected with y (both enclose the same quantity, so they overlap)."""
     if not (x.is_finite() and y.is_finite()):
         return x if x.is_finite() else y

@@ -1,45 +1,13 @@
-"""Rigorous enclosures of Conjecture 1's functions for a -> 0, on boxes that contain a = 0
-(the a -> 0 end piece of the proof; docs/proof-conjecture1.md, section 3).
-
-As a -> 0 the cone Cone(e1, e2) and the antipodal cone pi <= phi <= pi + a collapse, and G
-(L = sin a G, :mod:`relucheck.proofs.conjecture1.interval`) tends to 0 everywhere. Four patches,
-each with a coordinate x in [0, 1] that keeps its part of the circle fixed, cover every phi:
-
-    patch  phi                        t1 = angle(e*, e1)   t2 = angle(e*, e2)   eps    k
-    in     x a                        x a                  (1 - x) a            (+, -) 2
-    B      a + x (pi - a)             a + x (pi - a)       x (pi - a)           (+, +) 1
-    C      pi + x a                   pi - x a             pi - (1 - x) a       (-, +) 2
-    D      pi + a + x (pi - a)        (1 - x)(pi - a)      pi - x (pi - a)      (-, -) 1
-
-and the rescaled function F = G / a^k has a finite limit at a = 0 (Lemma Z1 of the proof page):
-in the cone F12 -> (2/3) x (1 - x)(2 - x), F21 -> (2/3) x (1 - x)(1 + x); in the antipodal cone
-(C) F12 and F21 tend to strictly negative functions of x (-1/3 and -2/3 at its ends); on B and D
-F tends to a function that vanishes at the lines and at phi = pi (x = 1 on B, x = 0 on D), where B
-and D meet the collapsing C.
-
-Removable singularity. With N = G D (D = p (2 pi - p), p = pi - h(a)), N and D are entire in
-(a, x), and N vanishes at a = 0 to order v = k + 2, D to order 2 (Lemma Z1), so
-F = (N / a^v) / (D / a^2). For a function f with f^(j)(0) = 0 for j < v, and f~ = f / a^v,
-
-    f~(a) = sum_{i < J} f_{v+i}(0) a^i + a^J R,    f~'(a) = sum_{1 <= i < J} i f_{v+i}(0) a^(i-1)
-            + J a^(J-1) R,    R in c_{v+J}([0, a_hi])
-
-for every a in [0, a_hi], where f_j(0) are the Taylor coefficients at the exact point 0 and
-c_j([0, a_hi]) encloses f^(j)(xi)/j! for every xi in [0, a_hi] (arb power series evaluated at the
-ball [0, a_hi]). (f~^(i)(a) = int_0^1 (1 - t)^(v-1) t^i f^(v+i)(t a) dt / (v-1)!, whose weight has
-mass i! (v-1)! ... = i!/(v+i)!: so f~^(i)/i! lies in c_{v+i}([0, a_hi]); Taylor's theorem with the
-Lagrange remainder then gives the two forms.) Nothing is ever divided by a ball containing 0:
-the low coefficients of N and D, zero by the lemma, are dropped (and checked to contain 0).
-
-The x derivative, for boxes on a line and for the centred form in x, comes from the numerator
-of dG/dphi, N_s = D dG/dphi, which vanishes to order 3 in every patch:
-dF/dx = c_x N_s / (a^3 D/a^2) with c_x = 1 (in, C), pi - a (B, D).
+"""Rigorous enclosures of Conjecture 1's functions on boxes that contain a = 0 (the a -> 0 end
+piece): the patches in, B, C, D, the rescaled F = G / a^k and Taylor models in a that never divide
+by a ball containing 0 (docs/proof-conjecture1.md section 5: Lemmas Z1, Z2 and T).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from relucheck.proofs._arb import arb, arb_series, ctx, hull
 from relucheck.proofs.conjecture1 import interval as iv
 
 PATCHES = ("in", "B", "C", "D")
@@ -61,7 +29,7 @@ class Jets(NamedTuple):
 
 def _angles(patch: str, a, X):
     """(t1, t2, eps1, eps2) of the patch, for a series a and a ball X."""
-    pi = iv.arb.pi()
+    pi = arb.pi()
     if patch == "in":
         return a * X, a * (1 - X), 1, -1
     if patch == "B":
@@ -75,13 +43,11 @@ def _angles(patch: str, a, X):
 
 def numerators(patch: str, A0, X, m: int):
     """Power series in a around the ball A0 (length m + 1) of N12, N21, Ns12, Ns21 and D
-    (docs/math.md section 4 with the common denominator D; module docstring)."""
-    from flint import arb_series, ctx
-
+    (docs/math.md section 4 with the common denominator D; docs/proof-conjecture1.md section 5)."""
     saved = ctx.cap
     ctx.cap = m + 1
     try:
-        pi = iv.arb.pi()
+        pi = arb.pi()
         a = arb_series([A0, 1])
         t1, t2, e1, e2 = _angles(patch, a, X)
         s1, c1 = t1.sin(), t1.cos()
@@ -103,7 +69,7 @@ def numerators(patch: str, A0, X, m: int):
 
 
 def _horner(coeffs, A):
-    out = iv.arb(0)
+    out = arb(0)
     for c in reversed(coeffs):
         out = out * A + c
     return out
@@ -111,7 +77,7 @@ def _horner(coeffs, A):
 
 def quotient_model(c0, cb, v: int, A, deriv: bool = False):
     """(f/a^v, d/da (f/a^v)) over the ball A (within [0, a_hi]) from the Taylor coefficients
-    c0 at the exact point 0 and cb at the ball [0, a_hi] (module docstring). The coefficients
+    c0 at the exact point 0 and cb at the ball [0, a_hi] (Lemma T). The coefficients
     c0[0..v-1] are zero by Lemma Z1; a ball of them excluding 0 means a bug and raises."""
     m = len(c0) - 1
     for j in range(v):
@@ -130,15 +96,15 @@ def _models(patch: str, A, X, a_hi: float, deriv: bool):
     """(N12~, N21~, Ns12~, Ns21~, D~) as (value, derivative in a) pairs over A x X."""
     k = RESCALE[patch]
     m_val = k + 2 + J
-    zero = numerators(patch, iv.arb(0), X, m_val)
-    ball = numerators(patch, iv.hull(0.0, a_hi), X, m_val)
+    zero = numerators(patch, arb(0), X, m_val)
+    ball = numerators(patch, hull(0.0, a_hi), X, m_val)
     orders = (k + 2, k + 2, 3, 3, 2)
     return [quotient_model(z, b, v, A, deriv) for z, b, v in zip(zero, ball, orders,
                                                                    strict=True)]
 
 
 def _cx(patch: str, A):
-    return iv.arb(1) if patch in ("in", "C") else iv.arb.pi() - A
+    return arb(1) if patch in ("in", "C") else arb.pi() - A
 
 
 def evaluate(patch: str, a_lo: float, a_hi: float, x_lo: float, x_hi: float,
@@ -146,10 +112,10 @@ def evaluate(patch: str, a_lo: float, a_hi: float, x_lo: float, x_hi: float,
     """F = G / a^k (value: the direct enclosure intersected with the centred form in x),
     dF/dx and, with ``deriv``, dF/da, for F12 and F21 over [a_lo, a_hi] x [x_lo, x_hi]
     (0 <= a_lo, a_hi small)."""
-    A, X = iv.hull(a_lo, a_hi), iv.hull(x_lo, x_hi)
+    A, X = hull(a_lo, a_hi), hull(x_lo, x_hi)
     x_c = 0.5 * (x_lo + x_hi)
     box = _models(patch, A, X, a_hi, deriv)
-    mid = _models(patch, A, iv.arb(x_c), a_hi, False)
+    mid = _models(patch, A, arb(x_c), a_hi, False)
     (Dv, Dd) = box[4]
     cx = _cx(patch, A)
     f, dx, da = [], [], []
@@ -158,7 +124,7 @@ def evaluate(patch: str, a_lo: float, a_hi: float, x_lo: float, x_hi: float,
         direct = Nv / Dv
         slope = cx * Sv / Dv
         centred = mid[i][0] / mid[4][0] + slope * (X - x_c)
-        f.append(iv._intersect(direct, centred))
+        f.append(iv.intersect(direct, centred))
         dx.append(slope)
         if deriv:
             da.append((Nd * Dv - Nv * Dd) / (Dv * Dv))
@@ -172,7 +138,7 @@ def value_at(patch: str, a: float, x: float):
 
 
 def enclose(method: str, patch: str, a_lo: float, a_hi: float, x_lo: float,
-            x_hi: float) -> iv.Enclosure:
+            x_hi: float) -> iv.PairEnclosure:
     """The enclosures the method of a box of the a -> 0 end piece uses, for F12 and F21:
 
     - ``value``: F = G / a^k (strict sign SIGN[patch] proves G's sign for every a > 0);
@@ -201,7 +167,7 @@ def enclose(method: str, patch: str, a_lo: float, a_hi: float, x_lo: float,
         raise ValueError(f"unknown method {method!r}")
     spread_a = max(_mag(d) for d in j.da) * (a_hi - a_lo)
     spread_x = max(_mag(d) for d in j.dx) * (x_hi - x_lo)
-    return iv.Enclosure(out[0], out[1], spread_a, spread_x)
+    return iv.PairEnclosure(out[0], out[1], spread_a, spread_x)
 
 
 def _mag(x) -> float:

@@ -1,33 +1,6 @@
-"""Adaptive subdivision proving the sign of G12 and G21 on boxes (Conjecture 1, K = 2;
-docs/proof-conjecture1.md).
-
-A box [a_lo, a_hi] x [x_lo, x_hi] of region ``in`` (x = u, phi = u a) or ``out``
-(x = s, phi = a + s (2 pi - a)) is *certified* by one of these properties, for both functions:
-
-- ``value``: the enclosure of G lies strictly on the claimed side of 0 (> 0 inside the cone,
-  < 0 outside). Used when the box does not touch a line x = 0 or x = 1.
-- ``slope``: the box touches exactly one of the lines x = 0, x = 1, where G = 0 exactly
-  (Proposition 1: e* = e1 or e* = e2), and the enclosure of dG/dphi over the whole box has the
-  strict sign that leaves that line toward the claimed side. For each a in the box the segment
-  from the line to any point of the box lies in the box, so by the mean value theorem G has the
-  claimed strict sign on the box minus the line (dG/dx = a dG/dphi inside, (2 pi - a) dG/dphi
-  outside: same sign).
-- ``corner`` (the a -> pi end piece only, boxes with e = pi - a in [0, e_hi] touching one
-  line): for the function with a double zero at (a, line) = (pi, line), the second-order
-  property of :func:`relucheck.proofs.conjecture1.interval.corner_enclose` (Lemma P); for the other
-  function the slope property.
-- ``gradient`` (the a -> 0 end piece only, patches B and D at phi = pi): the mean value
-  property of :func:`relucheck.proofs.conjecture1.small_a.enclose` (Lemma Z2).
-
-Pieces. "bulk" boxes give a itself. Boxes of the a -> pi end piece ("pi") give their a range as
-e = pi - a in [a_lo, a_hi] (so that pi enters the arithmetic as arb's pi, never as a rounded
-float). Boxes of the a -> 0 end piece ("zero") have a in [a_lo, a_hi] with a_lo >= 0 and their
-own regions, the patches in, B, C, D of :mod:`relucheck.proofs.conjecture1.small_a`, whose functions
-are the rescaled F = G / a^k (value, slope: dF/dx, gradient).
-
-Otherwise the box is bisected (at the float midpoint of one side) up to ``max_depth``; a box
-still uncertified there is returned as such. The leaves tile the root exactly, which
-:func:`check_tiling` verifies from the leaves alone.
+"""Adaptive subdivision proving the signs of G12 and G21 box by box (Conjecture 1, K = 2): the
+pieces (zero, bulk, pi), the property each box needs (value, slope, corner, gradient), bisection
+and the parallel proof (docs/proof-conjecture1.md sections 3 to 7).
 """
 
 from __future__ import annotations
@@ -37,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from relucheck.proofs._arb import float_bounds, pool_map
 from relucheck.proofs.conjecture1 import interval as iv
 from relucheck.proofs.conjecture1 import small_a as sa
 
@@ -68,7 +42,7 @@ class Box:
         if not self.from_pi:
             return self.a_lo, self.a_hi
         lo, hi = iv.a_bounds(self.a_lo, self.a_hi, True)
-        return iv.float_bounds(lo)[0], iv.float_bounds(hi)[1]
+        return float_bounds(lo)[0], float_bounds(hi)[1]
 
 
 @dataclass(frozen=True)
@@ -128,7 +102,7 @@ def _strict(x, sign: int) -> bool:
     return x is not None and (x > 0 if sign > 0 else x < 0)
 
 
-Evaluator = Callable[[Box, str], iv.Enclosure]
+Evaluator = Callable[[Box, str], iv.PairEnclosure]
 
 
 def classify(box: Box, evaluate: Evaluator = enclose) -> Leaf:
@@ -139,11 +113,11 @@ def classify(box: Box, evaluate: Evaluator = enclose) -> Leaf:
     method, sign = need
     e = evaluate(box, method)
     ok = _strict(e.f12, sign) and _strict(e.f21, sign)
-    return Leaf(box, ok, method, iv.float_bounds(e.f12), iv.float_bounds(e.f21), e.spread_a,
+    return Leaf(box, ok, method, float_bounds(e.f12), float_bounds(e.f21), e.spread_a,
                 e.spread_x)
 
 
-def split_axis(leaf: Leaf) -> str:
+def _split_axis(leaf: Leaf) -> str:
     """'a' or 'x': the side whose spread contributes more to the failed enclosure."""
     box = leaf.box
     if box.x_lo == 0.0 and box.x_hi == 1.0:
@@ -151,7 +125,7 @@ def split_axis(leaf: Leaf) -> str:
     return "a" if leaf.spread_a >= leaf.spread_x else "x"
 
 
-def children(box: Box, axis: str) -> tuple[Box, Box]:
+def _children(box: Box, axis: str) -> tuple[Box, Box]:
     """Bisect ``box`` along ``axis`` ('a' or 'x')."""
     d = box.depth + 1
     if axis == "a":
@@ -173,25 +147,25 @@ def subdivide(root: Box, max_depth: int, evaluate: Evaluator = enclose) -> list[
         if leaf.certified or box.depth >= max_depth:
             leaves.append(leaf)
         else:
-            left, right = children(box, split_axis(leaf))
+            left, right = _children(box, _split_axis(leaf))
             stack += [right, left]
     return leaves
 
 
-def frontier(root: Box, a_floor: float, x_parts: int) -> list[Box]:
+def _frontier(root: Box, a_floor: float, x_parts: int) -> list[Box]:
     """Independent tasks for worker processes: ``root`` bisected in a toward a_lo until the
     lowest strip is narrower than ``a_floor`` (the work grows as a shrinks, so strips are
     narrower there), each strip then bisected in x into ``x_parts`` (a power of 2). The same
     bisection rule as :func:`subdivide`, and independent of the number of workers."""
     strips, rest = [], root
     while rest.a_hi - rest.a_lo > a_floor:
-        low, high = children(rest, "a")
+        low, high = _children(rest, "a")
         strips.append(high)
         rest = low
     strips.append(rest)
     boxes = strips[::-1]
     while x_parts > 1:
-        boxes = [c for b in boxes for c in children(b, "x")]
+        boxes = [c for b in boxes for c in _children(b, "x")]
         x_parts //= 2
     return boxes
 
@@ -206,7 +180,7 @@ def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress
           client=None) -> list[Leaf]:
     """Subdivide every root (in parallel over frontier tasks, or as dask tasks with a
     ``client``); leaves sorted by region, a, x."""
-    tasks = [(b, max_depth, evaluate) for r in roots for b in frontier(r, a_floor, x_parts)]
+    tasks = [(b, max_depth, evaluate) for r in roots for b in _frontier(r, a_floor, x_parts)]
     parts = pool_map(_subdivide_task, tasks, prec=prec, workers=workers, progress=progress,
                      desc="proving (tasks)", client=client)
     leaves = [leaf for part in parts for leaf in part]
@@ -214,50 +188,6 @@ def prove(roots: list[Box], *, max_depth: int, prec: int, workers: int, progress
                                 REGIONS_OF[lf.box.piece].index(lf.box.region),
                                 lf.box.a_lo, lf.box.x_lo))
     return leaves
-
-
-def _worker_init(prec: int) -> None:
-    """A pool worker: arb precision set, and Ctrl-C / SIGTERM left to the parent, which
-    terminates the pool (otherwise every worker prints its own KeyboardInterrupt traceback)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    iv.set_precision(prec)
-
-
-def pool_map(fn: Callable, items: list, *, prec: int, workers: int, progress, desc: str,
-             client=None) -> list:
-    """[fn(item) for item in items] at arb precision ``prec``, in ``workers`` processes when
-    more than one, or as tasks of a dask.distributed ``client`` (results in the order of
-    ``items`` whatever the count)."""
-    import multiprocessing
-
-    if client is not None:
-        from functools import partial
-
-        from relucheck.runtime import cluster
-
-        return cluster.map_tasks(client, partial(cluster.at_precision, fn, prec), items,
-                                 kind=f"{fn.__name__}-{prec}", progress=progress, desc=desc)
-    out = []
-    with progress(len(items), desc) as bar:
-        if workers <= 1 or len(items) <= 1:
-            saved = iv.ctx.prec
-            iv.set_precision(prec)
-            try:
-                for item in items:
-                    out.append(fn(item))
-                    bar.update(1)
-            finally:
-                iv.ctx.prec = saved
-            return out
-        with multiprocessing.get_context("fork").Pool(
-                workers, initializer=_worker_init, initargs=(prec,)) as pool:
-            for r in pool.imap(fn, items, chunksize=1):
-                out.append(r)
-                bar.update(1)
-    return out
 
 
 @dataclass(frozen=True)
@@ -276,7 +206,7 @@ class FlippedInDisc:
         dp = max(p_lo - p0, 0.0, p0 - p_hi)
         return da * da + dp * dp <= self.radius ** 2 * (1 + 1e-9)
 
-    def __call__(self, box: Box, method: str) -> iv.Enclosure:
+    def __call__(self, box: Box, method: str) -> iv.PairEnclosure:
         e = enclose(box, method)
         if not self.meets(box):
             return e
@@ -300,63 +230,6 @@ def phi_range(box: Box) -> tuple[float, float]:
         lo = a_lo + box.x_lo * (2 * np.pi - a_hi)
         hi = a_hi + box.x_hi * (2 * np.pi - a_lo)
     return float(np.nextafter(lo, -np.inf)), float(np.nextafter(hi, np.inf))
-
-
-# --- checking a certificate -------------------------------------------------------------------
-
-
-def check_tiling(lo_a: np.ndarray, hi_a: np.ndarray, lo_x: np.ndarray, hi_x: np.ndarray,
-                 root: tuple[float, float, float, float],
-                 rows: np.ndarray | None = None) -> list[str]:
-    """Problems (empty when none) with the claim that the closed boxes tile ``root`` exactly.
-
-    Recursive guillotine check: a node whose boxes are exactly one box equal to the node is
-    tiled; otherwise the node's midpoint in a, or failing that in x, must cut no box, and both
-    halves must be tiled by the boxes on their side. Accepting proves the union is the whole
-    root with disjoint interiors (no gap, no overlap); a tiling not made by bisection would be
-    rejected, never wrongly accepted. ``rows`` names the boxes in messages (default 0, 1, ...).
-    """
-    rows = np.arange(len(lo_a)) if rows is None else rows
-    problems: list[str] = []
-    stack = [(root, np.arange(len(lo_a)))]
-    while stack:
-        (a0, a1, x0, x1), idx = stack.pop()
-        if len(idx) == 0:
-            problems.append(f"gap: a in [{a0!r}, {a1!r}], x in [{x0!r}, {x1!r}] has no box")
-            continue
-        if len(idx) == 1:
-            i = idx[0]
-            if (lo_a[i], hi_a[i], lo_x[i], hi_x[i]) != (a0, a1, x0, x1):
-                problems.append(f"gap or misfit: a in [{a0!r}, {a1!r}], x in [{x0!r}, {x1!r}] "
-                                f"holds only row {rows[i]} (a in [{float(lo_a[i])!r}, "
-                                f"{float(hi_a[i])!r}], x in [{float(lo_x[i])!r}, "
-                                f"{float(hi_x[i])!r}])")
-            continue
-        split = _cut(lo_a, hi_a, idx, a0, a1)
-        if split is not None:
-            m, left, right = split
-            stack += [((m, a1, x0, x1), right), ((a0, m, x0, x1), left)]
-            continue
-        split = _cut(lo_x, hi_x, idx, x0, x1)
-        if split is not None:
-            m, left, right = split
-            stack += [((a0, a1, m, x1), right), ((a0, a1, x0, m), left)]
-            continue
-        problems.append(f"{len(idx)} boxes overlap or do not bisect a in [{a0!r}, {a1!r}], "
-                        f"x in [{x0!r}, {x1!r}] (first: row {rows[idx[0]]})")
-    return problems
-
-
-def _cut(lo: np.ndarray, hi: np.ndarray, idx: np.ndarray, n0: float, n1: float):
-    """(midpoint, boxes left of it, boxes right of it) when no box straddles the midpoint."""
-    m = midpoint(n0, n1)
-    if not n0 < m < n1:
-        return None
-    left = hi[idx] <= m
-    right = lo[idx] >= m
-    if not np.all(left | right):
-        return None
-    return m, idx[left], idx[right]
 
 
 def iter_roots(a_min: float, a_max: float, e_max: float | None = None,

@@ -1,26 +1,7 @@
-"""Certificates of strict local minima (docs/math.md section 10): build them from proofs, and
-re-verify a certificate file from its contents alone (``relucheck check-minimum``).
-
-A certificate file is JSON ``{"format": "relucheck-minimum-certificates", "version": 2,
-"statement": "...", "certificates": [CERT, ...]}``. Each CERT holds, every real number as the
-exact decimal expansion of a float64 (a re-check refuses any other):
-
-- ``k, n, d, family, class``: the census cell and family (``spurious_minimum`` or
-  ``global_minimum``, family 0);
-- ``W_star`` (k x d), ``a_star`` (k), ``a`` (n): the teacher and the fixed top weights, read and
-  used by the re-check, which also checks them against the census setting W* = [I_k 0],
-  a = a* = 1 that the labels k, n, d speak of;
-- ``representative`` (n x d) and ``radius`` (a power of two): the box {max |W - W0| <= r};
-- ``rotation`` (base64 of the N x N little-endian int32 Q_int, N = n d) and ``eigenvalues``
-  (N floats): the preconditioner of the proof, Q = Q_int 2^-30 (see
-  :class:`relucheck.proofs.minimum.proof.Preconditioner`);
-- ``precision_bits``; the claims ``loss_lo``, ``loss_hi``, ``lambda_min_lo``; ``digest``
-  (SHA-256 of the canonical JSON of the rest: it catches an edit, the proof is the re-check).
-
-A re-check runs the arb part of the proof on exactly these numbers
-(:func:`relucheck.proofs.minimum.proof.prove_on_box`): no float LAPACK, BLAS or compiled
-kernel takes part, so the verdict is the same on every machine. It then checks every label
-(:func:`label_problems`, :func:`document_problems`).
+"""Certificates of strict local minima: the JSON format (every real the exact decimal of a
+float64), building one from a proof, and re-verifying a file from its contents alone, the arb
+proof on the stored box and every label (``relucheck check-minimum``; docs/math.md section 10,
+"The certificate file").
 """
 
 from __future__ import annotations
@@ -35,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from relucheck.proofs.minimum.proof import Preconditioner, Proof, prove_on_box
+from relucheck.proofs._arb import arb, pool_map
+from relucheck.proofs.minimum.proof import PREC, Preconditioner, Proof, prove_on_box
+from relucheck.runtime.progress import null_progress
 
 FORMAT = "relucheck-minimum-certificates"
 VERSION = 2
@@ -129,7 +112,7 @@ def document(certs: list[dict]) -> dict:
 
 
 @dataclass(frozen=True)
-class Parsed:
+class _Parsed:
     """One certificate's fields as floats and arrays (the numbers already checked exact)."""
 
     name: str
@@ -150,7 +133,7 @@ class Parsed:
     lambda_min_lo: float
 
 
-def parse(doc: Any) -> list[tuple[dict, str]]:
+def _parse(doc: Any) -> list[tuple[dict, str]]:
     """The certificates of a parsed JSON document with their names (``k=..,n=..,family=..``);
     NotACertificate when it is not a certificate file."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -179,7 +162,7 @@ def _shape_ok(x: Any, rows: int, cols: int | None) -> bool:
     return all(isinstance(r, list) and len(r) == cols for r in x)
 
 
-def read_certificate(c: dict, name: str) -> Parsed:
+def _read_certificate(c: dict, name: str) -> _Parsed:
     """Check the shapes (NotACertificate) and exactness of the numbers (ValueError: invalid)."""
     if not all(type(c[f]) is int for f in ("k", "n", "d", "family", "precision_bits")):
         raise NotACertificate(f"{name}: k, n, d, family and precision_bits must be integers")
@@ -200,14 +183,14 @@ def read_certificate(c: dict, name: str) -> Parsed:
     W0 = np.array([[read_exact(x) for x in r] for r in c["representative"]])
     pre = Preconditioner(decode_rotation(c["rotation"], N),
                          np.array([read_exact(x) for x in c["eigenvalues"]]))
-    return Parsed(name, k, n, d, family, c["class"], W_star,
+    return _Parsed(name, k, n, d, family, c["class"], W_star,
                   np.array([read_exact(x) for x in c["a_star"]]),
                   np.array([read_exact(x) for x in c["a"]]), W0, read_exact(c["radius"]), pre,
                   prec, read_exact(c["loss_lo"]), read_exact(c["loss_hi"]),
                   read_exact(c["lambda_min_lo"]))
 
 
-def verify(p: Parsed) -> str:
+def _verify(p: _Parsed) -> str:
     """Re-prove one certificate on its stored box with its stored preconditioner (arb only);
     '' when it holds and implies the stored claims, else 'step: reason'."""
     r = p.radius
@@ -225,12 +208,10 @@ def verify(p: Parsed) -> str:
     return ""
 
 
-def teacher_permutation(W0: np.ndarray, W_star: np.ndarray, r: float) -> np.ndarray | None:
+def _teacher_permutation(W0: np.ndarray, W_star: np.ndarray, r: float) -> np.ndarray | None:
     """A permutation P (rows of W_star) with max |W0 - P W_star| <= r exactly, or None: each row
     of W0 must be within r of a distinct teacher row (every comparison is of floats that are
     exact, and |x - y| <= r is decided exactly by comparing x - r <= y <= x + r in arb)."""
-    from relucheck.proofs.conjecture1.interval import arb
-
     n, k = W0.shape[0], W_star.shape[0]
     if n != k:
         return None
@@ -245,7 +226,7 @@ def teacher_permutation(W0: np.ndarray, W_star: np.ndarray, r: float) -> np.ndar
     return np.array(perm)
 
 
-def label_problems(p: Parsed) -> list[str]:
+def _label_problems(p: _Parsed) -> list[str]:
     """Every label of one certificate against its own numbers: the census setting (W* = [I_k 0],
     a = a* = 1), the class and the family id."""
     out = []
@@ -263,7 +244,7 @@ def label_problems(p: Parsed) -> list[str]:
     else:  # GLOBAL: the box holds a permutation of the teacher, where J = 0 (and a = a*)
         if p.family != 0:
             out.append(f"label: the global minimum is family 0, not {p.family}")
-        if p.n != p.k or teacher_permutation(p.W0, p.W_star, p.radius) is None \
+        if p.n != p.k or _teacher_permutation(p.W0, p.W_star, p.radius) is None \
                 or not np.array_equal(p.a, p.a_star):
             out.append("class claim: global_minimum needs n = k and a permutation of the "
                        "teacher inside the box (where J = 0)")
@@ -273,13 +254,13 @@ def label_problems(p: Parsed) -> list[str]:
     return out
 
 
-def _sorted_entries(p: Parsed) -> np.ndarray:
+def _sorted_entries(p: _Parsed) -> np.ndarray:
     """The sorted entries of W0 W*^T = W0[:, :k]: P W Q^T permutes them (Q permutes the first
     k coordinates and rotates the others), and sorting is 1-Lipschitz in the max norm."""
     return np.sort(p.W0[:, :p.k], axis=None)
 
 
-def document_problems(parsed: list[Parsed]) -> list[str]:
+def _document_problems(parsed: list[_Parsed]) -> list[str]:
     """Labels across certificates: (k, n, family) unique, and no two certificates of one
     (k, n, d) that may prove the same orbit: they must be told apart by disjoint loss intervals
     or by sorted entries of W[:, :k] further apart than the two radii (every member of an orbit
@@ -302,8 +283,8 @@ def document_problems(parsed: list[Parsed]) -> list[str]:
     return out
 
 
-def _verify_task(p: Parsed) -> str:
-    why = verify(p)
+def _verify_task(p: _Parsed) -> str:
+    why = _verify(p)
     return f"{p.name}: {why}" if why else ""
 
 
@@ -314,15 +295,11 @@ def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, l
     step: reason". Raises NotACertificate (before any proof) when the document or one of its
     certificates is not shaped like a certificate.
     """
-    from relucheck.proofs.conjecture1.subdivision import pool_map
-    from relucheck.proofs.minimum.proof import PREC
-    from relucheck.runtime.progress import null_progress
-
-    items = parse(doc)
+    items = _parse(doc)
     problems, todo, parsed = [], [], []
     for c, name in items:
         try:
-            p = read_certificate(c, name)
+            p = _read_certificate(c, name)
         except NotACertificate:
             raise
         except ValueError as exc:
@@ -332,10 +309,10 @@ def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, l
             problems.append(f"{name}: integrity: the digest does not match the contents "
                             "(edited after certification)")
             continue
-        problems += [f"{name}: {why}" for why in label_problems(p)]
+        problems += [f"{name}: {why}" for why in _label_problems(p)]
         parsed.append(p)
         todo.append(p)
-    problems += document_problems(parsed)
+    problems += _document_problems(parsed)
     results = pool_map(_verify_task, todo, prec=PREC, workers=workers,
                        progress=progress or null_progress, desc="re-proving")
     problems += [r for r in results if r]
@@ -351,7 +328,7 @@ def folder_problems(doc: Any, families: dict[str, np.ndarray]) -> list[str]:
     proved has a certificate of the same k, n, family, class and loss interval, and every
     certificate is such a family."""
     out = []
-    certs = {(c["k"], c["n"], c["family"]): c for c, _ in parse(doc)}
+    certs = {(c["k"], c["n"], c["family"]): c for c, _ in _parse(doc)}
     if "certified" not in families:
         return ["census_families.csv has no certified column (not a census --certify run)"]
     marked = set()

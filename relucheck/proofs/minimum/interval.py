@@ -1,39 +1,7 @@
-"""Rigorous enclosures of the population loss J, its gradient (Eqn 8) and its Hessian in W
-(docs/math.md section 8) over a box of student weights, in python-flint ``arb`` balls.
-
-Setting (docs/math.md sections 8 and 10): student rows w_j (n of them, top weights a_j fixed),
-teacher rows w*_l (k) with a*_l, V = [W; W*], b = [a; -a*], x ~ N(0, I_d),
-
-    J = 1/2 sum_{p,q} b_p b_q k(v_p, v_q),  k(u, v) = |u| |v| (sin t + (pi - t) cos t) / (2 pi),
-    grad_{w_j} J = a_j / (2 pi) [sum_l b_l (pi - t_jl) v_l + (sum_l b_l |v_l| sin t_jl) u^_j],
-    H_jl = a_j a_l / (2 pi) [(pi - t) I + p q^T / sin t + sin t u^_j v^_l^T]          (l != j),
-    H_jj = a_j^2 I / 2 + sum_{l != j} a_j b_l |v_l| / (2 pi |w_j|) [p p^T / sin t
-                                                                  + sin t (I - u^_j u^_j^T)],
-
-with t = t_jl the angle between w_j and v_l, p = v^_l - cos t u^_j, q = u^_j - cos t v^_l.
-
-The box is B = {W : |W_ja - W0_ja| <= r} around floats W0 (every float is an exact dyadic, so
-the balls arb(W0_ja, r) contain exactly what is meant, with r a power of two so that the ball
-radius is r itself). Every quantity is evaluated in ball arithmetic on B, so each enclosure
-contains the exact value at every point of B.
-
-Angles. t is taken where it is well conditioned: where the float midpoint of cos t is above
-1/2, from the half-angle chord |v^ - u^| = 2 sin(t/2) (t = 2 asin(h)); below -1/2 from
-|v^ + u^| = 2 cos(t/2) (t = pi - 2 asin(h)); in between from arb's acos of cos t intersected
-with [-1, 1]. Each is an identity for the exact unit vectors, so any choice is sound; the chord
-keeps the enclosure of a nearly parallel pair as narrow as the box (acos would widen it to the
-square root of the box). sin t = 2 h sqrt(1 - h^2) on the chords, sqrt(1 - cos^2 t) otherwise,
-and p = (v^ - u^) + |v^ - u^|^2 / 2 u^ (or (v^ + u^) - |v^ + u^|^2 / 2 u^) without cancellation.
-
-The 1/sin t terms. For the exact vectors |p| = |q| = sin t, so every entry of p p^T / sin t and
-p q^T / sin t is at most min(|p_x|, |q_y|) in absolute value, and 0 at t = 0 or pi, where the
-term vanishes (k is C^2 there, docs/math.md section 8). Where the enclosure of sin t is
-certainly positive the entry is p_x q_y / sin t; where it may contain 0 (a parallel or
-antiparallel pair in the box, e.g. every student unit of the teacher W = W*), it is the ball
-[-m, m] with m = min(mag p_x, mag q_y) ([0, m] on the diagonal of p p^T): no division by an
-enclosure that contains 0.
-
-A unit whose box may contain w = 0 (where Eqn 8 is undefined) raises :class:`NotEnclosable`.
+"""Rigorous enclosures of the population loss J, its gradient (Eqn 8) and its Hessian in W over
+a box of student weights, in python-flint ``arb`` balls: the angles from half-angle chords, and
+the 1/sin t terms bounded without dividing by a ball that may contain 0 (docs/math.md sections 8
+and 10; the derivation is section 10, "Enclosing J, its gradient and its Hessian").
 """
 
 from __future__ import annotations
@@ -42,12 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucheck.proofs.conjecture1.interval import arb, require_flint
-
-try:
-    from flint import arb_mat
-except ImportError:  # pragma: no cover - require_flint gives the hint
-    arb_mat = None
+from relucheck.proofs._arb import arb, arb_mat, require_flint
 
 
 class NotEnclosable(ValueError):
@@ -55,7 +18,7 @@ class NotEnclosable(ValueError):
 
 
 @dataclass
-class Enclosure:
+class LossEnclosure:
     """Balls containing the exact values at every point of the box.
 
     ``grad`` lists the N = n d entries of grad_W J row by row (index j d + alpha); ``hess`` is
@@ -86,8 +49,8 @@ def _sumsq(xs) -> object:
 
 
 def _pair(u: list, v: list, pi) -> _Pair:
-    """The angle data of unit rows u, v (enclosures of exact unit vectors); see the module
-    docstring for the choice of formula."""
+    """The angle data of unit rows u, v (enclosures of exact unit vectors); docs/math.md
+    section 10 gives the choice of formula."""
     c = arb(0)
     for x, y in zip(u, v, strict=True):
         c += x * y
@@ -111,7 +74,7 @@ def _pair(u: list, v: list, pi) -> _Pair:
 
 
 def _over_sin(p: list, q: list, s, diagonal: bool) -> list[list]:
-    """Enclosures of p_x q_y / sin t over the box (see the module docstring); ``diagonal`` when
+    """Enclosures of p_x q_y / sin t over the box (docs/math.md section 10); ``diagonal`` when
     q is p (then the diagonal entries are >= 0)."""
     d = len(p)
     if s > 0:
@@ -141,7 +104,7 @@ def box(W0: np.ndarray, radius: float) -> list[list]:
 
 
 def enclose(W: list[list], W_star: np.ndarray, a: np.ndarray, a_star: np.ndarray, *,
-            gradient: bool = True, hessian: bool = False, loss: bool = False) -> Enclosure:
+            gradient: bool = True, hessian: bool = False, loss: bool = False) -> LossEnclosure:
     """Enclose J, grad_W J and the Hessian in W over the box ``W`` (rows of balls, from
     :func:`box`) for the teacher (W*, a*) and fixed student top weights a (floats, exact).
 
@@ -245,4 +208,4 @@ def enclose(W: list[list], W_star: np.ndarray, a: np.ndarray, a_star: np.ndarray
                 e = M[x][y].intersection(M[y][x])
                 M[x][y] = M[y][x] = e
         H = arb_mat(M)
-    return Enclosure(grad, H, J)
+    return LossEnclosure(grad, H, J)

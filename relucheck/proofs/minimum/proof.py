@@ -1,33 +1,7 @@
-"""Interval proof that a floating-point endpoint of descent is near a strict local minimum of J.
-
-For floats W0 (n x d, N = n d parameters), a power of two r and the box B = W0 + [-r, r]^N
-(docs/math.md section 10):
-
-1. Existence and uniqueness (Krawczyk). With F = grad_W J, H(B) an interval matrix containing
-   the Hessian at every point of B (:mod:`relucheck.proofs.minimum.interval`) and any matrix
-   C (here Q diag(1/lam) Q^T from the float eigen-decomposition of the Hessian at W0),
-
-       K(B) = W0 - C F(W0) + (I - C H(B)) (B - W0).
-
-   If K(B) lies in the interior of B, then F has exactly one zero W* in B (Krawczyk 1969;
-   Rump 1983 for uniqueness from the strict inclusion). We check |K_i - W0_i| < r for every i.
-2. Positive definiteness on B (Gershgorin after an eigen-rotation). Q = the float
-   eigenvectors of the float Hessian at W0, rounded to multiples of 2^-30 (exact in arb).
-   M = Q^T H(B) Q contains Q^T A Q for every symmetric A in H(B); by Gershgorin every
-   eigenvalue of Q^T A Q is at least
-   mu = min_i (M_ii - sum_{j != i} |M_ij|). With delta >= ||Q^T Q - I||_F (enclosed in arb),
-   delta < 1 makes Q invertible with ||Q||_2^2 <= 1 + delta, so x^T A x = y^T Q^T A Q y >=
-   mu |y|^2 >= mu |x|^2 / (1 + delta) for x = Q y: lambda_min(A) >= mu / (1 + delta). When that
-   bound is > 0, H is positive definite on all of B, so W* is a strict local minimum (and the
-   only critical point of J in B; J is strictly convex there).
-3. The loss. J(W*) lies in J(W0) + F(B) . (B - W0) (mean value form, J is C^1 on B).
-
-A saddle fails step 2 (its Hessian has a negative eigenvalue at W*, which lies in B); a centre
-moved further from the critical point than r allows fails step 1. C = Q diag(1/lam) Q^T is
-formed in arb from the rotation Q and the float eigenvalues lam, so the arb computation
-(:func:`prove_on_box`) takes only exact numbers (W0, W*, a, a*, Q, lam, r): a re-check given the
-same :class:`Preconditioner` repeats it exactly, whatever LAPACK, BLAS or compiled kernel made
-the float pre-computation (:func:`precondition`), which only needs to be good, not exact.
+"""Interval proof that a floating-point endpoint of descent is near a strict local minimum of J:
+Krawczyk's test for one critical point in a box, a Gershgorin bound after an eigen-rotation for
+a positive definite Hessian on the box, and the loss enclosure (docs/math.md section 10). The
+arb part (:func:`prove_on_box`) takes only exact numbers, so a re-check repeats it exactly.
 """
 
 from __future__ import annotations
@@ -39,13 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from relucheck.proofs.conjecture1.interval import arb, require_flint
+from relucheck.proofs._arb import arb, arb_mat, float_bounds, precision, require_flint
 from relucheck.proofs.minimum.interval import NotEnclosable, box, enclose
-
-try:
-    from flint import arb_mat, ctx
-except ImportError:  # pragma: no cover - require_flint gives the hint
-    arb_mat = ctx = None
 
 #: Working precision (bits) of the proof. Boxes are far wider than 2^-64 relative, so more
 #: precision does not help; a re-check may ask for more.
@@ -93,21 +62,17 @@ class Proof:
     pre: Preconditioner | None = None  # what the arb computation was given (None: not reached)
 
 
-def float_down(x) -> float:
+def _float_down(x) -> float:
     """The largest float <= every point of the ball x (exact comparisons)."""
-    lo = x.lower()
-    f = float(lo)
-    return f if arb(f) <= lo else math.nextafter(f, -math.inf)
+    return float_bounds(x)[0]
 
 
-def float_up(x) -> float:
+def _float_up(x) -> float:
     """The smallest float >= every point of the ball x."""
-    hi = x.upper()
-    f = float(hi)
-    return f if arb(f) >= hi else math.nextafter(f, math.inf)
+    return float_bounds(x)[1]
 
 
-def decimal_down(x: float, digits: int) -> float:
+def _decimal_down(x: float, digits: int) -> float:
     """A float <= x with a short decimal form (``digits`` significant digits, then the next
     float down if the conversion rounded up): a claim that last-bit changes of x do not move."""
     if not math.isfinite(x) or x == 0:
@@ -117,9 +82,9 @@ def decimal_down(x: float, digits: int) -> float:
     return f if f <= x else math.nextafter(f, -math.inf)
 
 
-def decimal_up(x: float, digits: int) -> float:
-    """A float >= x with a short decimal form (see :func:`decimal_down`)."""
-    return -decimal_down(-x, digits)
+def _decimal_up(x: float, digits: int) -> float:
+    """A float >= x with a short decimal form (see :func:`_decimal_down`)."""
+    return -_decimal_down(-x, digits)
 
 
 def _pow2_at_least(x: float) -> float:
@@ -135,6 +100,7 @@ def precondition(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray,
     """The float eigen-decomposition of the Hessian at W0 (compiled kernel, LAPACK) as a
     :class:`Preconditioner`, or (None, step, reason) when W0 is no candidate for a strict
     minimum (a zero row, a negative or a numerically zero eigenvalue)."""
+    # numba loads here, for a new proof only: a re-check (prove_on_box) never needs it
     from relucheck.descent import _kernels as kernels
 
     n, d = W0.shape
@@ -173,7 +139,7 @@ def krawczyk(W0: np.ndarray, r: float, F0: list, H, C) -> tuple[bool, float]:
         m = D[i, 0].abs_upper()
         if not m.is_finite() or not m < r:
             inside = False
-        worst = max(worst, float_up(m) if m.is_finite() else math.inf)
+        worst = max(worst, _float_up(m) if m.is_finite() else math.inf)
     return inside, worst / r
 
 
@@ -231,9 +197,7 @@ def prove_on_box(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None,
     N = W0.size
     if pre.Q_int.shape != (N, N) or pre.lam.shape != (N,) or not np.all(pre.lam != 0):
         return fail(FLOAT, f"the preconditioner is not {N} x {N} with {N} nonzero eigenvalues")
-    old = ctx.prec
-    ctx.prec = int(prec)
-    try:
+    with precision(prec):
         try:
             F0 = enclose(box(W0, 0.0), W_star, a, a_star).grad
             E = enclose(box(W0, r), W_star, a, a_star, gradient=True, hessian=True)
@@ -252,16 +216,14 @@ def prove_on_box(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None,
         if not lam_lo.is_finite() or not lam_lo > 0:
             return fail(POSITIVE, "the Hessian is not proved positive definite on the box "
                                   "(Gershgorin discs after the eigen-rotation reach down to "
-                                  f"{float_down(lam_lo) if lam_lo.is_finite() else math.nan:.3g};"
+                                  f"{_float_down(lam_lo) if lam_lo.is_finite() else math.nan:.3g};"
                                   f" float lambda_min {float(np.min(pre.lam)):.3g})")
         J0 = enclose(box(W0, 0.0), W_star, a, a_star, gradient=False, loss=True).loss
         J = J0 + sum((g * arb(0, r) for g in E.grad), arb(0))
         if not J.is_finite():
             return fail(LOSS, "the loss enclosure is not finite")
-        return Proof(True, r, float_down(J), float_up(J), float_down(lam_lo), prec,
+        return Proof(True, r, _float_down(J), _float_up(J), _float_down(lam_lo), prec,
                      time.perf_counter() - t0, pre=pre)
-    finally:
-        ctx.prec = old
 
 
 def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = None,
@@ -286,15 +248,11 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
     pre, step_name, why = precondition(W0, W_star, a, a_star)
     if pre is None:
         return fail(step_name, why)
-    old = ctx.prec
-    ctx.prec = int(prec)
-    try:
+    with precision(prec):
         try:
             F0 = enclose(box(W0, 0.0), W_star, a, a_star).grad
         except NotEnclosable as exc:
             return fail(FORMULAS, str(exc))
-    finally:
-        ctx.prec = old
     Q = np.ldexp(pre.Q_int.astype(float), Q_SCALE_LOG2)
     step = np.abs((Q / pre.lam) @ (Q.T @ np.array([float(f.mid()) for f in F0]))).max()
     if radius is not None:
@@ -316,9 +274,9 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
             last = prove_on_box(W0, W_star, a, a_star, radius=r, pre=pre, prec=prec)
             if last.ok:
                 return replace(last, seconds=time.perf_counter() - t0,
-                               loss_lo=decimal_down(last.loss_lo, LOSS_DIGITS),
-                               loss_hi=decimal_up(last.loss_hi, LOSS_DIGITS),
-                               lambda_min_lo=decimal_down(last.lambda_min_lo, LAMBDA_DIGITS))
+                               loss_lo=_decimal_down(last.loss_lo, LOSS_DIGITS),
+                               loss_hi=_decimal_up(last.loss_hi, LOSS_DIGITS),
+                               lambda_min_lo=_decimal_down(last.lambda_min_lo, LAMBDA_DIGITS))
             if last.step != KRAWCZYK:
                 return replace(last, seconds=time.perf_counter() - t0)
     return replace(last, seconds=time.perf_counter() - t0,
