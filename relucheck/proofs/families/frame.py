@@ -29,6 +29,7 @@ G(u, v) = [(pi - t) v + |v| s u^]/(2 pi), G(w, w) = w/2.
 from __future__ import annotations
 
 BULK = -1  # column index of "a generic coordinate distinct from every explicit one"
+_SPARSE: dict = {}  # (rules, n_dist) -> sparse test rows and their inner-product table
 
 
 class Frame:
@@ -58,6 +59,7 @@ class Frame:
         self.two_pi = 2 * K.pi
         self.pi = K.pi
         self._geo = {}
+        self._inv_s = {}
         # the orders of summation (weights None mean 1)
         self.rows = [(j, None) for j in range(n_dist)] + [(self.r1, self.G)]
         head = [(j, None) for j in range(n_dist)]
@@ -72,35 +74,45 @@ class Frame:
             s = s + x[i] * y[i]
         return s + self.Nb * (x[self.b] * y[self.b])
 
-    def sparse(self, rule):
-        """Rows of an S-invariant test matrix given by rule(i, j) (j may be BULK) as dicts
-        {slot: value} of its nonzero entries (exact ints/floats converted by the kit)."""
-        out = []
-        for i in self.pos:
-            row = {}
-            for j in [*self.pos, BULK]:
-                v = rule(i, j)
-                if v != 0:
-                    row[self.b if j == BULK else j] = self.K.num(v)
-            out.append(row)
-        return out
+    def sparse(self, rules):
+        """Rows of S-invariant test matrices given by rule(i, j) (j may be BULK) as dicts
+        {slot: exact int} of their nonzero entries, with the table of their mutual inner
+        products as exact (explicit part, bulk part) pairs; cached per (rules, n_dist)."""
+        key = (rules, self.nD)
+        hit = _SPARSE.get(key)
+        if hit is None:
+            S = []
+            for rule in rules:
+                rows = []
+                for i in self.pos:
+                    row = {}
+                    for j in [*self.pos, BULK]:
+                        v = rule(i, j)
+                        if v != 0:
+                            row[self.b if j == BULK else j] = v
+                    rows.append(row)
+                S.append(rows)
+            hit = _SPARSE[key] = (S, {})
+        return hit
+
+    def ssdot(self, S, table, p, i, q, j):
+        """<row i of T_p, row j of T_q> (exact ints combined with the bulk count)."""
+        key = (p, i, q, j)
+        ex = table.get(key)
+        if ex is None:
+            d, e = S[p][i], S[q][j]
+            ex0 = sum(v * e[m] for m, v in d.items() if m in e and m != self.b)
+            bk = d.get(self.b, 0) * e.get(self.b, 0)
+            ex = table[key] = (ex0, bk)
+        if ex[1] == 0:
+            return ex[0]
+        return ex[0] + self.Nb * ex[1]
 
     def sdot(self, d, x):
         """sparse . dense"""
         s = 0
         for i, v in d.items():
             s = s + (v * x[i] if i != self.b else self.Nb * (v * x[i]))
-        return s
-
-    def ssdot(self, d, e):
-        """sparse . sparse"""
-        if len(e) < len(d):
-            d, e = e, d
-        s = 0
-        for i, v in d.items():
-            w = e.get(i)
-            if w is not None:
-                s = s + (v * w if i != self.b else self.Nb * (v * w))
         return s
 
     def partners(self, j):
@@ -128,6 +140,8 @@ class Frame:
             pt = self.pi - t
             kap = nu * nv * (pt * c + s) / self.two_pi
             g = self._geo[key] = (nu, nv, c, s, pt, kap, nv / (self.two_pi * nu))
+            # 1/s where s is provably positive (else None: the bounded form is used)
+            self._inv_s[key] = 1 / s if (s > 0) else None
         return g
 
     # -- the loss ---------------------------------------------------------------------
@@ -147,15 +161,15 @@ class Frame:
 
     # -- tests: gradient coordinates and Hessian bilinear forms ---------------------------
     def _prepare(self, rules):
-        S = [self.sparse(r) for r in rules]
+        S, table = self.sparse(rules)
         DW = [[[self.sdot(S[p][i], self.W[jj]) for jj in self.pos] for i in self.pos]
               for p in range(len(rules))]
-        return S, DW
+        return S, table, DW
 
     def gradient(self, rules):
         """<grad J, T_p> for the S-invariant test matrices T_p = rules[p] (for the basis E_p of
         the fixed-point space these are the partial derivatives of J in the unknowns)."""
-        S, DW = self._prepare(rules)
+        S, _, DW = self._prepare(rules)
         out = []
         for p in range(len(rules)):
             total = 0
@@ -180,88 +194,82 @@ class Frame:
 
     def gram(self, rules):
         """Frobenius Gram matrix <T_p, T_q> of test matrices."""
-        S = [self.sparse(r) for r in rules]
+        S, table = self.sparse(rules)
         n = len(rules)
         G = [[0] * n for _ in range(n)]
         for p in range(n):
             for q in range(p, n):
                 tot = 0
                 for j, wj in self.rows:
-                    x = self.ssdot(S[p][j], S[q][j])
+                    x = self.ssdot(S, table, p, j, q, j)
                     tot = tot + (x if wj is None else wj * x)
                 G[p][q] = G[q][p] = tot
         return G
 
+    def _over_s(self, key, num, s, bound):
+        """num / s, or the kit's bounded form when s is not provably positive."""
+        inv = self._inv_s[key]
+        if inv is not None:
+            return num * inv
+        return self.K.div_s(num, s, bound)
+
     def hessian_form(self, rules):
         """The matrix B_pq = <T_p, H T_q> (H the full Hessian of J) for S-invariant T_p."""
         K = self.K
-        S, DW = self._prepare(rules)
+        S, table, DW = self._prepare(rules)
         n = len(rules)
         B = [[0] * n for _ in range(n)]
         norms = {}
 
         def snorm(p, i):
-            key = (p, i)
-            if key not in norms:
-                norms[key] = K.sqrt(self.ssdot(S[p][i], S[p][i]))
-            return norms[key]
+            if (p, i) not in norms:
+                norms[p, i] = K.sqrt(K.num(0) + self.ssdot(S, table, p, i, p, i))
+            return norms[p, i]
 
         live = [[p for p in range(n) if S[p][j]] for j in self.pos]
         for j, wj in self.rows:
             lj = live[j]
             if not lj:
                 continue
-            acc = {}
-            nu_j = self.nrm[j]
-            a = {p: DW[p][j][j] / nu_j for p in lj}  # d_j . u^
-            for p in lj:
-                for q in lj:
-                    if q >= p:
-                        acc[p, q] = self.ssdot(S[p][j], S[q][j]) / 2
+            pairs = [(p, q) for p in lj for q in lj if q >= p]
+            same = {pq: self.ssdot(S, table, pq[0], j, pq[1], j) for pq in pairs}
+            acc = {pq: same[pq] / 2 for pq in pairs}
+            a = {p: DW[p][j][j] / self.nrm[j] for p in lj}  # d_j . u^
             for li, wl in self.partners(j):
                 terms = {}
-                # teacher li: - A(w_j, e_l)
-                nu, nv, c, s, pt, _, cA = self.geo(j, li, True)
+                # teacher li: - A(w_j, e_li)
+                key = (True, self._cls(j), self._cls(li), j == li)
+                _, _, c, s, _, _, cA = self.geo(j, li, True)
                 P = {p: S[p][j].get(li, 0) - c * a[p] for p in lj}
-                for p in lj:
-                    for q in lj:
-                        if q < p:
-                            continue
-                        x = K.div_s(P[p] * P[q], s,
-                                    lambda p=p, q=q, s=s, j=j: snorm(p, j) * snorm(q, j) * s)
-                        x = x + s * (self.ssdot(S[p][j], S[q][j]) - a[p] * a[q])
-                        terms[p, q] = -(cA * x)
+                for p, q in pairs:
+                    x = self._over_s(key, P[p] * P[q], s,
+                                     lambda p=p, q=q, s=s, j=j: snorm(p, j) * snorm(q, j) * s)
+                    terms[p, q] = -(cA * (x + s * (same[p, q] - a[p] * a[q])))
                 if li != j:
+                    key = (False, self._cls(j), self._cls(li), False)
                     nu, nv, c, s, pt, _, cA = self.geo(j, li, False)
-                    b = {p: DW[p][j][li] / nv for p in lj}  # d_j . v^
-                    P = {p: b[p] - c * a[p] for p in lj}
-                    for p in lj:
-                        for q in lj:
-                            if q < p:
-                                continue
-                            x = K.div_s(P[p] * P[q], s,
-                                        lambda p=p, q=q, s=s, j=j: snorm(p, j) * snorm(q, j) * s)
-                            x = x + s * (self.ssdot(S[p][j], S[q][j]) - a[p] * a[q])
-                            terms[p, q] = terms[p, q] + cA * x
-                    # cross term d^p_j C(w_j, w_l) d^q_l, all (p, q): symmetrised below
+                    P = {p: DW[p][j][li] / nv - c * a[p] for p in lj}  # d_j . p
+                    for p, q in pairs:
+                        x = self._over_s(key, P[p] * P[q], s,
+                                         lambda p=p, q=q, s=s, j=j: snorm(p, j) * snorm(q, j) * s)
+                        terms[p, q] = terms[p, q] + cA * (x + s * (same[p, q] - a[p] * a[q]))
+                    # cross term d^p_j C(w_j, w_li) d^q_li, all (p, q): symmetrised below
                     for q in live[li]:
-                        al = DW[q][li][li] / nv  # d'_l . v^
-                        be = DW[q][li][j] / nu  # d'_l . u^
-                        Q = be - c * al
+                        al = DW[q][li][li] / nv  # d'_li . v^
+                        Q = DW[q][li][j] / nu - c * al  # d'_li . q
                         for p in lj:
-                            x = pt * self.ssdot(S[p][j], S[q][li])
-                            x = x + K.div_s(
-                                P[p] * Q, s,
+                            x = pt * self.ssdot(S, table, p, j, q, li)
+                            x = x + self._over_s(
+                                key, P[p] * Q, s,
                                 lambda p=p, q=q, s=s, j=j, li=li: snorm(p, j) * snorm(q, li) * s)
-                            x = x + s * a[p] * al
-                            x = x / self.two_pi
-                            key = (p, q) if p <= q else (q, p)
+                            x = (x + s * a[p] * al) / self.two_pi
                             if p == q:
-                                terms[key] = terms.get(key, 0) + x
+                                terms[p, p] = terms[p, p] + x
                             else:  # B_pq and B_qp each get half of this and of its mirror
-                                terms[key] = terms.get(key, 0) + x / 2
-                for key, x in terms.items():
-                    acc[key] = acc.get(key, 0) + (x if wl is None else wl * x)
+                                pq = (p, q) if p < q else (q, p)
+                                terms[pq] = terms.get(pq, 0) + x / 2
+                for pq, x in terms.items():
+                    acc[pq] = acc.get(pq, 0) + (x if wl is None else wl * x)
             for (p, q), x in acc.items():
                 B[p][q] = B[p][q] + (x if wj is None else wj * x)
         for p in range(n):
