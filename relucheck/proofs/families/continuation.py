@@ -55,6 +55,33 @@ def _predict(history, k):
     return out
 
 
+def scaled_guess(name: str, ref: Point, k: float) -> np.ndarray:
+    """A start for Newton at a large k from a point at a smaller k, using the observed
+    scalings: the O(1) unknowns (type A: a, e; type II: g, e) kept, b and c (and type II's
+    a) ~ 1/k, f ~ 1/k^2."""
+    r = ref.k / k
+    if name == "A":
+        scale = (1.0, r, r, 1.0, r * r)
+    elif name == "II":
+        scale = (r, 1.0, r, r, 1.0, r * r)
+    else:
+        scale = (1.0,) * len(ref.u)
+    return ref.u * np.array(scale)
+
+
+def point_at(name: str, k: int, ref: Point | None = None) -> Point:
+    """The critical point at one integer k by Newton from :func:`scaled_guess` of ``ref``
+    (default: the seed continued to k = 60 if k > 60, else the integer trace)."""
+    pat = PATTERNS[name]
+    if ref is None:
+        pts = follow_integers(name, max(min(k, 60), SEEDS[name][0]))
+        if k in pts:
+            return pts[k]
+        ref = pts[max(pts)]
+    u, g, _ = newton(pat, scaled_guess(name, ref, k), k)
+    return Point(name, k, u, g, pat.loss(u, k, FLOAT))
+
+
 def follow_integers(name: str, k_max: int, k_min: int | None = None) -> dict:
     """{k: Point} for every integer k from max(k_min, pattern.min_k) to k_max (both types
     start at their seed and go both ways)."""

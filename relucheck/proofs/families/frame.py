@@ -40,7 +40,7 @@ class Frame:
     the dimension (int, or a real number for continuation).
     """
 
-    def __init__(self, pattern, u, k, kit, n_dist):
+    def __init__(self, pattern, u, k, kit, n_dist, geo_cache=None):
         K = self.K = kit
         if n_dist < pattern.n_special:
             raise ValueError("the special indices must be distinguished")
@@ -58,8 +58,12 @@ class Frame:
         self.nrm = [K.sqrt(x) for x in self.sq]
         self.two_pi = 2 * K.pi
         self.pi = K.pi
-        self._geo = {}
-        self._inv_s = {}
+        # pair geometry depends only on the point, not on the frame: frames of one point may
+        # share it (geo_cache = a dict, passed to each)
+        if geo_cache is None:
+            geo_cache = {}
+        self._geo = geo_cache.setdefault("geo", {})
+        self._inv_s = geo_cache.setdefault("inv_s", {})
         # the orders of summation (weights None mean 1)
         self.rows = [(j, None) for j in range(n_dist)] + [(self.r1, self.G)]
         head = [(j, None) for j in range(n_dist)]
@@ -213,9 +217,19 @@ class Frame:
             return num * inv
         return self.K.div_s(num, s, bound)
 
-    def hessian_form(self, rules):
-        """The matrix B_pq = <T_p, H T_q> (H the full Hessian of J) for S-invariant T_p."""
+    def hessian_form(self, rules, row_orbits=None):
+        """The matrix B_pq = <T_p, H T_q> (H the full Hessian of J) for S-invariant T_p.
+
+        ``row_orbits`` {row: count} (distinguished rows only) folds rows whose contributions
+        are equal because a symmetry of W maps the test matrices to +-themselves and those
+        rows onto each other: only the listed rows are summed, each times its count (the
+        generic row r1 keeps its weight k - |D|). None sums every row."""
         K = self.K
+        if row_orbits is None:
+            rows = self.rows
+        else:
+            rows = [(j, None if m == 1 else m) for j, m in sorted(row_orbits.items())]
+            rows.append(self.rows[-1])
         S, table, DW = self._prepare(rules)
         n = len(rules)
         B = [[0] * n for _ in range(n)]
@@ -227,7 +241,7 @@ class Frame:
             return norms[p, i]
 
         live = [[p for p in range(n) if S[p][j]] for j in self.pos]
-        for j, wj in self.rows:
+        for j, wj in rows:
             lj = live[j]
             if not lj:
                 continue

@@ -32,6 +32,9 @@ class Block:
     dim: object  # callable k -> multiplicity (polynomial in k)
     n_dist: int
     rules: tuple = field(repr=False)
+    # distinguished rows whose contributions coincide, folded: {row: count} (see
+    # Frame.hessian_form); None = no folding
+    row_orbits: dict | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,22 @@ class Pattern:
         :meth:`gradient`) = the trivial isotypic block B_pq = <E_p, H E_q>."""
         return Frame(self, u, k, kit, self.n_special).hessian_form(self.basis())
 
-    def block(self, blk: Block, u, k, kit):
-        """(B, Gamma) of one block."""
-        fr = Frame(self, u, k, kit, blk.n_dist)
-        return fr.hessian_form(blk.rules), fr.gram(blk.rules)
+    def block(self, blk: Block, u, k, kit, geo_cache=None, fold=True):
+        """(B, Gamma) of one block (geo_cache: a dict shared by calls at the same point;
+        fold=False sums every row, ignoring the block's row orbits)."""
+        fr = Frame(self, u, k, kit, blk.n_dist, geo_cache)
+        return (fr.hessian_form(blk.rules, blk.row_orbits if fold else None),
+                fr.gram(blk.rules))
 
     def all_blocks(self, u, k, kit):
         """[(block, B, Gamma)] for every isotypic component, the trivial one first."""
-        return [(blk, *self.block(blk, u, k, kit)) for blk in self.blocks]
+        cache: dict = {}
+        return [(blk, *self.block(blk, u, k, kit, cache)) for blk in self.blocks]
+
+    def loss_and_gradient(self, u, k, kit):
+        """(J, [dJ/du_p]) from one frame."""
+        fr = Frame(self, u, k, kit, self.n_special)
+        return fr.loss(), fr.gradient(self.basis())
 
 
 # -- test matrices ------------------------------------------------------------------------
@@ -143,11 +154,11 @@ def _type_a():
     pat = Pattern("A", ("a", "b", "c", "e", "f"), 1, cls)
     blocks = (
         Block("trivial", lambda k: 1, 1, pat.basis()),
-        Block("standard", lambda k: k - 2, 3, std),
+        Block("standard", lambda k: k - 2, 3, std, {0: 1, 1: 2}),
         Block("(m-2,2)", lambda k: (k - 1) * (k - 4) // 2 if isinstance(k, int)
-              else (k - 1) * (k - 4) / 2, 5, (two_two,)),
+              else (k - 1) * (k - 4) / 2, 5, (two_two,), {1: 4}),
         Block("(m-2,1,1)", lambda k: (k - 2) * (k - 3) // 2 if isinstance(k, int)
-              else (k - 2) * (k - 3) / 2, 4, (two_one_one,)),
+              else (k - 2) * (k - 3) / 2, 4, (two_one_one,), {1: 3}),
     )
     return Pattern("A", pat.unknowns, 1, cls, blocks, min_k=5)
 
@@ -188,12 +199,12 @@ def _type_ii():
         return lambda k: f(k) // 2 if isinstance(k, int) else f(k) / 2
 
     blocks = (
-        Block("trivial", lambda k: 1, 2, pat.basis()),
-        Block("sign", lambda k: 1, 2, eps_triv),
-        Block("standard", lambda k: k - 3, 4, std),
-        Block("sign x standard", lambda k: k - 3, 4, eps_std),
-        Block("(m-2,2)", half(lambda k: (k - 2) * (k - 5)), 6, (two_two,)),
-        Block("(m-2,1,1)", half(lambda k: (k - 3) * (k - 4)), 5, (two_one_one,)),
+        Block("trivial", lambda k: 1, 2, pat.basis(), {0: 2}),
+        Block("sign", lambda k: 1, 2, eps_triv, {0: 2}),
+        Block("standard", lambda k: k - 3, 4, std, {0: 2, 2: 2}),
+        Block("sign x standard", lambda k: k - 3, 4, eps_std, {0: 2, 2: 2}),
+        Block("(m-2,2)", half(lambda k: (k - 2) * (k - 5)), 6, (two_two,), {2: 4}),
+        Block("(m-2,1,1)", half(lambda k: (k - 3) * (k - 4)), 5, (two_one_one,), {2: 3}),
     )
     return Pattern("II", pat.unknowns, 2, cls, blocks, min_k=6)
 
@@ -210,9 +221,9 @@ def _global():
 
     blocks = (
         Block("trivial", lambda k: 1, 0, pat.basis()),
-        Block("standard", lambda k: k - 1, 2, (diag, off_s, off_a)),
-        Block("(m-2,2)", half(lambda k: k * (k - 3)), 4, (two_two,)),
-        Block("(m-2,1,1)", half(lambda k: (k - 1) * (k - 2)), 3, (two_one_one,)),
+        Block("standard", lambda k: k - 1, 2, (diag, off_s, off_a), {0: 2}),
+        Block("(m-2,2)", half(lambda k: k * (k - 3)), 4, (two_two,), {0: 4}),
+        Block("(m-2,1,1)", half(lambda k: (k - 1) * (k - 2)), 3, (two_one_one,), {0: 3}),
     )
     return Pattern("global", pat.unknowns, 0, cls, blocks, min_k=4)
 
