@@ -65,7 +65,7 @@ def default_radius(u, k, rho=2.0**-36):
     return [rho * max(abs(float(x)), 1.0 / (k * k)) for x in u]
 
 
-def prove_blocks(pat, box, k, lowers=None):
+def prove_blocks(pat, box, k, lowers=None, digits=3):
     """Prove each block (normalised) minus its lower bound positive definite over the box.
     ``lowers``: {block name: decimal string} (claimed); None derives them from the midpoint
     (95 % of the float smallest eigenvalue, 3 digits, rounded down).
@@ -83,14 +83,16 @@ def prove_blocks(pat, box, k, lowers=None):
             import numpy as np  # only to choose the claim; the verdict below is arb
             lam = float(np.linalg.eigvalsh(np.array([[float(x.mid()) for x in row]
                                                      for row in Bn]))[0])
-            lower = round_down_decimal(0.95 * lam) if lam > 0 else "0"
+            lower = round_down_decimal(0.95 * lam, digits) if lam > 0 else "0"
         else:
             lower = lowers[blk.name]
         L = flint.arb(lower)
         shifted = [[Bn[p][q] - (L if p == q else 0) for q in range(n)] for p in range(n)]
         ok, _ = ldl_positive(shifted)
         ok = ok and L > 0
-        out.append(BlockClaim(blk.name, int(blk.dim(k)), n, lower, bool(ok)))
+        mult = blk.dim(k)
+        out.append(BlockClaim(blk.name, int(mult) if isinstance(k, int) else mult, n, lower,
+                              bool(ok)))
     return out, trivial
 
 
@@ -103,11 +105,15 @@ def loss_over_box(J0, g0, jac, radius):
     return J0 + sum((gX[p] * D[p] for p in range(n)), flint.arb(0))
 
 
-def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC) -> ProofResult:
-    """The three steps of the module docstring at one integer k."""
+def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: bool = False,
+                digits: int = 3) -> ProofResult:
+    """The three steps of the module docstring at one integer k (or, with real_k, at a
+    real k given as an exact float: the analytic continuation of the closed forms)."""
     t0 = time.perf_counter()
     pat = PATTERNS[name]
-    if not isinstance(k, int) or k < pat.min_k:
+    if real_k:
+        k = float(k)
+    elif not isinstance(k, int) or k < pat.min_k:
         raise ValueError(f"k must be an integer >= {pat.min_k}")
     center = [float(x) for x in u]
     radius = default_radius(center, k) if radius is None else [float(r) for r in radius]
@@ -118,7 +124,7 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC) -> Proof
         box = _box(center, radius)
         J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
         # the trivial block over the box is the Jacobian enclosure of g
-        blocks, jac = prove_blocks(pat, box, k)
+        blocks, jac = prove_blocks(pat, box, k, digits=digits)
         ok, _, slack = krawczyk(center, radius, g, jac)
         res.slack = slack
         res.blocks = blocks
