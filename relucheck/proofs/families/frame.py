@@ -63,6 +63,7 @@ class Frame:
         if geo_cache is None:
             geo_cache = {}
         self._geo = geo_cache.setdefault("geo", {})
+        self._geo_pos = {}  # (teacher, j, l) -> geometry, this frame's positions
         self._inv_s = geo_cache.setdefault("inv_s", {})
         # the orders of summation (weights None mean 1)
         self.rows = [(j, None) for j in range(n_dist)] + [(self.r1, self.G)]
@@ -127,6 +128,9 @@ class Frame:
 
     # -- geometry of a pair (row j, row l) or (row j, teacher l) --------------------------
     def geo(self, j, li, teacher):
+        g = self._geo_pos.get((teacher, j, li))
+        if g is not None:
+            return g
         key = (teacher, self._cls(j), self._cls(li), j == li)
         g = self._geo.get(key)
         if g is None:
@@ -146,6 +150,7 @@ class Frame:
             g = self._geo[key] = (nu, nv, c, s, pt, kap, nv / (self.two_pi * nu))
             # 1/s where s is provably positive (else None: the bounded form is used)
             self._inv_s[key] = 1 / s if (s > 0) else None
+        self._geo_pos[teacher, j, li] = g
         return g
 
     # -- the loss ---------------------------------------------------------------------
@@ -166,8 +171,9 @@ class Frame:
     # -- tests: gradient coordinates and Hessian bilinear forms ---------------------------
     def _prepare(self, rules):
         S, table = self.sparse(rules)
-        DW = [[[self.sdot(S[p][i], self.W[jj]) for jj in self.pos] for i in self.pos]
-              for p in range(len(rules))]
+        zero = [0] * len(self.pos)
+        DW = [[[self.sdot(S[p][i], self.W[jj]) for jj in self.pos] if S[p][i] else zero
+               for i in self.pos] for p in range(len(rules))]
         return S, table, DW
 
     def gradient(self, rules):

@@ -22,6 +22,8 @@ import numpy as np
 
 from relucheck.proofs.families.frame import BULK, Frame
 
+_BASES: dict = {}
+
 
 @dataclass(frozen=True)
 class Block:
@@ -54,9 +56,13 @@ class Pattern:
         return u[idx]
 
     def basis(self):
-        """The fixed-point space's basis E_p (indicator of the entries equal to unknown p)."""
-        return tuple((lambda i, j, p=p: 1 if self.entry_class(i, j) == p else 0)
-                     for p in range(len(self.unknowns)))
+        """The fixed-point space's basis E_p (indicator of the entries equal to unknown p);
+        one tuple per pattern (the engine caches its tables by the rules' identity)."""
+        key = (self.name, self.unknowns)
+        if key not in _BASES:
+            _BASES[key] = tuple((lambda i, j, p=p: 1 if self.entry_class(i, j) == p else 0)
+                                for p in range(len(self.unknowns)))
+        return _BASES[key]
 
     def project(self, M: np.ndarray) -> np.ndarray:
         """Coordinates <M, E_p> of a full k x k matrix on the basis E_p."""

@@ -54,6 +54,8 @@ class ProofResult:
     blocks: list = field(default_factory=list)
     slack: float = 0.0
     seconds: float = 0.0
+    attempts: int = 1  # 2, 3: recentred by an arb Newton step (3: and a 256x wider box)
+    newton_center: list = field(default_factory=list, repr=False)
 
 
 def _box(center, radius):
@@ -116,29 +118,45 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
     elif not isinstance(k, int) or k < pat.min_k:
         raise ValueError(f"k must be an integer >= {pat.min_k}")
     center = [float(x) for x in u]
-    radius = default_radius(center, k) if radius is None else [float(r) for r in radius]
+    auto = radius is None
+    radius = default_radius(center, k) if auto else [float(r) for r in radius]
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        res = ProofResult(name, k, center, radius, False, "")
-        box = _box(center, radius)
-        J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
-        # the trivial block over the box is the Jacobian enclosure of g
-        blocks, jac = prove_blocks(pat, box, k, digits=digits)
-        ok, _, slack = krawczyk(center, radius, g, jac)
-        res.slack = slack
-        res.blocks = blocks
-        res.loss = outward_decimals(loss_over_box(J0, g, jac, radius))
-        bad = [b.name for b in blocks if not b.proved]
-        if not ok:
-            res.reason = "Krawczyk: K(X) not inside X"
-        elif bad:
-            res.reason = "not proved positive definite: " + ", ".join(bad)
-        else:
-            res.proved, res.reason = True, "proved"
+        for attempt in range(3):
+            res = _attempt(pat, k, center, radius, digits)
+            res.attempts = attempt + 1
+            if res.proved or not res.reason.startswith("Krawczyk"):
+                break
+            # the float centre was not accurate enough for the box: recentre by one arb
+            # Newton step (rounded to floats) and, at the last attempt, widen a default box
+            center = res.newton_center
+            if attempt == 1 and auto:
+                radius = [r * 256 for r in default_radius(center, k)]
     finally:
         flint.ctx.prec = old
     res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _attempt(pat, k, center, radius, digits) -> ProofResult:
+    res = ProofResult(pat.name, k, center, radius, False, "")
+    box = _box(center, radius)
+    J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
+    # the trivial block over the box is the Jacobian enclosure of g
+    blocks, jac = prove_blocks(pat, box, k, digits=digits)
+    ok, K, slack = krawczyk(center, radius, g, jac)
+    res.newton_center = [float(x.mid()) for x in K]
+    res.slack = slack
+    res.blocks = blocks
+    res.loss = outward_decimals(loss_over_box(J0, g, jac, radius))
+    bad = [b.name for b in blocks if not b.proved]
+    if not ok:
+        res.reason = "Krawczyk: K(X) not inside X"
+    elif bad:
+        res.reason = "not proved positive definite: " + ", ".join(bad)
+    else:
+        res.proved, res.reason = True, "proved"
     return res
 
 
