@@ -43,17 +43,21 @@ def test_saddles_are_not_proved(traces):
 
 
 def test_wrong_centre_is_not_proved(traces):
-    """A centre off by 1e-6 (far more than the box radius): Krawczyk refuses."""
+    """A centre off by 1e-6 (far more than the box radius): Krawczyk refuses; with retries
+    the box is recentred by an arb Newton step and the recorded (new) centre is proved."""
     u = traces["A"][10].u.copy()
     u[0] += 1e-6
-    r = prove_point("A", 10, u)
+    r = prove_point("A", 10, u, retries=0)
     assert not r.proved and "Krawczyk" in r.reason
+    r = prove_point("A", 10, u)
+    assert r.proved and r.attempts == 2
+    assert abs(r.center[0] - traces["A"][10].u[0]) < 1e-12
 
 
 def test_box_too_small_is_not_proved(traces):
     """A box of radius 1e-30 cannot hold the float point's error: Krawczyk refuses."""
     u = traces["A"][10].u
-    r = prove_point("A", 10, u, radius=[1e-30] * 5)
+    r = prove_point("A", 10, u, radius=[1e-30] * 5, retries=0)
     assert not r.proved and "Krawczyk" in r.reason
 
 

@@ -108,9 +108,11 @@ def loss_over_box(J0, g0, jac, radius):
 
 
 def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: bool = False,
-                digits: int = 3) -> ProofResult:
+                digits: int = 3, retries: int = 2) -> ProofResult:
     """The three steps of the module docstring at one integer k (or, with real_k, at a
-    real k given as an exact float: the analytic continuation of the closed forms)."""
+    real k given as an exact float: the analytic continuation of the closed forms).
+    When Krawczyk fails, up to ``retries`` more attempts recentre the box (the result
+    records the centre and radius actually proved)."""
     t0 = time.perf_counter()
     pat = PATTERNS[name]
     if real_k:
@@ -123,7 +125,7 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        for attempt in range(3):
+        for attempt in range(retries + 1):
             res = _attempt(pat, k, center, radius, digits)
             res.attempts = attempt + 1
             if res.proved or not res.reason.startswith("Krawczyk"):
