@@ -17,7 +17,7 @@ These counting rules are exact because S fixes every distinguished index and is 
 the generic ones (and on ordered pairs of distinct generic ones). Every count is a polynomial
 in k, so the same code is the analytic continuation in real k.
 
-Second derivatives of k(u, v) = |u||v| h(t)/(2 pi) (MATH.md section 8), p = v^ - cos t u^,
+Second derivatives of k(u, v) = |u||v| h(t)/(2 pi) (docs/math.md section 8), p = v^ - cos t u^,
 q = u^ - cos t v^, applied to directions d, d':
     d^T A(u, v) d'  = |v|/(2 pi |u|) [(d.p)(d'.p)/s + s (d.d' - (d.u^)(d'.u^))]
     d^T C(u, v) d'  = [(pi - t) d.d' + (d.p)(q.d')/s + s (d.u^)(v^.d')] / (2 pi)

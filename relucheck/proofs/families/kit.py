@@ -4,7 +4,7 @@ Every closed form in this package is written once against a kit ``K`` providing 
 (convert an exact Python int/float), ``K.pi``, ``K.sqrt``, ``K.acos``, ``K.sin``, ``K.cos`` and
 ``K.div_s``; arithmetic is the numbers' own ``+ - * /``.
 
-Guards (MATH.md section 8):
+Guards (docs/math.md section 8):
 - ``sqrt`` is the square root of max(x, 0) (rounding may push 1 - c^2 below 0);
 - ``acos`` takes its argument clipped to [-1, 1] (in arb: the ball intersected with [-1, 1]);
 - ``div_s(num, s, bound)`` is num / s for the Hessian's p p^T / sin t terms. Where sin t = 0
