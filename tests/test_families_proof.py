@@ -68,3 +68,23 @@ def test_ldl_and_rounding():
     assert not ok  # [[1, 2], [2, 1]] is indefinite
     lo, hi = outward_decimals(flint.arb(1) / 3, 5)
     assert (lo, hi) == ("0.33333", "0.33334")
+
+
+def test_outward_decimals_use_exact_endpoints():
+    """ball.lower() is rounded to the working precision; the decimals must enclose the exact
+    mid -+ rad (a ball whose lower end is 1e-25 below a 12-digit decimal)."""
+    from fractions import Fraction
+
+    from relucheck.proofs.families.arbtools import endpoints
+
+    old = flint.ctx.prec
+    try:
+        flint.ctx.prec = 53
+        mid = flint.arb(flint.fmpq(123456789012, 10**15)) + flint.arb(2.0**-80)
+        ball = flint.arb(mid.mid(), 2.0**-80 + 2.0**-83)
+        lo, hi = outward_decimals(ball)
+        e_lo, e_hi = endpoints(ball)
+        assert Fraction(lo) <= e_lo and e_hi <= Fraction(hi)
+        assert Fraction(lo) < Fraction(123456789012, 10**15)
+    finally:
+        flint.ctx.prec = old

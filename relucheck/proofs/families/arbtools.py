@@ -11,10 +11,20 @@ import flint
 
 
 def exact_fraction(x) -> Fraction:
-    """The exact value of an exact arb (e.g. x.lower()) as a Fraction."""
-    m, e = x.mid().man_exp()
+    """The exact value of an exact arb (radius 0, e.g. x.mid() or x.rad()) as a Fraction."""
+    if not x.is_exact():
+        raise ValueError("exact_fraction needs an exact arb (radius 0)")
+    m, e = x.man_exp()
     m, e = int(m), int(e)
     return Fraction(m * 2**e) if e >= 0 else Fraction(m, 2**(-e))
+
+
+def endpoints(ball) -> tuple[Fraction, Fraction]:
+    """The exact rational endpoints mid - rad, mid + rad of a ball (ball.lower() and
+    ball.upper() are themselves rounded to the working precision: not used)."""
+    mid = exact_fraction(ball.mid())
+    rad = exact_fraction(ball.rad())
+    return mid - rad, mid + rad
 
 
 def _round(fr: Fraction, digits: int, rounding) -> str:
@@ -30,8 +40,7 @@ def _round(fr: Fraction, digits: int, rounding) -> str:
 def outward_decimals(ball, digits: int = 12) -> tuple[str, str]:
     """Short decimals lo <= every point of the ball <= hi (outward rounding)."""
     # division in Decimal rounds with the context's rounding, so floor/ceiling are honest
-    lo = exact_fraction(ball.lower())
-    hi = exact_fraction(ball.upper())
+    lo, hi = endpoints(ball)
     with localcontext() as ctx:
         ctx.prec = digits
         ctx.rounding = ROUND_FLOOR

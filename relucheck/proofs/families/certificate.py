@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import flint
 
-from relucheck.proofs.families.arbtools import krawczyk, ldl_positive, normalised
+from relucheck.proofs.families.arbtools import endpoints, krawczyk, ldl_positive, normalised
 from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.proof import ProofResult, loss_over_box
@@ -74,12 +74,6 @@ def _decimal(s) -> Fraction:
     return Fraction(d)
 
 
-def _arb_decimal(s):
-    """The exact decimal s as an arb ball containing it (exact when dyadic)."""
-    fr = _decimal(s)
-    return flint.arb(flint.fmpq(fr.numerator, fr.denominator))
-
-
 def check_row(row: dict) -> str | None:
     """None when the row's claims are re-proved (or it honestly claims no proof);
     otherwise the reason to refuse it."""
@@ -123,13 +117,15 @@ def check_row(row: dict) -> str | None:
     if verdict != MINIMUM:
         return f"unknown verdict {verdict!r}"
     try:
-        lowers = [_arb_decimal(b["lambda_min_lower"]) for b in blocks]
-        lo, hi = (_arb_decimal(x) for x in row["loss"])
+        lowers_q = [_decimal(b["lambda_min_lower"]) for b in blocks]
+        lo_q, hi_q = (_decimal(x) for x in row["loss"])
     except (KeyError, TypeError, ValueError) as exc:
         return f"bad number: {exc}"
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
+        # balls holding the exact decimals (the LDL below holds for every value in them)
+        lowers = [flint.arb(flint.fmpq(q.numerator, q.denominator)) for q in lowers_q]
         box = [flint.arb(c, r) for c, r in zip(center, radius, strict=True)]
         J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
         cache: dict = {}
@@ -150,9 +146,9 @@ def check_row(row: dict) -> str | None:
         if not ok:
             return "Krawczyk: K(X) not inside X (no proved unique critical point in the box)"
         J = loss_over_box(J0, g, jac, radius)
-        # the claimed decimals must enclose the proved ball: lo <= J.lower(), J.upper() <= hi
-        # (lo, hi are balls around the exact decimals: compare with their far ends)
-        if not (lo.upper() <= J.lower() and J.upper() <= hi.lower()):
+        # the claimed decimals must enclose the proved ball (exact rational comparison)
+        j_lo, j_hi = endpoints(J)
+        if not (lo_q <= j_lo and j_hi <= hi_q):
             return f"loss {J} not enclosed by the claim [{row['loss'][0]}, {row['loss'][1]}]"
     finally:
         flint.ctx.prec = old
