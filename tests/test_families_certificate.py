@@ -134,3 +134,27 @@ def test_unknown_verdict(tmp_path, honest):
     def edit(rows, i):
         rows[i]["verdict"] = "probably fine"
     assert "verdict" in _tampered(tmp_path, honest, edit)[0][1]
+
+
+# A row of the k = 6..10^4 run that an earlier checker refused although it was right: its
+# proved loss ends 9e-21 below the claimed upper decimal, and the checker parsed the decimals
+# as 53-bit balls (wider than that). Decimals are now compared as exact rationals.
+ROW_7041 = (
+    '{"type":"II","k":7041,"unknowns":["a","g","b","c","e","f"],"center":["0x1.1f69d469464b2p'
+    '-12","-0x1.ff9cc3c8b1023p-1","0x1.7ea076800990fp-13","0x1.29c1302e168d7p-12","0x1.000001'
+    'b26e571p+0","-0x1.bd7b3f6c58173p-25"],"radius":["0x1.1f69d469464b2p-48","0x1.ff9cc3c8b10'
+    '23p-37","0x1.7ea076800990fp-49","0x1.29c1302e168d7p-48","0x1.000001b26e571p-36","0x1.bd7'
+    'b3f6c58173p-61"],"prec":80,"loss":["0.0000840313103027","0.0000840313103065"],"blocks":['
+    '{"name":"trivial","size":6,"multiplicity":1,"lambda_min_lower":"0.0863"},{"name":"sign",'
+    '"size":4,"multiplicity":1,"lambda_min_lower":"0.0840"},{"name":"standard","size":5,"mult'
+    'iplicity":7038,"lambda_min_lower":"0.0850"},{"name":"sign x standard","size":2,"multipli'
+    'city":7038,"lambda_min_lower":"0.0851"},{"name":"(m-2,2)","size":1,"multiplicity":247632'
+    '02,"lambda_min_lower":"0.388"},{"name":"(m-2,1,1)","size":1,"multiplicity":24763203,"lam'
+    'bda_min_lower":"0.0862"}],"verdict":"strict local minimum"}')
+
+
+def test_claim_at_a_decimal_boundary_is_accepted(tmp_path):
+    p = tmp_path / "r.jsonl"
+    p.write_text(ROW_7041 + "\n")
+    rep = check_families(p)
+    assert rep.ok and rep.confirmed == 1, rep.refused
