@@ -14,6 +14,8 @@ The proofs
     and a -> pi pieces, the subdivision, and the certificate's format and checker
     minimum -- a descent endpoint is a strict local minimum: interval gradient and Hessian,
     Krawczyk and the eigenvalue bound, and the certificate's format and checker
+    families -- the symmetric families of spurious minima (types A and II) for every k: closed
+    forms on the fixed-point space, isotypic Hessian blocks, continuation in k, proofs, births
 """
 
 from relucheck._lazy import exports
