@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-import flint
-
+from relucheck.proofs._arb import arb, ctx, fmpq
 from relucheck.proofs.families.arbtools import endpoints, krawczyk, ldl_positive, normalised
 from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
@@ -121,13 +120,13 @@ def check_row(row: dict) -> str | None:
         lo_q, hi_q = (_decimal(x) for x in row["loss"])
     except (KeyError, TypeError, ValueError) as exc:
         return f"bad number: {exc}"
-    old = flint.ctx.prec
-    flint.ctx.prec = prec
+    old = ctx.prec
+    ctx.prec = prec
     try:
         # balls holding the exact decimals (the LDL below holds for every value in them)
-        lowers = [flint.arb(flint.fmpq(q.numerator, q.denominator)) for q in lowers_q]
-        box = [flint.arb(c, r) for c, r in zip(center, radius, strict=True)]
-        J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
+        lowers = [arb(fmpq(q.numerator, q.denominator)) for q in lowers_q]
+        box = [arb(c, r) for c, r in zip(center, radius, strict=True)]
+        J0, g = pat.loss_and_gradient([arb(c) for c in center], k, ARB)
         cache: dict = {}
         jac = None
         for blk, L, b in zip(pat.blocks, lowers, blocks, strict=True):
@@ -151,7 +150,7 @@ def check_row(row: dict) -> str | None:
         if not (lo_q <= j_lo and j_hi <= hi_q):
             return f"loss {J} not enclosed by the claim [{row['loss'][0]}, {row['loss'][1]}]"
     finally:
-        flint.ctx.prec = old
+        ctx.prec = old
     return None
 
 

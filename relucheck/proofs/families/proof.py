@@ -18,8 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import flint
-
+from relucheck.proofs._arb import arb, ctx
 from relucheck.proofs.families.arbtools import (
     krawczyk,
     ldl_positive,
@@ -59,7 +58,7 @@ class ProofResult:
 
 
 def _box(center, radius):
-    return [flint.arb(c, r) for c, r in zip(center, radius, strict=True)]
+    return [arb(c, r) for c, r in zip(center, radius, strict=True)]
 
 
 def default_radius(u, k, rho=2.0**-36):
@@ -88,7 +87,7 @@ def prove_blocks(pat, box, k, lowers=None, digits=3):
             lower = round_down_decimal(0.95 * lam, digits) if lam > 0 else "0"
         else:
             lower = lowers[blk.name]
-        L = flint.arb(lower)
+        L = arb(lower)
         shifted = [[Bn[p][q] - (L if p == q else 0) for q in range(n)] for p in range(n)]
         ok, _ = ldl_positive(shifted)
         ok = ok and L > 0
@@ -102,9 +101,9 @@ def loss_over_box(J0, g0, jac, radius):
     """Enclosure of J over the box (so of J at the zero u* it holds) by the mean-value form
     twice: g(X) in g(x) + Jac(X)(X - x) and J(X) in J(x) + g(X).(X - x)."""
     n = len(radius)
-    D = [flint.arb(0, r) for r in radius]
-    gX = [g0[p] + sum((jac[p][q] * D[q] for q in range(n)), flint.arb(0)) for p in range(n)]
-    return J0 + sum((gX[p] * D[p] for p in range(n)), flint.arb(0))
+    D = [arb(0, r) for r in radius]
+    gX = [g0[p] + sum((jac[p][q] * D[q] for q in range(n)), arb(0)) for p in range(n)]
+    return J0 + sum((gX[p] * D[p] for p in range(n)), arb(0))
 
 
 def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: bool = False,
@@ -122,8 +121,8 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
     center = [float(x) for x in u]
     auto = radius is None
     radius = default_radius(center, k) if auto else [float(r) for r in radius]
-    old = flint.ctx.prec
-    flint.ctx.prec = prec
+    old = ctx.prec
+    ctx.prec = prec
     try:
         for attempt in range(retries + 1):
             res = _attempt(pat, k, center, radius, digits)
@@ -136,7 +135,7 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
             if attempt == 1 and auto:
                 radius = [r * 256 for r in default_radius(center, k)]
     finally:
-        flint.ctx.prec = old
+        ctx.prec = old
     res.seconds = time.perf_counter() - t0
     return res
 
@@ -144,7 +143,7 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
 def _attempt(pat, k, center, radius, digits) -> ProofResult:
     res = ProofResult(pat.name, k, center, radius, False, "")
     box = _box(center, radius)
-    J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
+    J0, g = pat.loss_and_gradient([arb(c) for c in center], k, ARB)
     # the trivial block over the box is the Jacobian enclosure of g
     blocks, jac = prove_blocks(pat, box, k, digits=digits)
     ok, K, slack = krawczyk(center, radius, g, jac)
