@@ -15,6 +15,7 @@ of the full loss J on M(k, k) (python-flint arb only; floats enter as exact dyad
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -30,6 +31,9 @@ from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
 
 PREC = 80  # bits
+RADIUS_SHIFT = 36  # default box: radius 2^-36 relative (see default_radius)
+WIDER = 8  # the last retry's box is 2^8 = 256 times wider
+CENTRE_BITS = 44  # significant bits of a box centre (the certificate stores them in hex)
 
 
 @dataclass
@@ -54,6 +58,7 @@ class ProofResult:
     slack: float = 0.0
     seconds: float = 0.0
     attempts: int = 1  # 2, 3: recentred by an arb Newton step (3: and a 256x wider box)
+    shift: int | None = RADIUS_SHIFT  # radius = default_radius(center, k, 2^-shift); None: given
     newton_center: list = field(default_factory=list, repr=False)
 
 
@@ -61,9 +66,21 @@ def _box(center, radius):
     return [arb(c, r) for c, r in zip(center, radius, strict=True)]
 
 
-def default_radius(u, k, rho=2.0**-36):
-    """Radius per unknown: rho |u_p| (relative), floored at rho / k^2 (exact floats)."""
-    return [rho * max(abs(float(x)), 1.0 / (k * k)) for x in u]
+def short_float(x: float, bits: int = CENTRE_BITS) -> float:
+    """x rounded to ``bits`` significant bits (an exact float with a short hex form)."""
+    x = float(x)
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    m, e = math.frexp(x)
+    return math.ldexp(round(math.ldexp(m, bits)), e - bits)
+
+
+def default_radius(u, k, rho=2.0**-RADIUS_SHIFT):
+    """Radius per unknown: rho times the power of two at or below max(|u_p|, 1/k^2), with
+    1/k^2 the IEEE double 1.0 / (k * k); exact floats, so that a certificate stores only
+    log2 rho and the checker recomputes the radii from the centre."""
+    floor = 1.0 / (k * k)
+    return [rho * 2.0 ** (math.frexp(max(abs(float(x)), floor))[1] - 1) for x in u]
 
 
 def prove_blocks(pat, box, k, lowers=None, digits=3):
@@ -118,22 +135,25 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
         k = float(k)
     elif not isinstance(k, int) or k < pat.min_k:
         raise ValueError(f"k must be an integer >= {pat.min_k}")
-    center = [float(x) for x in u]
-    auto = radius is None
+    auto = radius is None  # the default box: centre to CENTRE_BITS, radius from the shift
+    bits = CENTRE_BITS if auto else 53
+    center = [short_float(x, bits) for x in u]
+    shift = RADIUS_SHIFT if auto else None
     radius = default_radius(center, k) if auto else [float(r) for r in radius]
     old = ctx.prec
     ctx.prec = prec
     try:
         for attempt in range(retries + 1):
             res = _attempt(pat, k, center, radius, digits)
-            res.attempts = attempt + 1
+            res.attempts, res.shift = attempt + 1, shift
             if res.proved or not res.reason.startswith("Krawczyk"):
                 break
             # the float centre was not accurate enough for the box: recentre by one arb
             # Newton step (rounded to floats) and, at the last attempt, widen a default box
-            center = res.newton_center
+            center = [short_float(x, bits) for x in res.newton_center]
             if attempt == 1 and auto:
-                radius = [r * 256 for r in default_radius(center, k)]
+                shift = RADIUS_SHIFT - WIDER
+            radius = default_radius(center, k, 2.0**-shift) if auto else radius
     finally:
         ctx.prec = old
     res.seconds = time.perf_counter() - t0
