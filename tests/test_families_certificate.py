@@ -23,7 +23,7 @@ from relucheck.proofs.families.run import run
 
 @pytest.fixture(scope="module")
 def honest(tmp_path_factory):
-    path = tmp_path_factory.mktemp("fam") / "families.jsonl.gz"
+    path = tmp_path_factory.mktemp("fam") / "families.jsonl.xz"
     run(path, k_max=12, log=lambda *a: None)
     lines = read_lines(path.read_bytes())
     return path, json.loads(lines[0]), [json.loads(x) for x in lines[1:]]

@@ -36,9 +36,10 @@ class Segment:
     k_lo: int
     k_hi: int  # inclusive
     ref: Point | None = None  # a traced point below k_lo (None: trace from the seed)
+    prec: int = PREC  # arb bits of the proofs
 
 
-def segments(names, k_min: int, k_max: int, chunk: int = CHUNK) -> list:
+def segments(names, k_min: int, k_max: int, chunk: int = CHUNK, prec: int = PREC) -> list:
     """The segments covering [k_min, k_max] for each type (largest work first)."""
     out = []
     for name in names:
@@ -46,11 +47,11 @@ def segments(names, k_min: int, k_max: int, chunk: int = CHUNK) -> list:
         if lo > k_max:
             continue
         top = min(k_max, max(SMALL_K - 1, lo))
-        out.append(Segment(name, lo, top))
+        out.append(Segment(name, lo, top, prec=prec))
         if top < k_max:
             ref = follow_integers(name, top)[top]
             for a in range(top + 1, k_max + 1, chunk):
-                out.append(Segment(name, a, min(a + chunk - 1, k_max), ref))
+                out.append(Segment(name, a, min(a + chunk - 1, k_max), ref, prec))
     return out
 
 
@@ -76,7 +77,7 @@ def prove_segment(seg: Segment) -> list:
     """The proof at every k of the segment ([ProofResult], no arb objects kept)."""
     out = []
     for p in trace(seg):
-        res = prove_point(seg.name, int(p.k), p.u)
+        res = prove_point(seg.name, int(p.k), p.u, prec=seg.prec)
         res.newton_center = []
         out.append(res)
     return out
@@ -93,16 +94,16 @@ def _task(item):
 
 def prove_range(names=("A", "II"), k_min: int = 6, k_max: int = 10_000, *, workers: int = 1,
                 births: bool = True, progress=null_progress, client=None,
-                chunk: int = CHUNK) -> tuple[dict, dict, dict]:
+                chunk: int = CHUNK, prec: int = PREC) -> tuple[dict, dict, dict]:
     """({type: [ProofResult] by k}, {type: Bracket}, timings): every k in [k_min, k_max]
     proved (or its failure with the reason), and each type's birth bracket."""
     t0 = time.perf_counter()
-    segs = segments(names, k_min, k_max, chunk)
+    segs = segments(names, k_min, k_max, chunk, prec)
     items = [("birth", n) for n in names] if births else []
     # the long type II segments first, so that the two workers finish together
     items += [("segment", s) for s in sorted(segs, key=lambda s: s.name != "II")]
     t_plan = time.perf_counter() - t0
-    done = pool_map(_task, items, prec=PREC, workers=workers, progress=progress,
+    done = pool_map(_task, items, prec=prec, workers=workers, progress=progress,
                     desc="families: segments", client=client)
     results = {n: [] for n in names}
     brackets = {}
@@ -116,6 +117,23 @@ def prove_range(names=("A", "II"), k_min: int = 6, k_max: int = 10_000, *, worke
     timings = {"plan_seconds": t_plan, "prove_seconds": time.perf_counter() - t0,
                "proof_cpu_seconds": {n: sum(r.seconds for r in results[n]) for n in names}}
     return results, brackets, timings
+
+
+def prove_saddle(name: str, k: int, centre, prec: int = 100):
+    """A proved saddle at integer k: (block, upper bound < 0 of a Rayleigh quotient of that
+    block over a box holding a proved unique critical point), or None when no block gives
+    one (:func:`birth.negative_direction`, tried block by block)."""
+    from relucheck.proofs.families.birth import negative_direction
+    from relucheck.proofs.families.proof import default_radius
+
+    radius = default_radius(centre, k, 2.0**-40)
+    for blk in PATTERNS[name].blocks:
+        if blk.dim(k) <= 0:
+            continue
+        ok, ray = negative_direction(name, k, list(centre), radius, blk.name, prec)
+        if ok and ray < 0:
+            return blk.name, float(ray.upper())
+    return None
 
 
 def run(out_path, k_max: int = 10_000, names=("A", "II"), k_min: int = 6, log=print,
