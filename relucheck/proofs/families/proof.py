@@ -83,16 +83,18 @@ def default_radius(u, k, rho=2.0**-RADIUS_SHIFT):
     return [rho * 2.0 ** (math.frexp(max(abs(float(x)), floor))[1] - 1) for x in u]
 
 
-def prove_blocks(pat, box, k, lowers=None, digits=3):
+def prove_blocks(pat, box, k, lowers=None, digits=3, cache=None, first=None):
     """Prove each block (normalised) minus its lower bound positive definite over the box.
     ``lowers``: {block name: decimal string} (claimed); None derives them from the midpoint
     (95 % of the float smallest eigenvalue, 3 digits, rounded down).
-    Returns ([BlockClaim], the trivial block B over the box)."""
+    ``cache``: the point's geometry cache; ``first``: the trivial block's (B, Gamma) when
+    already computed. Returns ([BlockClaim], the trivial block B over the box)."""
     out = []
-    cache: dict = {}
+    cache = {} if cache is None else cache
     trivial = None
     for blk in pat.blocks:
-        B, G = pat.block(blk, box, k, ARB, cache)
+        B, G = first if (first is not None and trivial is None) else \
+            pat.block(blk, box, k, ARB, cache)
         if trivial is None:
             trivial = B
         Bn = normalised(B, G)
@@ -144,7 +146,7 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
     ctx.prec = prec
     try:
         for attempt in range(retries + 1):
-            res = _attempt(pat, k, center, radius, digits)
+            res = _attempt(pat, k, center, radius, digits, last=attempt == retries)
             res.attempts, res.shift = attempt + 1, shift
             if res.proved or not res.reason.startswith("Krawczyk"):
                 break
@@ -160,15 +162,22 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
     return res
 
 
-def _attempt(pat, k, center, radius, digits) -> ProofResult:
+def _attempt(pat, k, center, radius, digits, last=True) -> ProofResult:
+    """One proof on one box; when Krawczyk fails and it is not the ``last`` attempt, the
+    other blocks are not computed (the box will be recentred)."""
     res = ProofResult(pat.name, k, center, radius, False, "")
     box = _box(center, radius)
     J0, g = pat.loss_and_gradient([arb(c) for c in center], k, ARB)
     # the trivial block over the box is the Jacobian enclosure of g
-    blocks, jac = prove_blocks(pat, box, k, digits=digits)
-    ok, K, slack = krawczyk(center, radius, g, jac)
+    cache: dict = {}
+    first = pat.block(pat.blocks[0], box, k, ARB, cache)
+    ok, K, slack = krawczyk(center, radius, g, first[0])
     res.newton_center = [float(x.mid()) for x in K]
     res.slack = slack
+    if not ok and not last:
+        res.reason = "Krawczyk: K(X) not inside X"
+        return res
+    blocks, jac = prove_blocks(pat, box, k, digits=digits, cache=cache, first=first)
     res.blocks = blocks
     res.loss = outward_decimals(loss_over_box(J0, g, jac, radius))
     bad = [b.name for b in blocks if not b.proved]
