@@ -427,37 +427,35 @@ def claims(p: Params, main, births, fits) -> list[Claim]:
                       "real k (relucheck.proofs.families.birth)",
         value=float(len(wide))))
     ev = fits["quantity"] == "eigenvalue"
-    if ev.any():
-        summary = []
-        for name in dict.fromkeys(fits["type"][ev]):
-            mt = ev & (fits["type"] == name)
-            beh = {b: int((fits["behaviour"][mt] == b).sum()) for b in ("bounded", "linear",
-                                                                       "other")}
-            lin = [f"{fits['block'][i]}[{fits['index'][i]}] p = {fits['p'][i]:.2f}"
-                   for i in np.flatnonzero(mt & (fits["behaviour"] == "linear"))]
-            oth = [f"{fits['block'][i]}[{fits['index'][i]}] p = {fits['p'][i]:.2f}"
-                   for i in np.flatnonzero(mt & (fits["behaviour"] == "other"))]
-            summary.append(f"type {name}: {beh['bounded']} bounded (|p| <= {FIT_TOL}), "
-                           f"{beh['linear']} linear ({', '.join(lin) or 'none'}), "
-                           f"{beh['other']} other ({', '.join(oth) or 'none'})")
-        out.append(Claim.report(
-            "How the distinct Hessian eigenvalues scale with k (fits lambda ~ C k^p)",
-            measured="; ".join(summary),
-            statement=f"least-squares fits of log|lambda| on log k over the spectrum table's k "
-                      f"in [{FIT_FROM}, {p.k_max}] (families_fits.csv)",
-            justification="measured on float64 eigenvalues at the proved box centres; not "
-                          "proved"))
-    jk = fits["quantity"] == "J k"
-    if jk.any():
-        out.append(Claim.report(
-            "J k tends to a limit (fit L + a k^-1/2 + b k^-1)",
-            measured="; ".join(f"type {fits['type'][i]}: L = {fits['limit'][i]:.5f}, "
-                               f"J k = {fits['value_at_k_to'][i]:.6f} at k = {fits['k_to'][i]}"
-                               for i in np.flatnonzero(jk)),
-            statement=f"least squares on the proved losses (interval midpoints) at every k in "
-                      f"[{FIT_FROM}, {p.k_max}]; docs/families.md compares 1/2 - 2/pi^2 = "
-                      f"{0.5 - 2 / math.pi**2:.5f} (type A) and 1 - 4/pi^2 = "
-                      f"{1 - 4 / math.pi**2:.5f} (type II)",
-            justification="an extrapolation, not a proof",
-            value=float(fits["limit"][np.flatnonzero(jk)[0]])))
+    summary = []
+    for name in dict.fromkeys(fits["type"][ev]):
+        mt = ev & (fits["type"] == name)
+        beh = {b: int((fits["behaviour"][mt] == b).sum()) for b in ("bounded", "linear",
+                                                                   "other")}
+        lin = [f"{fits['block'][i]}[{fits['index'][i]}] p = {fits['p'][i]:.2f}"
+               for i in np.flatnonzero(mt & (fits["behaviour"] == "linear"))]
+        oth = [f"{fits['block'][i]}[{fits['index'][i]}] p = {fits['p'][i]:.2f}"
+               for i in np.flatnonzero(mt & (fits["behaviour"] == "other"))]
+        summary.append(f"type {name}: {beh['bounded']} bounded (|p| <= {FIT_TOL}), "
+                       f"{beh['linear']} linear ({', '.join(lin) or 'none'}), "
+                       f"{beh['other']} other ({', '.join(oth) or 'none'})")
+    no_fit = f"no fit: fewer than 3 proved k in [{FIT_FROM}, {p.k_max}]"
+    out.append(Claim.report(
+        "How the distinct Hessian eigenvalues scale with k (fits lambda ~ C k^p)",
+        measured="; ".join(summary) or no_fit,
+        statement=f"least-squares fits of log|lambda| on log k over the spectrum table's k in "
+                  f"[{FIT_FROM}, {p.k_max}] (families_fits.csv)",
+        justification="measured on float64 eigenvalues at the proved box centres; not proved"))
+    jk = np.flatnonzero(fits["quantity"] == "J k")
+    out.append(Claim.report(
+        "J k tends to a limit (fit L + a k^-1/2 + b k^-1)",
+        measured="; ".join(f"type {fits['type'][i]}: L = {fits['limit'][i]:.5f}, "
+                           f"J k = {fits['value_at_k_to'][i]:.6f} at k = {fits['k_to'][i]}"
+                           for i in jk) or no_fit,
+        statement=f"least squares on the proved losses (interval midpoints) at every k in "
+                  f"[{FIT_FROM}, {p.k_max}]; docs/families.md compares 1/2 - 2/pi^2 = "
+                  f"{0.5 - 2 / math.pi**2:.5f} (type A) and 1 - 4/pi^2 = "
+                  f"{1 - 4 / math.pi**2:.5f} (type II)",
+        justification="an extrapolation, not a proof",
+        value=float(fits["limit"][jk[0]]) if len(jk) else None))
     return out
