@@ -21,7 +21,7 @@ def warm_kernels() -> None:
     W0 = rng.standard_normal((runs, n, d))
     teacher = rng.standard_normal((k, d))
     ones = np.ones(k)
-    cfg = train.Descent(max_iters=30)
+    cfg = train.DescentConfig(max_iters=30)
     train.train(W0, np.eye(k, d), cfg=cfg, workers=1)  # [I 0]: the lanes (descend_lanes)
     train.train(W0, teacher, cfg=cfg, workers=1)  # any teacher: one run at a time (descend)
     train.gradient(W0, np.ones(n), teacher, ones)  # gradient_batch, a copied out ...

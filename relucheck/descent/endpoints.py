@@ -36,7 +36,7 @@ def switched_off(W: np.ndarray, W_star: np.ndarray) -> np.ndarray:
 
 
 #: The census engine's stop rule, max_j |grad_{w_j} J| <= GTOL (Safran and Shamir's 1e-9 on
-#: 2 pi grad J; relucheck.descent.train.Descent's default).
+#: 2 pi grad J; relucheck.descent.train.DescentConfig's default).
 GTOL = 1e-9 / (2 * math.pi)
 
 #: Safety factor of :func:`at_kink` (see there).

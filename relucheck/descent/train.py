@@ -62,7 +62,7 @@ _STATUS = {kernels.CONVERGED: CONVERGED, _SMALL_LOSS: SMALL_LOSS, kernels.MAX_IT
 
 
 @dataclass(frozen=True)
-class Descent:
+class DescentConfig:
     """How runs descend.
 
     ``gtol`` bounds max_j |grad_{w_j} J| (and |dJ/da_j| when a is trained) at a converged run.
@@ -190,8 +190,8 @@ class _Backoff:
         self.newton_at, self.wait = 0, 128
 
 
-def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: Descent, small_loss: float,
-             status: int, it: int, g: float, backoff: _Backoff):
+def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: DescentConfig,
+             small_loss: float, status: int, it: int, g: float, backoff: _Backoff):
     """What an attempt does when compiled descent stops at iteration ``it`` with gradient ``g``
     (both the one-run and the lane path come here, so a run's fate does not depend on the path):
     polish (W replaced in place when accepted), apply the loss rule, or go on. Returns
@@ -217,11 +217,11 @@ def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: Descent, small_l
     return it + max(16, it // 256)
 
 
-def _polish_tol(cfg: Descent) -> float:
+def _polish_tol(cfg: DescentConfig) -> float:
     return cfg.polish_tol if (cfg.polish_tol > 0 and not cfg.train_a) else -1.0
 
 
-def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Descent,
+def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: DescentConfig,
              small_loss: float, rec_it: np.ndarray):
     """One attempt of one run, in place: descent, with polishing tried when the gradient is
     small, and the loss rule checked when polishing is refused or the iterations run out.
@@ -249,7 +249,7 @@ def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Desce
 LANES = 32
 
 
-def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss: float,
+def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: DescentConfig, small_loss: float,
                  stop: threading.Event, L: int) -> None:
     """Descend the runs handed out by ``take()`` (None when there are no more), up to L at once
     in the lanes of :func:`kernels.descend_lanes`, and report each with ``finish``. A lane that
@@ -313,8 +313,8 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
 
 
 def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
-          a_star: np.ndarray | None = None, cfg: Descent = Descent(), *, workers: int = 0,
-          record: Sequence[int] = (), record_iters: Sequence[int] = (),
+          a_star: np.ndarray | None = None, cfg: DescentConfig = DescentConfig(), *,
+          workers: int = 0, record: Sequence[int] = (), record_iters: Sequence[int] = (),
           progress: Progress = null_progress, desc: str = "descent") -> Runs:
     """Gradient descent from each start W0[r] (R, n, d) towards the teacher (W*, a*).
 
