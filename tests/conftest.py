@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from relucheck.descent import _kernels as kernels
+from relucheck.descent import train
+
 
 def warm_kernels() -> None:
     """Call every numba kernel that Python code calls (relucheck.descent._kernels), with the
     argument types that code passes, so each is loaded from numba's disk cache, or compiled into
     it on a fresh clone (tests/test_train.py checks that a census and a noise sweep compile
     nothing more)."""
-    from relucheck.descent import _kernels as kernels
-    from relucheck.descent import train
-
     rng = np.random.default_rng(0)
     runs, n, k, d = 2, 2, 2, 3
     W0 = rng.standard_normal((runs, n, d))

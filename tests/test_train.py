@@ -18,6 +18,7 @@ after 200 steps, 1e-11 after a few thousand.
 
 from __future__ import annotations
 
+import inspect
 import math
 import subprocess
 import sys
@@ -472,10 +473,22 @@ def test_workers_give_bit_identical_runs(rng):
 def _descend_one(W0, k, steps, lr=0.1):
     n, d = W0.shape
     W = W0.copy()
-    out = kernels.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr, 0.0, -1.0, 0, 0, steps,
-                           False, math.inf, np.zeros(0, np.int64), np.zeros((0, n, d)),
-                           np.zeros((0, n)), 0)
+    out = kernels.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr=lr, gtol=0.0,
+                          polish_tol=-1.0, polish_after=0, it=0, max_iters=steps,
+                          g_limit=math.inf, train_a=False, rec_it=np.zeros(0, np.int64),
+                          rec_W=np.zeros((0, n, d)), rec_a=np.zeros((0, n)), rec_ptr=0)
     return W, out
+
+
+def test_twin_kernels_spell_their_shared_arguments_alike():
+    """kernels.descend and kernels.descend_lanes take the stopping rule under the same names, in
+    the same order, keyword-only (numba does not enforce the ``*``: every caller passes them by
+    keyword)."""
+    rule = ["lr", "gtol", "polish_tol", "polish_after", "it", "max_iters", "g_limit"]
+    for kernel in (kernels.descend, kernels.descend_lanes):
+        params = inspect.signature(kernel.py_func).parameters.values()
+        kw_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+        assert kw_only[:len(rule)] == rule, kernel
 
 
 @pytest.mark.parametrize("k, n, d", [(10, 10, 10), (5, 6, 7), (3, 3, 3)])
@@ -487,11 +500,12 @@ def test_lane_kernel_equals_one_run_kernel_bit_for_bit(rng, k, n, d):
     W0 = _xavier(rng, L, n, d)
     Wl = np.ascontiguousarray(np.transpose(W0, (1, 2, 0)))
     idle = Wl[:, :, nl:].copy()
-    it, after, code = (np.zeros(L, np.int64) for _ in range(3))
+    it, polish_after, code = (np.zeros(L, np.int64) for _ in range(3))
     gout = np.zeros(L)
-    kernels.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, np.full(L, 0.1), 0.0, -1.0,
-                           after, it, steps, math.inf, kernels.lane_workspace(n, d, k, L), code,
-                           gout)
+    kernels.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, lr=np.full(L, 0.1), gtol=0.0,
+                          polish_tol=-1.0, polish_after=polish_after, it=it, max_iters=steps,
+                          g_limit=math.inf, work=kernels.lane_workspace(n, d, k, L), code=code,
+                          gout=gout)
     assert np.all(code[:nl] == kernels.MAX_ITERS) and np.all(it[:nl] == steps)
     for r in range(nl):
         W, (status, its, g, _) = _descend_one(W0[r], k, steps)

@@ -288,9 +288,9 @@ def gradient_batch(W, a, Ws, a_star, train_a):
 
 
 @numba.njit(cache=True, nogil=True)
-def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters, train_a,
-            g_limit, rec_it, rec_W, rec_a, rec_ptr):
-    """Plain gradient descent w <- w - lr grad J on one run, in place, from iteration ``it0``.
+def descend(W, a, Ws, a_star, *, lr, gtol, polish_tol, polish_after, it, max_iters, g_limit,
+            train_a, rec_it, rec_W, rec_a, rec_ptr):
+    """Plain gradient descent w <- w - lr grad J on one run, in place, from iteration ``it``.
 
     Stops before updating at the first iterate with max_j |grad_{w_j} J| <= gtol (CONVERGED), or
     with it below ``polish_tol`` at an iteration >= ``polish_after`` (POLISH: the caller may take
@@ -308,7 +308,6 @@ def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters
     ga = np.zeros(n)
     work = workspace(n, d, k)
     nrec = rec_it.shape[0]
-    it = it0
     while True:
         while rec_ptr < nrec and rec_it[rec_ptr] == it:
             rec_W[rec_ptr, :, :] = W
@@ -451,12 +450,12 @@ def gradient_lanes(W, a, a_star, nl, work, gmax, bad):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def descend_lanes(W, a, a_star, nl, lr, gtol, polish_tol, after, it, max_iters, g_limit, work,
-                  code, gout):
+def descend_lanes(W, a, a_star, nl, *, lr, gtol, polish_tol, polish_after, it, max_iters,
+                  g_limit, work, code, gout):
     """:func:`descend` for the first ``nl`` lanes of W (n, d, L) at once (teacher [I_k 0], a not
     trained, nothing recorded), each lane with its own step lr[q], iteration it[q] and polishing
-    threshold iteration after[q]. Steps until some lane meets its stopping rule (the rules and
-    their order are :func:`descend`'s), which is then left at that iterate with code[q] and
+    threshold iteration polish_after[q]. Steps until some lane meets its stopping rule (the rules
+    and their order are :func:`descend`'s), which is then left at that iterate with code[q] and
     gout[q] set, while every other lane takes its step as usual (code 0); returns the number of
     lanes that stopped. A lane's numbers never depend on the other lanes."""
     L = nl
@@ -476,7 +475,7 @@ def descend_lanes(W, a, a_star, nl, lr, gtol, polish_tol, after, it, max_iters, 
                 code[q] = DIVERGED
             elif g <= gtol:
                 code[q] = CONVERGED
-            elif g <= polish_tol and it[q] >= after[q]:
+            elif g <= polish_tol and it[q] >= polish_after[q]:
                 code[q] = POLISH
             elif it[q] >= max_iters:
                 code[q] = MAX_ITERS

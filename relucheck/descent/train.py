@@ -229,16 +229,16 @@ def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Desce
     n, d = W.shape
     rec_W = np.zeros((rec_it.size, n, d))
     rec_a = np.zeros((rec_it.size, n))
-    it, ptr, after = 0, 0, 0
+    it, ptr, polish_after = 0, 0, 0
     backoff = _Backoff()
     while True:
-        status, it, g, ptr = kernels.descend(W, a, W_star, a_star, lr, cfg.gtol,
-                                              _polish_tol(cfg), after, it, cfg.max_iters,
-                                              cfg.train_a, cfg.g_limit, rec_it, rec_W, rec_a,
-                                              ptr)
+        status, it, g, ptr = kernels.descend(
+            W, a, W_star, a_star, lr=lr, gtol=cfg.gtol, polish_tol=_polish_tol(cfg),
+            polish_after=polish_after, it=it, max_iters=cfg.max_iters, g_limit=cfg.g_limit,
+            train_a=cfg.train_a, rec_it=rec_it, rec_W=rec_W, rec_a=rec_a, rec_ptr=ptr)
         res = _on_stop(W, a, W_star, a_star, cfg, small_loss, status, it, g, backoff)
         if not isinstance(res, tuple):
-            after = res
+            polish_after = res
             continue
         code, g, ps = res
         return code, it, g, ps, ptr, rec_W, rec_a
@@ -261,18 +261,18 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: DescentConfig, small
     k = W_star.shape[0]
     Wl, al = np.zeros((n, d, L)), np.ones((n, L))
     lr, gout = np.zeros(L), np.zeros(L)
-    it, after, code = (np.zeros(L, dtype=np.int64) for _ in range(3))
+    it, polish_after, code = (np.zeros(L, dtype=np.int64) for _ in range(3))
     work = kernels.lane_workspace(n, d, k, L)
     slot: list = [None] * L  # (run, attempt, step, backoff) of each lane
 
     def load(s: int, r: int, attempt: int, step: float) -> None:
         Wl[:, :, s], al[:, s] = W0[r], a0[r]
-        lr[s], it[s], after[s], code[s] = step, 0, 0, kernels.RUNNING
+        lr[s], it[s], polish_after[s], code[s] = step, 0, 0, kernels.RUNNING
         slot[s] = (r, attempt, step, _Backoff())
 
     def move(src: int, dst: int) -> None:
         Wl[:, :, dst], al[:, dst] = Wl[:, :, src], al[:, src]
-        for arr in (lr, gout, it, after, code):
+        for arr in (lr, gout, it, polish_after, code):
             arr[dst] = arr[src]
         slot[dst] = slot[src]
 
@@ -281,8 +281,10 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: DescentConfig, small
         load(nl, r, 0, cfg.lr)
         nl += 1
     while nl and not stop.is_set():
-        kernels.descend_lanes(Wl, al, a_star, nl, lr, cfg.gtol, _polish_tol(cfg), after, it,
-                               cfg.max_iters, cfg.g_limit, work, code, gout)
+        kernels.descend_lanes(Wl, al, a_star, nl, lr=lr, gtol=cfg.gtol,
+                              polish_tol=_polish_tol(cfg), polish_after=polish_after, it=it,
+                              max_iters=cfg.max_iters, g_limit=cfg.g_limit, work=work, code=code,
+                              gout=gout)
         s = 0
         while s < nl:
             if code[s] == kernels.RUNNING:
@@ -293,7 +295,7 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: DescentConfig, small
             res = _on_stop(W, a, W_star, a_star, cfg, small_loss, int(code[s]), int(it[s]),
                            float(gout[s]), backoff)
             if not isinstance(res, tuple):  # go on descending
-                after[s], code[s] = res, kernels.RUNNING
+                polish_after[s], code[s] = res, kernels.RUNNING
                 s += 1
                 continue
             c, g, ps = res
