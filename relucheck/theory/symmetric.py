@@ -25,6 +25,11 @@ from typing import NamedTuple
 import numpy as np
 
 from relucheck.theory.angles import h
+from relucheck.theory.gradient import gradient_K
+
+#: Beyond this |x| or |y| (|w_j| for the full K x K student) a run has diverged: the squared
+#: norms in Eqn 8 would overflow float64.
+DIVERGED = 1e100
 
 
 class SymmetricAngles(NamedTuple):
@@ -102,6 +107,43 @@ def velocity(x, y, K) -> tuple[np.ndarray, np.ndarray]:
     (x1, x2, x3, x4), (y1, y2, y3, y4) = velocity_terms(x, y, K)
     c = 1.0 / (2.0 * np.pi)
     return (x1 + x2 + x3 + x4) * c, (y1 + y2 + y3 + y4) * c
+
+
+def defined(x, y) -> np.ndarray:
+    """Where the field is defined and its float64 evaluation cannot overflow: (x, y) != 0 and
+    |x|, |y| < :data:`DIVERGED`."""
+    big = np.maximum(np.abs(x), np.abs(y))
+    return (big > 0) & (big < DIVERGED)
+
+
+def descent_gradient(w: np.ndarray, K) -> np.ndarray:
+    """E[grad J] restricted to (x, y) for states w (B, 2) with K (B,) or a scalar: minus
+    :func:`velocity`, NaN where the field is not :func:`defined` (a run that diverged, e.g. with a
+    step beyond the stability limit, then stops in gradient descent instead of aborting it)."""
+    K = np.broadcast_to(K, w.shape[:1])
+    g = np.full(w.shape, np.nan)
+    ok = defined(w[:, 0], w[:, 1])
+    vx, vy = velocity(w[ok, 0], w[ok, 1], K[ok])
+    g[ok, 0], g[ok, 1] = -vx, -vy
+    return g
+
+
+def full_gradient(W: np.ndarray) -> np.ndarray:
+    """Eqn 8 for K x K students W (..., K, K) against W* = I_K, the problem that the reduction
+    reduces; all NaN when some row of the batch vanishes or has diverged (|w_j| >= DIVERGED)."""
+    big = np.abs(W).max(axis=-1)
+    if not np.all((big > 0) & (big < DIVERGED)):
+        return np.full(W.shape, np.nan)
+    return gradient_K(W, np.eye(W.shape[-1]))
+
+
+def velocity_jacobian(x: float, y: float, K: int, step: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian (2, 2) of :func:`velocity` at (x, y). The field is C^1
+    (|x - y| enters as |x - y| (x - y)), so the error is O(step) from truncation plus
+    O(eps / step) from rounding."""
+    pts = np.array([[x + step, y], [x - step, y], [x, y + step], [x, y - step]])
+    vx, vy = velocity(pts[:, 0], pts[:, 1], K)
+    return np.array([[vx[0] - vx[1], vx[2] - vx[3]], [vy[0] - vy[1], vy[2] - vy[3]]]) / (2 * step)
 
 
 def velocity_scale(x, y, K) -> np.ndarray:
