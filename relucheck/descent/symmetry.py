@@ -106,7 +106,7 @@ def symmetric_distance(W: np.ndarray, R: np.ndarray, k: int, sweeps: int = 4) ->
     found by alternating assignments (rows by their sorted first k entries, then columns, then
     rows and columns again): an upper bound on the distance from W to the orbit point nearest
     R, exact when the two are close (every assignment then has a clear best match)."""
-    from scipy.optimize import linear_sum_assignment
+    from scipy.optimize import linear_sum_assignment  # imported here: slow to import
 
     d = W.shape[1]
     key_W = np.concatenate([np.sort(W[:, :k], axis=1), W[:, k:]], axis=1)

@@ -140,6 +140,7 @@ def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.n
     Returns (W, steps, final max gradient) when accepted (see the module docstring), else None
     (the caller keeps its state and goes on descending).
     """
+    # imported here: scipy.linalg is slow to import, and numba loads it only on its first call
     from scipy.linalg.lapack import dpotrf, dpotrs
 
     n, d = W.shape
