@@ -1,21 +1,10 @@
 """The symmetric K-ReLU dynamics of Theorem 7 (Section 6.2, Eqns 17-18; docs/math.md section 6).
 
-Teacher w*_j = e_j (orthonormal, d = K), student w_j = x e_j + y sum_{k != j} e_k, top weights 1.
-Eqn 8 keeps this form (Eqn 17: the gradient of row j is the cyclic shift of row 1's), so the K x K
-dynamics reduces to two numbers (x, y). With n = |w_j| = sqrt(x^2 + (K-1) y^2),
-
-    theta = angle(w_j, e_j),  phi* = angle(w_j, e_k),  phi = angle(w_j, w_k)   (k != j),
-    T = (K-1) (sin phi* / n - sin phi) + sin theta / n,
-    2 pi dx/dt = (pi - theta) - phi x - (pi - phi)(x + (K-1) y) + T x,
-    2 pi dy/dt = (pi - phi*) - phi y - (pi - phi)(x + (K-1) y) + T y,
-
-i.e. (dx/dt, dy/dt) = -(component of grad_{w_j} J along e_j, along e_k), with grad of Eqn 8.
-
-Angles come from atan2 of exact components, never arccos of a ratio: the perpendicular and
-parallel parts of w_j against e_j are sqrt(K-1) |y| and x; against e_k, sqrt(x^2 + (K-2) y^2)
-and y; and |w_j - w_k| = sqrt2 |x - y|, |w_j + w_k| = sqrt(2 (x+y)^2 + 4 (K-2) y^2) give phi by
-the half-angle formula, so phi is accurate to rounding even as x - y -> 0 (the diagonal,
-where the saddle lies). Every function broadcasts over arrays of x, y and K.
+Teacher w*_j = e_j, student w_j = x e_j + y sum_{k != j} e_k: Eqn 8 keeps this form, so the
+K x K dynamics reduces to the 2D field (dx/dt, dy/dt) of :func:`velocity`, with angles from atan2
+of exact components (accurate to rounding up to the diagonal, where the saddle lies). Also the
+full K x K gradient it reduces (:func:`full_gradient`) and the field's Jacobian. Every function
+broadcasts over arrays of x, y and K.
 """
 
 from __future__ import annotations
@@ -79,7 +68,7 @@ def _angles(x: np.ndarray, y: np.ndarray, K: np.ndarray) -> SymmetricAngles:
 
 
 def symmetric_angles(x, y, K) -> SymmetricAngles:
-    """n = |w_j| and theta, phi*, phi of Theorem 7's reduction (module docstring).
+    """n = |w_j| and theta, phi*, phi of Theorem 7's reduction (docs/math.md section 6).
 
     Raises ValueError at x = y = 0 (w_j = 0: the one singularity of Eqn 8) or for K < 2.
     """
