@@ -16,9 +16,9 @@ import numpy as np
 from relucheck.theory.angles import h
 from relucheck.theory.gradient import gradient_K
 
-#: Beyond this |x| or |y| (|w_j| for the full K x K student) a run has diverged: the squared
-#: norms in Eqn 8 would overflow float64.
-DIVERGED = 1e100
+#: Beyond this |x| or |y| (|w_j| for the full K x K student) a run has diverged, as beyond
+#: relucheck.descent._kernels.BLOWUP in compiled descent: the squares in Eqn 8 would overflow.
+BLOWUP = 1e100
 
 
 class SymmetricAngles(NamedTuple):
@@ -100,9 +100,9 @@ def velocity(x, y, K) -> tuple[np.ndarray, np.ndarray]:
 
 def defined(x, y) -> np.ndarray:
     """Where the field is defined and its float64 evaluation cannot overflow: (x, y) != 0 and
-    |x|, |y| < :data:`DIVERGED`."""
+    |x|, |y| < :data:`BLOWUP`."""
     big = np.maximum(np.abs(x), np.abs(y))
-    return (big > 0) & (big < DIVERGED)
+    return (big > 0) & (big < BLOWUP)
 
 
 def descent_gradient(w: np.ndarray, K) -> np.ndarray:
@@ -119,9 +119,9 @@ def descent_gradient(w: np.ndarray, K) -> np.ndarray:
 
 def full_gradient(W: np.ndarray) -> np.ndarray:
     """Eqn 8 for K x K students W (..., K, K) against W* = I_K, the problem that the reduction
-    reduces; all NaN when some row of the batch vanishes or has diverged (|w_j| >= DIVERGED)."""
+    reduces; all NaN when some row of the batch vanishes or has diverged (|w_j| >= BLOWUP)."""
     big = np.abs(W).max(axis=-1)
-    if not np.all((big > 0) & (big < DIVERGED)):
+    if not np.all((big > 0) & (big < BLOWUP)):
         return np.full(W.shape, np.nan)
     return gradient_K(W, np.eye(W.shape[-1]))
 
