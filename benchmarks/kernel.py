@@ -77,8 +77,9 @@ def kernel_time(n: int, k: int, workers: int) -> float:
 
     def go(seed: int) -> None:
         W = np.random.default_rng(seed).standard_normal((n, d)) / math.sqrt(d)
-        kernels.descend(W, np.ones(n), Ws, a_star, 0.1, 0.0, -1.0, 0, 0, STEPS, False,
-                         math.inf, rec, np.zeros((0, n, d)), np.zeros((0, n)), 0)
+        kernels.descend(W, np.ones(n), Ws, a_star, lr=0.1, gtol=0.0, polish_tol=-1.0,
+                        polish_after=0, it=0, max_iters=STEPS, g_limit=math.inf, train_a=False,
+                        rec_it=rec, rec_W=np.zeros((0, n, d)), rec_a=np.zeros((0, n)), rec_ptr=0)
 
     go(0)
     t = time.perf_counter()
@@ -96,9 +97,11 @@ def lane_time(n: int, k: int, workers: int, L: int = 32) -> float:
     def go(seed: int) -> None:
         W0 = np.random.default_rng(seed).standard_normal((n, d, L)) / math.sqrt(d)
         z = np.zeros(L, dtype=np.int64)
-        kernels.descend_lanes(W0, np.ones((n, L)), a_star, L, np.full(L, 0.1), 0.0, -1.0,
-                               z.copy(), z.copy(), STEPS // 4, math.inf,
-                               kernels.lane_workspace(n, d, k, L), z.copy(), np.zeros(L))
+        kernels.descend_lanes(W0, np.ones((n, L)), a_star, L, lr=np.full(L, 0.1), gtol=0.0,
+                              polish_tol=-1.0, polish_after=z.copy(), it=z.copy(),
+                              max_iters=STEPS // 4, g_limit=math.inf,
+                              work=kernels.lane_workspace(n, d, k, L), code=z.copy(),
+                              gout=np.zeros(L))
 
     go(0)
     t = time.perf_counter()

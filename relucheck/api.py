@@ -433,7 +433,7 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     record, record_iters : sequences of int
         Runs whose states are kept at the iterations ``record_iters`` (in ``curves``).
     **descent
-        Fields of :class:`relucheck.descent.train.Descent`: ``lr`` (0.1), ``gtol``
+        Fields of :class:`relucheck.descent.train.DescentConfig`: ``lr`` (0.1), ``gtol``
         (1e-9 / (2 pi)), ``max_iters`` (200000), ``polish_tol`` (1e-3; <= 0 turns polishing
         off), ``polish_steps`` (8), ``loss_tol`` (1e-8), ``train_a`` (False), ``g_limit``
         (inf), ``restarts`` (0).
@@ -456,7 +456,7 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     >>> bool(np.allclose(runs.W, W_star, atol=1e-8))
     True
     """
-    from relucheck.descent.train import Descent
+    from relucheck.descent.train import DescentConfig
     from relucheck.descent.train import train as engine
 
     W0 = _finite(W0, "W0", 2)
@@ -467,10 +467,10 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     if W_star.ndim != 2:
         raise ValueError(f"W_star: expected shape (k, d), got {W_star.shape}")
     try:
-        cfg = Descent(**descent)
+        cfg = DescentConfig(**descent)
     except TypeError as err:
         raise TypeError(f"train: {err}; the descent options are the fields of "
-                        "relucheck.descent.train.Descent") from None
+                        "relucheck.descent.train.DescentConfig") from None
     runs = engine(W0, W_star, a0, a_star, cfg, workers=workers, record=record,
                   record_iters=record_iters)
     n, k = W0.shape[1], W_star.shape[0]

@@ -1,12 +1,13 @@
 """Finite differences: the checks that an analytic derivative is the derivative it claims to be.
 
 ``fd_derivatives``: central differences of the loss along chosen directions, with the error bound
-|D_h - D_2h| + 2 eps_J / h (truncation about |D_h - D_2h| / 3, rounding eps_J / h). Where J is
-smooth the bound is tiny and a wrong gradient cannot hide; at a kink (w_j -> 0) it is large, which
-the callers report rather than hide.
+|D_h - D_2h| + 2 eps_J / h (truncation about |D_h - D_2h| / 3, rounding eps_J / h; docs/math.md
+section 7): tiny where J is smooth, large at a kink (w_j -> 0), which the callers report.
 
 ``fd_hessian``: central differences of an exact gradient, symmetrised; the eigenvalue error is
-bounded (Weyl) by the spectral norm of H_h - H_2h, about three times the error of H_h.
+bounded (Weyl) by the spectral norm of H_h - H_2h, about three times the error of H_h. It checks
+the analytic Hessian (:mod:`relucheck.theory.hessian`) and its compiled twin
+(``relucheck.descent._kernels.hessian``); docs/math.md section 8.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ def fd_derivatives(loss: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, 
     D1 = (J[..., 0] - J[..., 1]) / (2 * step[:, None])
     D2 = (J[..., 2] - J[..., 3]) / (4 * step[:, None])
     return D1, np.abs(D1 - D2) + 2 * np.asarray(rounding)[:, None] / step[:, None]
-
 
 
 def fd_hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-5

@@ -7,21 +7,21 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from relucheck.descent import _kernels as kernels
+from relucheck.descent import train
+
 
 def warm_kernels() -> None:
     """Call every numba kernel that Python code calls (relucheck.descent._kernels), with the
     argument types that code passes, so each is loaded from numba's disk cache, or compiled into
     it on a fresh clone (tests/test_train.py checks that a census and a noise sweep compile
     nothing more)."""
-    from relucheck.descent import _kernels as kernels
-    from relucheck.descent import train
-
     rng = np.random.default_rng(0)
     runs, n, k, d = 2, 2, 2, 3
     W0 = rng.standard_normal((runs, n, d))
     teacher = rng.standard_normal((k, d))
     ones = np.ones(k)
-    cfg = train.Descent(max_iters=30)
+    cfg = train.DescentConfig(max_iters=30)
     train.train(W0, np.eye(k, d), cfg=cfg, workers=1)  # [I 0]: the lanes (descend_lanes)
     train.train(W0, teacher, cfg=cfg, workers=1)  # any teacher: one run at a time (descend)
     train.gradient(W0, np.ones(n), teacher, ones)  # gradient_batch, a copied out ...

@@ -380,7 +380,7 @@ def test_train_and_classify_errors():
         rc.train(np.full((1, 2, 2), np.nan), W_star)
     with pytest.raises(ValueError, match="same input dimension"):
         rc.train(np.ones((1, 2, 3)), W_star)
-    with pytest.raises(TypeError, match=r"fields of relucheck\.descent\.train\.Descent"):
+    with pytest.raises(TypeError, match=r"fields of relucheck\.descent\.train\.DescentConfig"):
         rc.train(W_star, W_star, learning_rate=0.1)
     with pytest.raises(ValueError, match="lr"):
         rc.train(W_star, W_star, lr=-1.0)

@@ -24,7 +24,7 @@ from relucheck.descent.endpoints import (
     classify_runs,
 )
 from relucheck.descent.symmetry import GLOBAL, NONE, find_families, invariants
-from relucheck.descent.train import Descent, train
+from relucheck.descent.train import DescentConfig, train
 from relucheck.experiments import census
 from relucheck.output.writers import read_csv
 from relucheck.theory.gradient import gradient_K, population_loss
@@ -106,7 +106,7 @@ def _one_unit_endpoints(n_runs: int = 12, **descent):
     for w <= 0 and (1 - w)^2/4 for w >= 0, and descent ends at the kink w = 0."""
     p = census.Params(K=(1,), extra=(0,), runs=n_runs)
     W0 = census.starts(p, 1, 1, 1, np.random.default_rng(np.random.SeedSequence(0)))
-    out = train(W0, np.eye(1), cfg=Descent(**descent), workers=1)
+    out = train(W0, np.eye(1), cfg=DescentConfig(**descent), workers=1)
     return W0, out
 
 
@@ -236,7 +236,7 @@ def test_genuine_minimum_and_saddle_keep_their_class(spurious_k8):
 def test_engine_stop_rule_is_the_kink_rule_default():
     from relucheck.descent.endpoints import GTOL
 
-    assert GTOL == Descent().gtol == census.Params().gtol
+    assert GTOL == DescentConfig().gtol == census.Params().gtol
 
 
 def test_census_of_one_unit_passes_and_claims_no_spurious_minimum(tmp_path):
@@ -472,4 +472,4 @@ def test_polishing_off_still_classifies():
 
 def test_descent_params_reach_the_engine():
     p = census.Params(lr=0.05, gtol=1e-8, max_iters=7, polish_tol=0.0)
-    assert p.descent == Descent(lr=0.05, gtol=1e-8, max_iters=7, polish_tol=0.0)
+    assert p.descent == DescentConfig(lr=0.05, gtol=1e-8, max_iters=7, polish_tol=0.0)

@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import relucheck.numerics as old
+from relucheck.descent import DescentConfig, Runs
+from relucheck.sampling.chunks import CHUNK_FLOATS, MC_CHUNK_FLOATS, chunk_rows
 from relucheck.sampling.inputs import pairs_at_angles, sample_inputs
 from relucheck.sampling.montecarlo import sampled_F
 from relucheck.sampling.stats import fit_line, hotelling_pvalue, squared_bias, wilson_interval
@@ -108,3 +111,21 @@ def test_wilson_interval_equals_scipy_binomtest_on_a_grid(level):
             lo, hi = wilson_interval(k, n, level)
             assert lo == pytest.approx(ref.low, abs=1e-12) and hi == pytest.approx(ref.high,
                                                                                    abs=1e-12)
+
+
+def test_the_numerics_shim_resolves_old_names_with_a_warning():
+    """relucheck.numerics is a deprecation shim: its names resolve to their new homes, and its
+    ``Descent`` (the configuration of train) to relucheck.descent.DescentConfig."""
+    with pytest.warns(DeprecationWarning, match="DescentConfig"):
+        assert old.Descent is DescentConfig
+    with pytest.warns(DeprecationWarning, match="relucheck.descent.Runs"):
+        assert old.Runs is Runs
+    assert "Descent" in old.__all__
+
+
+def test_chunk_rows_fills_the_budget_and_keeps_its_floor():
+    """One rule for every chunked sampler: budget // floats per row, at least ``least`` rows."""
+    assert chunk_rows(10) == CHUNK_FLOATS // 10
+    assert chunk_rows(7, budget=100) == 14
+    assert chunk_rows(10**9) == 1
+    assert chunk_rows(10**9, budget=MC_CHUNK_FLOATS, least=256) == 256

@@ -17,7 +17,13 @@ from relucheck.experiments import ssb_2d as exp
 from relucheck.output.writers import read_csv
 from relucheck.result import EMPIRICAL, PASS, THEOREM
 from relucheck.theory import gradient_K
-from relucheck.theory.symmetric import embed, saddle, teacher_error, velocity
+from relucheck.theory.symmetric import (
+    descent_gradient,
+    embed,
+    full_gradient,
+    saddle,
+    teacher_error,
+)
 
 EPS = np.finfo(float).eps
 SMALL = dataclasses.replace(exp.Params(), K=(3, 6), iters=6000, omega_n=3, field_n=6,
@@ -25,11 +31,7 @@ SMALL = dataclasses.replace(exp.Params(), K=(3, 6), iters=6000, omega_n=3, field
 
 
 def _grad2d(K):
-    def grad(w, index):
-        vx, vy = velocity(w[:, 0], w[:, 1], K)
-        return -np.stack([vx, vy], axis=1)
-
-    return grad
+    return lambda w, _index: descent_gradient(w, K)
 
 
 # ---------------------------------------------------------------- dynamics
@@ -71,8 +73,7 @@ def test_full_run_matches_the_2d_run(K):
     a start off the paper's: every iterate equals W(x_t, y_t) to rounding (a few eps of |W|),
     which also means the full run stays symmetric."""
     x0, y0, lr, n = 0.2, 0.05, 0.02, 300
-    eye = np.eye(K)
-    full = gradient_descent(lambda w, _i: gradient_K(w, eye), embed(x0, y0, K)[None], lr, n,
+    full = gradient_descent(lambda w, _i: full_gradient(w), embed(x0, y0, K)[None], lr, n,
                             record_every=1)
     two = gradient_descent(_grad2d(K), np.array([[x0, y0]]), lr, n, record_every=1)
     W = full.trajectory[:, 0]

@@ -13,7 +13,9 @@ from scipy.optimize import brentq
 from relucheck.descent.dynamics import gradient_descent, gradient_flow
 from relucheck.theory import angle, gradient_K, population_loss
 from relucheck.theory.symmetric import (
+    descent_gradient,
     embed,
+    full_gradient,
     loss,
     loss_scale,
     project,
@@ -21,6 +23,7 @@ from relucheck.theory.symmetric import (
     symmetric_angles,
     teacher_error,
     velocity,
+    velocity_jacobian,
     velocity_scale,
 )
 
@@ -161,6 +164,29 @@ def test_diagonal_flow_is_linear(s0, K, t):
     s_star = saddle(K)
     vx, _ = velocity(s0, s0, K)
     assert vx == pytest.approx(-(K / 2) * (s0 - s_star), abs=16 * EPS * velocity_scale(s0, s0, K))
+
+
+@pytest.mark.parametrize("K", [2, 5, 10])
+def test_saddle_jacobian_along_the_diagonal(K):
+    """The diagonal is invariant and its field is -(K/2)(s - s*) (above): the finite-difference
+    Jacobian at the saddle maps (1, 1) to -(K/2)(1, 1), to its O(step) + O(eps/step) error, and
+    its other eigenvalue is positive (Theorem 7 (2): a saddle)."""
+    J = velocity_jacobian(saddle(K), saddle(K), K)
+    np.testing.assert_allclose(J @ [1.0, 1.0], [-K / 2, -K / 2], atol=1e-6 * K)
+    lam = np.sort(np.linalg.eigvals(J).real)
+    assert lam[0] < 0 < lam[1]
+
+
+def test_descent_gradients_are_nan_where_the_field_is_undefined():
+    """The 2D descent gradient is minus the field, NaN at w = 0 and past 1e100 (a diverged run);
+    the full one is Eqn 8 against I_K, all NaN for a batch with a zero row."""
+    w = np.array([[0.3, 0.1], [0.0, 0.0], [1e101, 0.0]])
+    g = descent_gradient(w, 4)
+    np.testing.assert_array_equal(g[0], -np.array(velocity(0.3, 0.1, 4)))
+    assert np.all(np.isnan(g[1:]))
+    W = embed(0.3, 0.1, 4)
+    np.testing.assert_array_equal(full_gradient(W), gradient_K(W, np.eye(4)))
+    assert np.all(np.isnan(full_gradient(np.stack([W, np.zeros((4, 4))]))))
 
 
 # ---------------------------------------------------------------- integrators, exact cases

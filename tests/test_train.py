@@ -18,6 +18,7 @@ after 200 steps, 1e-11 after a few thousand.
 
 from __future__ import annotations
 
+import inspect
 import math
 import subprocess
 import sys
@@ -36,7 +37,7 @@ from relucheck.descent.train import (
     MAX_ITERS,
     SMALL_LOSS,
     ZERO_ROW,
-    Descent,
+    DescentConfig,
     gradient,
     train,
 )
@@ -371,7 +372,7 @@ def test_descent_reproduces_plain_numpy_loop(rng, n, k, d, kind, train_a, random
     W0, Ws, a0, a_star = _descent_case(rng, n, k, d, kind, random_a)
     lr = 0.1
     # (a) 200 steps, no stopping: the same iterate
-    cfg = Descent(lr=lr, gtol=1e-300, max_iters=200, train_a=train_a, **PLAIN)
+    cfg = DescentConfig(lr=lr, gtol=1e-300, max_iters=200, train_a=train_a, **PLAIN)
     r = train(W0[None], Ws, a0, a_star, cfg, workers=1)
     W, a, it, gs, _, _ = _plain_descent(W0, Ws, a0, a_star, lr, 0.0, 200, train_a)
     assert r.status[0] == MAX_ITERS and r.iterations[0] == it == 200
@@ -384,7 +385,7 @@ def test_descent_reproduces_plain_numpy_loop(rng, n, k, d, kind, train_a, random
     assert conv and 200 < it
     # not a knife edge: rounding (~1e-16 relative) cannot move the crossing by a step
     assert gs[-1] < gtol * (1 - 1e-9) and gs[-2] > gtol * (1 + 1e-9)
-    cfg = Descent(lr=lr, gtol=gtol, max_iters=50_000, train_a=train_a, **PLAIN)
+    cfg = DescentConfig(lr=lr, gtol=gtol, max_iters=50_000, train_a=train_a, **PLAIN)
     r = train(W0[None], Ws, a0, a_star, cfg, workers=1)
     assert r.status[0] == CONVERGED and r.iterations[0] == it
     np.testing.assert_allclose(r.W[0], W, rtol=0, atol=1e-11)
@@ -401,7 +402,7 @@ def census10():
     k = 10
     rng = np.random.default_rng(np.random.SeedSequence(20170806))
     W0 = _xavier(rng, 200, k, k)
-    plain = train(W0, np.eye(k), cfg=Descent(polish_tol=0.0, max_iters=2_000_000))
+    plain = train(W0, np.eye(k), cfg=DescentConfig(polish_tol=0.0, max_iters=2_000_000))
     H = population_hessian(plain.W, np.eye(k)).reshape(200, k * k, k * k)
     lam = np.linalg.eigvalsh(H)[:, 0]
     return W0, plain, lam
@@ -433,16 +434,16 @@ def test_polishing_does_not_change_endpoints(census10, monkeypatch):
     """Newton polishing alone (the loss rule switched off) against plain descent."""
     W0, plain, lam = census10
     monkeypatch.setattr(kernels, "loss", lambda *args: math.inf)  # the loss rule never fires
-    polished = train(W0, np.eye(10), cfg=Descent())
+    polished = train(W0, np.eye(10), cfg=DescentConfig())
     _assert_same_endpoints(polished, plain, lam)
 
 
 def test_default_descent_ends_strict_minima_where_plain_descent_does(census10):
-    """The default Descent (polishing and the loss rule) against plain descent: at n = k every
+    """The default DescentConfig (polishing and the loss rule) against plain descent: at n = k every
     endpoint is a strict minimum, so by the engine's own rule (train.py docstring: "strict minima
     still end polished, at a gradient near rounding") every run must end converged there."""
     W0, plain, lam = census10
-    _assert_same_endpoints(train(W0, np.eye(10), cfg=Descent()), plain, lam)
+    _assert_same_endpoints(train(W0, np.eye(10), cfg=DescentConfig()), plain, lam)
 
 
 # --- 6. the number of workers does not change any bit ---------------------------------------
@@ -472,10 +473,22 @@ def test_workers_give_bit_identical_runs(rng):
 def _descend_one(W0, k, steps, lr=0.1):
     n, d = W0.shape
     W = W0.copy()
-    out = kernels.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr, 0.0, -1.0, 0, 0, steps,
-                           False, math.inf, np.zeros(0, np.int64), np.zeros((0, n, d)),
-                           np.zeros((0, n)), 0)
+    out = kernels.descend(W, np.ones(n), np.eye(k, d), np.ones(k), lr=lr, gtol=0.0,
+                          polish_tol=-1.0, polish_after=0, it=0, max_iters=steps,
+                          g_limit=math.inf, train_a=False, rec_it=np.zeros(0, np.int64),
+                          rec_W=np.zeros((0, n, d)), rec_a=np.zeros((0, n)), rec_ptr=0)
     return W, out
+
+
+def test_twin_kernels_spell_their_shared_arguments_alike():
+    """kernels.descend and kernels.descend_lanes take the stopping rule under the same names, in
+    the same order, keyword-only (numba does not enforce the ``*``: every caller passes them by
+    keyword)."""
+    rule = ["lr", "gtol", "polish_tol", "polish_after", "it", "max_iters", "g_limit"]
+    for kernel in (kernels.descend, kernels.descend_lanes):
+        params = inspect.signature(kernel.py_func).parameters.values()
+        kw_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+        assert kw_only[:len(rule)] == rule, kernel
 
 
 @pytest.mark.parametrize("k, n, d", [(10, 10, 10), (5, 6, 7), (3, 3, 3)])
@@ -487,11 +500,12 @@ def test_lane_kernel_equals_one_run_kernel_bit_for_bit(rng, k, n, d):
     W0 = _xavier(rng, L, n, d)
     Wl = np.ascontiguousarray(np.transpose(W0, (1, 2, 0)))
     idle = Wl[:, :, nl:].copy()
-    it, after, code = (np.zeros(L, np.int64) for _ in range(3))
+    it, polish_after, code = (np.zeros(L, np.int64) for _ in range(3))
     gout = np.zeros(L)
-    kernels.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, np.full(L, 0.1), 0.0, -1.0,
-                           after, it, steps, math.inf, kernels.lane_workspace(n, d, k, L), code,
-                           gout)
+    kernels.descend_lanes(Wl, np.ones((n, L)), np.ones(k), nl, lr=np.full(L, 0.1), gtol=0.0,
+                          polish_tol=-1.0, polish_after=polish_after, it=it, max_iters=steps,
+                          g_limit=math.inf, work=kernels.lane_workspace(n, d, k, L), code=code,
+                          gout=gout)
     assert np.all(code[:nl] == kernels.MAX_ITERS) and np.all(it[:nl] == steps)
     for r in range(nl):
         W, (status, its, g, _) = _descend_one(W0[r], k, steps)
@@ -544,13 +558,13 @@ def test_lane_path_gives_every_run_the_one_run_bits(rng, monkeypatch, k, n, d):
 
 
 def test_lane_path_restarts_as_the_one_run_path_does(rng, monkeypatch):
-    """Restarts with half the step (Descent(lr=5, g_limit=1e4, restarts=...)) in lanes: the
+    """Restarts with half the step (DescentConfig(lr=5, g_limit=1e4, restarts=...)) in lanes: the
     same steps, statuses and bits as run by run, for 2 and 1 restarts."""
     k = 4
     W0 = _xavier(rng, 6, k, k)
     calls = _lane_calls(monkeypatch)
     for restarts in (3, 1):
-        cfg = Descent(lr=5.0, g_limit=1e4, restarts=restarts)
+        cfg = DescentConfig(lr=5.0, g_limit=1e4, restarts=restarts)
         lanes = train(W0, np.eye(k), cfg=cfg, workers=1)
         one = train(W0, np.eye(k), cfg=cfg, workers=1, record=[0], record_iters=[0])
         _assert_same_runs(lanes, one)
@@ -563,7 +577,7 @@ def test_lane_path_restarts_as_the_one_run_path_does(rng, monkeypatch):
 def test_large_steps_diverge_without_exception(rng, lr):
     k = 4
     W0 = _xavier(rng, 6, k, k)
-    r = train(W0, np.eye(k), cfg=Descent(lr=lr), workers=2)
+    r = train(W0, np.eye(k), cfg=DescentConfig(lr=lr), workers=2)
     assert np.all(r.status == DIVERGED) and np.all(r.grad == np.inf)
     # the run stops at the first iterate with a row beyond kernels.BLOWUP (or a non-finite
     # one): the numpy loop, stepped until that happens, stops at the same iteration
@@ -595,30 +609,30 @@ def test_bad_starts_diverge_without_exception(rng):
 
 
 def test_restarts_halve_the_step_until_a_run_converges(rng):
-    """Descent(g_limit=1e4, restarts=3) from lr 5: each diverging attempt restarts from the
+    """DescentConfig(g_limit=1e4, restarts=3) from lr 5: each diverging attempt restarts from the
     start with half the step. Reference: single attempts at lr 5, 2.5, 1.25."""
     k = 4
     W0 = _xavier(rng, 4, k, k)
-    single = {lr: train(W0, np.eye(k), cfg=Descent(lr=lr, g_limit=1e4), workers=1)
+    single = {lr: train(W0, np.eye(k), cfg=DescentConfig(lr=lr, g_limit=1e4), workers=1)
               for lr in (5.0, 2.5, 1.25)}
     assert np.all(single[5.0].status == DIVERGED) and np.all(single[2.5].status == DIVERGED)
     assert np.all(single[1.25].status == CONVERGED)
-    r = train(W0, np.eye(k), cfg=Descent(lr=5.0, g_limit=1e4, restarts=3), workers=1)
+    r = train(W0, np.eye(k), cfg=DescentConfig(lr=5.0, g_limit=1e4, restarts=3), workers=1)
     assert np.all(r.lr == 1.25)
     assert list(r.status) == list(single[1.25].status)
     assert r.W.tobytes() == single[1.25].W.tobytes()
     np.testing.assert_array_equal(r.iterations, single[1.25].iterations)
     # too few restarts: the last attempt (lr 2.5) diverges and says so
-    r = train(W0, np.eye(k), cfg=Descent(lr=5.0, g_limit=1e4, restarts=1), workers=1)
+    r = train(W0, np.eye(k), cfg=DescentConfig(lr=5.0, g_limit=1e4, restarts=1), workers=1)
     assert np.all(r.status == DIVERGED) and np.all(r.lr == 2.5)
     np.testing.assert_array_equal(r.iterations, single[2.5].iterations)
 
 
 def test_restarts_report_the_halved_step_for_an_integer_lr(rng):
-    """Descent(lr=5) is accepted by validate(); the step it ends with is 1.25, not 1."""
+    """DescentConfig(lr=5) is accepted by validate(); the step it ends with is 1.25, not 1."""
     k = 4
     W0 = _xavier(rng, 2, k, k)
-    r = train(W0, np.eye(k), cfg=Descent(lr=5, g_limit=1e4, restarts=3), workers=1)
+    r = train(W0, np.eye(k), cfg=DescentConfig(lr=5, g_limit=1e4, restarts=3), workers=1)
     assert np.all(r.status == CONVERGED)
     assert r.lr.dtype == float and np.all(r.lr == 1.25), r.lr
 
@@ -643,7 +657,7 @@ def test_small_loss_ends_runs_with_an_extra_unit(rng):
     by the loss rule with J <= loss_tol J(0), J(0) the loss of the zero network. Runs that end
     'converged' have a gradient <= gtol by the numpy implementation."""
     k, n = 4, 5
-    cfg = Descent()
+    cfg = DescentConfig()
     r = train(_xavier(rng, 8, n, k), np.eye(k), cfg=cfg)
     assert set(r.status) <= {CONVERGED, SMALL_LOSS}
     small = r.status == SMALL_LOSS
@@ -665,7 +679,7 @@ def test_recorded_states_equal_the_plain_loop(rng):
     a0 = rng.uniform(0.5, 1.5, size=(3, n))
     a_star = rng.uniform(0.5, 1.5, size=k)
     # 200 steps, train_a: unsorted, repeated and unreachable iterations
-    cfg = Descent(gtol=1e-300, max_iters=200, train_a=True, **PLAIN)
+    cfg = DescentConfig(gtol=1e-300, max_iters=200, train_a=True, **PLAIN)
     r = train(W0, Ws, a0, a_star, cfg, workers=2, record=[0, 2],
               record_iters=[200, 0, 7, 50, 50, 10**6])
     assert r.curves.keys() == {0, 2}
@@ -683,7 +697,7 @@ def test_recorded_states_equal_the_plain_loop(rng):
                                                 50_000, record=range(50_001))
     assert conv and gs[-1] < gtol * (1 - 1e-9) and gs[-2] > gtol * (1 + 1e-9)
     want = [0, 1, it // 2, it - 1, it]
-    r = train(W0[1:2], Ws, cfg=Descent(gtol=gtol, max_iters=50_000, **PLAIN), workers=1,
+    r = train(W0[1:2], Ws, cfg=DescentConfig(gtol=gtol, max_iters=50_000, **PLAIN), workers=1,
               record=[0], record_iters=[*want, it + 1, 2 * it])
     its, RW, Ra = r.curves[0]
     np.testing.assert_array_equal(its, want)
@@ -755,9 +769,9 @@ BAD = {  # field: values validate() must reject (nan, inf where not meaningful, 
 @pytest.mark.parametrize(("field", "value"), [(f, v) for f, vs in BAD.items() for v in vs])
 def test_descent_validate_rejects(field, value):
     with pytest.raises(ValueError, match=rf"^{field}: expected"):
-        Descent(**{field: value}).validate()
+        DescentConfig(**{field: value}).validate()
     with pytest.raises(ValueError, match=rf"^{field}: expected"):  # train validates first
-        train(np.ones((1, 2, 2)), np.eye(2), cfg=Descent(**{field: value}))
+        train(np.ones((1, 2, 2)), np.eye(2), cfg=DescentConfig(**{field: value}))
 
 
 @pytest.mark.parametrize(("field", "value"), [("max_iters", math.inf), ("max_iters", 1.5),
@@ -768,13 +782,14 @@ def test_descent_validate_rejects_non_integer_counts(field, value):
     """Counts must be integers: otherwise inf or 1.5 fails later, inside train, with a TypeError
     (range(inf)), or runs a float through the kernel (and a fresh numba compile)."""
     with pytest.raises(ValueError, match=rf"^{field}: expected"):
-        Descent(**{field: value}).validate()
+        DescentConfig(**{field: value}).validate()
 
 
 def test_descent_validate_accepts_the_defaults_and_edge_values():
-    Descent().validate()
-    Descent(polish_tol=0.0, loss_tol=0.0, g_limit=math.inf, restarts=0, max_iters=0).validate()
-    Descent(polish_tol=-1.0).validate()  # <= 0 turns polishing off
+    DescentConfig().validate()
+    DescentConfig(polish_tol=0.0, loss_tol=0.0, g_limit=math.inf, restarts=0,
+                  max_iters=0).validate()
+    DescentConfig(polish_tol=-1.0).validate()  # <= 0 turns polishing off
 
 
 def test_the_session_warm_up_leaves_nothing_for_a_run_to_compile():

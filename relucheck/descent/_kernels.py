@@ -1,39 +1,13 @@
-"""Compiled kernels (numba) for the population gradient of Eqn 8 and plain gradient descent on it.
+"""Compiled kernels (numba) of the population loss and gradient of Eqn 8 and of plain gradient
+descent on it: :func:`gradient`, :func:`descend` (one run), :func:`descend_lanes` (up to L runs in
+the lanes of one vector loop, the same bits run by run), :func:`loss` and :func:`hessian`.
 
-One run's gradient, for student rows W (n, d) with top weights a and teacher rows W* (k, d) with
-a*, is (Eqn 8 with N = 1, written over the m = n + k rows V = [W; W*], weights b = [a; -a*])
-
-    grad_{w_j} J = a_j / (2 pi) [ sum_l b_l (pi - t_jl) v_l + (sum_l b_l |v_l| sin t_jl) e_j ],
-
-e_j = w_j / |w_j|, t_jl = angle(w_j, v_l). Per step that is n(n - 1)/2 + n k angles (one
-polynomial ``asin`` and one ``sqrt`` each, the student-student angles shared by both rows of a
-pair) and about 2 d (n(n - 1)/2 + n k) + 2 n m d flops for the dot products and the weighted sums.
-
-Angles: ``acos`` of a rounded cosine near t = 0 or pi gives t with an error of about sqrt(eps).
-In the gradient that error cancels to first order (near t = 0, -dt |v| e_v from the (pi - t) term
-and +dt |v| e_j from the sin t term differ by dt |v| |e_j - e_v| ~ dt t), but not in the loss or
-in the angle itself, and two student units parallel to one teacher unit are a real endpoint when
-n > k. Where |cos t| > 1/2 the angle is therefore taken from the half-angle chord:
-|e - f| = 2 sin(t/2), so t = 2 asin(|e - f| / 2) to full relative accuracy (likewise
-|e + f| = 2 cos(t/2) near pi). Every angle is thus an asin of an argument in [-1/2, 1/2]
-(t = pi/2 - asin(c) in the middle), computed by one fixed polynomial (:data:`ASIN_Q`) rather than
-libm: the angles are nine tenths of a step's time, and the polynomial, evaluated by Estrin's
-scheme (a short dependency chain), is faster than libm's ``acos`` and as accurate (below
-1 ulp; the test suite checks it against mpmath). It also gives the same bits on every machine
-whatever its libm.
-
-Lanes. :func:`descend_lanes` descends up to L runs at once (teacher [I_k 0], top weights fixed),
-the run index innermost in every array so that each loop over runs is a vector loop: the angles
-take no data-dependent branch (:func:`_angle_lane` computes every case and selects), the chord
-of a student-teacher pair comes from running sums of e_ji^2 (:func:`_eye_chord2`), and a lane
-that stops leaves its state where :func:`descend` would. Each lane does, operation for
-operation, what :func:`gradient` does for that run alone, so the two give the same bits (the
-test suite checks them run by run); at k = 10 the lanes cost 1.2 us per run and step on one
-core against 2.3 us for :func:`descend` (``python benchmarks/kernel.py``).
-
-Each run of :func:`descend` is independent and deterministic; the kernels release the GIL
-(``nogil``), so several runs go on at once in Python threads with the same bits as one at a time.
-The compiled code is cached on disk (``cache=True``): only the first call on a machine compiles.
+Every angle is an asin of an argument in [-1/2, 1/2] (a half-angle chord where |cos t| > 1/2), by
+one fixed polynomial (:data:`ASIN_Q`) rather than libm: full accuracy near t = 0 and pi, the same
+bits on every machine (docs/math.md section 9). :func:`hessian` is the compiled twin of the
+analytic :mod:`relucheck.theory.hessian`; :func:`relucheck.finite_differences.fd_hessian` checks
+both (docs/math.md section 8). The kernels release the GIL (``nogil``), so runs go on at once in
+Python threads with the bits of one at a time, and are cached on disk (``cache=True``).
 """
 
 from __future__ import annotations
@@ -288,9 +262,9 @@ def gradient_batch(W, a, Ws, a_star, train_a):
 
 
 @numba.njit(cache=True, nogil=True)
-def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters, train_a,
-            g_limit, rec_it, rec_W, rec_a, rec_ptr):
-    """Plain gradient descent w <- w - lr grad J on one run, in place, from iteration ``it0``.
+def descend(W, a, Ws, a_star, *, lr, gtol, polish_tol, polish_after, it, max_iters, g_limit,
+            train_a, rec_it, rec_W, rec_a, rec_ptr):
+    """Plain gradient descent w <- w - lr grad J on one run, in place, from iteration ``it``.
 
     Stops before updating at the first iterate with max_j |grad_{w_j} J| <= gtol (CONVERGED), or
     with it below ``polish_tol`` at an iteration >= ``polish_after`` (POLISH: the caller may take
@@ -308,7 +282,6 @@ def descend(W, a, Ws, a_star, lr, gtol, polish_tol, polish_after, it0, max_iters
     ga = np.zeros(n)
     work = workspace(n, d, k)
     nrec = rec_it.shape[0]
-    it = it0
     while True:
         while rec_ptr < nrec and rec_it[rec_ptr] == it:
             rec_W[rec_ptr, :, :] = W
@@ -451,12 +424,12 @@ def gradient_lanes(W, a, a_star, nl, work, gmax, bad):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def descend_lanes(W, a, a_star, nl, lr, gtol, polish_tol, after, it, max_iters, g_limit, work,
-                  code, gout):
+def descend_lanes(W, a, a_star, nl, *, lr, gtol, polish_tol, polish_after, it, max_iters,
+                  g_limit, work, code, gout):
     """:func:`descend` for the first ``nl`` lanes of W (n, d, L) at once (teacher [I_k 0], a not
     trained, nothing recorded), each lane with its own step lr[q], iteration it[q] and polishing
-    threshold iteration after[q]. Steps until some lane meets its stopping rule (the rules and
-    their order are :func:`descend`'s), which is then left at that iterate with code[q] and
+    threshold iteration polish_after[q]. Steps until some lane meets its stopping rule (the rules
+    and their order are :func:`descend`'s), which is then left at that iterate with code[q] and
     gout[q] set, while every other lane takes its step as usual (code 0); returns the number of
     lanes that stopped. A lane's numbers never depend on the other lanes."""
     L = nl
@@ -476,7 +449,7 @@ def descend_lanes(W, a, a_star, nl, lr, gtol, polish_tol, after, it, max_iters, 
                 code[q] = DIVERGED
             elif g <= gtol:
                 code[q] = CONVERGED
-            elif g <= polish_tol and it[q] >= after[q]:
+            elif g <= polish_tol and it[q] >= polish_after[q]:
                 code[q] = POLISH
             elif it[q] >= max_iters:
                 code[q] = MAX_ITERS

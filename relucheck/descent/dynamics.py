@@ -24,7 +24,7 @@ Gradient = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
-class Descent:
+class DescentPath:
     """Outcome of :func:`gradient_descent` for a batch of B runs.
 
     Attributes
@@ -61,7 +61,7 @@ def gradient_descent(
     gtol: float = 0.0,
     record_every: int = 0,
     record: np.ndarray | None = None,
-) -> Descent:
+) -> DescentPath:
     """Vanilla gradient descent w^{t+1} = w^t - lr grad(w^t) on a batch (the paper's update).
 
     Parameters
@@ -134,7 +134,7 @@ def gradient_descent(
     if rec_t[-1] != last:
         rec_t.append(last)
         rec_w.append(w[record])
-    return Descent(w, steps, converged, grad_norm, np.array(rec_t), np.stack(rec_w))
+    return DescentPath(w, steps, converged, grad_norm, np.array(rec_t), np.stack(rec_w))
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,20 @@ minimum, a saddle, a degenerate critical point, a kink w_j = 0 (singular), or no
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from relucheck.descent.matching import relative_error
 from relucheck.descent.network import Network
+from relucheck.runtime.parallel import cores
 from relucheck.theory.angles import row_norm
+from relucheck.theory.gating import expected_F
+from relucheck.theory.gradient import population_loss
+from relucheck.theory.hessian import hessian_eigen_error, population_hessian_packed
+from relucheck.theory.kernel import arccos_kernel
 
 TEACHER = "teacher"
 MINIMUM = "spurious_minimum"
@@ -36,7 +43,7 @@ def switched_off(W: np.ndarray, W_star: np.ndarray) -> np.ndarray:
 
 
 #: The census engine's stop rule, max_j |grad_{w_j} J| <= GTOL (Safran and Shamir's 1e-9 on
-#: 2 pi grad J; relucheck.descent.train.Descent's default).
+#: 2 pi grad J; relucheck.descent.train.DescentConfig's default).
 GTOL = 1e-9 / (2 * math.pi)
 
 #: Safety factor of :func:`at_kink` (see there).
@@ -92,9 +99,6 @@ def kink_slopes(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.nda
     Returns ``slope`` (n,), the smallest phi_j found (NaN off the kink), and ``U`` (n, d), the
     directions where it was found (NaN off the kink).
     """
-    from relucheck.theory.gating import expected_F
-    from relucheck.theory.kernel import arccos_kernel
-
     W = np.asarray(W, dtype=float)
     a = np.asarray(a, dtype=float)
     W_star = np.asarray(W_star, dtype=float)
@@ -187,8 +191,7 @@ def _spectra(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.ndarra
     With a trained top layer the Hessian is in theta = [W | a], restricted to the orthogonal
     complement of the rescaling tangents (w_j, -a_j), along which J is constant.
     """
-    from relucheck.descent import _kernels as kernels
-    from relucheck.theory.hessian import hessian_eigen_error, population_hessian_packed
+    from relucheck.descent import _kernels as kernels  # numba: see classify_runs
 
     B, n, d = W.shape
     k = W_star.shape[0]
@@ -242,15 +245,11 @@ def classify_runs(W: np.ndarray, a: np.ndarray, status: np.ndarray, W_star: np.n
     shared out to worker threads. Returns the classification and, with ``spectra``, each
     computed spectrum by run.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from threadpoolctl import threadpool_limits
-
+    # These load numba (0.3 s): imported here so that importing this module (CLASSES,
+    # TEACHER_TOL, at_kink) stays light.
     from relucheck.descent import _kernels as kernels
     from relucheck.descent.train import CONVERGED, SMALL_LOSS, ZERO_ROW
     from relucheck.descent.train import DIVERGED as RUN_DIVERGED
-    from relucheck.runtime.parallel import cores
-    from relucheck.theory.gradient import population_loss
 
     R = W.shape[0]
     finite = np.all(np.isfinite(W.reshape(R, -1)), axis=1) & np.all(np.isfinite(a), axis=1)

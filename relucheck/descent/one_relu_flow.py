@@ -1,20 +1,9 @@
-"""Gradient flow of one ReLU (Eqn 6) for a batch of initialisations, as 2D states in the plane.
+"""Gradient flow of one ReLU (Eqn 6) for a batch of initialisations, as 2D states (x, y) in the
+plane of w0 and w* = (1, 0), all integrated together, each with its own step size.
 
-dw/dt = -E[grad J](w) keeps w in span(w0, w*) (Eqn 6 is a combination of w and w*), so each run
-is the 2D state (x, y): x the component along w*, y >= 0 the norm of the orthogonal part, with
-w* = (1, 0). |w*| = 1 loses nothing: Eqn 6 is homogeneous of degree 1 in (w, w*), so scaling both
-leaves time unchanged. All runs are integrated together, vectorised, each with its own step size
-(the angular speed near the origin is ~ 1/|w|, so a shared step would be set by the smallest |w|).
-
-Convergence criterion (a certificate, not a tolerance at a final time). With rho = 1/2, let
-J_rho be a lower bound of the population loss J on the circle |w - w*| = rho (J in closed form,
-docs/math.md section 2). The trap {|w - w*| < rho, J(w) < J_rho} is forward invariant: J never
-increases along the flow (Eqn 16), so a run inside cannot reach the circle. The closed ball
-excludes the origin (rho < |w*|) and holds no critical point but w* (in the plane,
-d(angle)/dt = -(pi - t) sin t / (2 pi |w|) vanishes only at t in {0, pi}, and on t = 0,
-d|w|/dt = (1 - |w|)/2), so by LaSalle's principle every run that enters the trap converges to w*.
-A run is *converged* when an accepted step ends in the trap before ``t_max``. This does not use
-Omega or Theorem 5, so "runs starting in Omega converge" is a genuine check of Theorem 5.
+A run is *converged* when an accepted step ends in the forward-invariant trap
+{|w - w*| < 1/2, J(w) < J_rho} before ``t_max``: a certificate (LaSalle), independent of Omega
+and Theorem 5 (docs/math.md section 5).
 """
 
 from __future__ import annotations
@@ -121,7 +110,7 @@ def integrate_planar(
     """Integrate dw/dt = -E[grad J] (Eqn 6) from each (x0, y0), every run with its own step.
 
     Dormand-Prince 5(4) with per-run error control (mixed tolerance atol + rtol |z|, RMS over the
-    two coordinates). A run stops when it enters the trap (see the module docstring; with
+    two coordinates). A run stops when it enters the trap (docs/math.md section 5; with
     ``stop_in_trap=False`` it runs on to ``t_max``, for comparisons with a reference solution)
     or at ``t_max``. Runs that stop are dropped from the working arrays.
     """

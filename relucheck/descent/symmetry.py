@@ -1,24 +1,9 @@
-"""Families of endpoints: critical points of J that are the same up to symmetry
-(docs/math.md section 9).
+"""Families of endpoints: critical points of J that are the same up to the symmetry
+J(P W Q^T) = J(W) of an orthonormal teacher (docs/math.md section 9).
 
-For a teacher with orthonormal rows W* (W* = [I_k 0] in the census), J(P W Q^T) = J(W) for every
-permutation P of the student's rows and every orthogonal Q of the input space that permutes the
-teacher's rows among themselves (Q W*^T = W*^T Pi): with W* = [I_k 0], a permutation of the first
-k coordinates together with any rotation of the other d - k. A family is an orbit of this group.
-
-Invariants of an orbit, all continuous in W:
-
-- the loss J;
-- the multiset of the entries of M = W W*^T (n x k): P M Pi^T permutes rows and columns;
-- the multiset of the entries of the Gram matrix G = W W^T: P G P^T.
-
-Two endpoints join a family when these agree to ``tol``. Equal invariants do not prove that two
-endpoints are in one orbit (the multisets forget which entry sits where), but different invariants
-prove that they are not; the spread of the Hessian's smallest eigenvalue inside each family (the
-spectrum is an orbit invariant too, and computed independently) is reported as a check.
-
-Every teacher endpoint (J = 0) is one family, ``GLOBAL`` = 0: with n > k the global minima form a
-continuum (two units sharing one teacher unit in any proportion), not one orbit.
+Two endpoints join a family when their orbit invariants (J, the multisets of the entries of
+W W*^T and of the Gram matrix W W^T) agree to ``tol``; every teacher endpoint (J = 0) is the one
+family ``GLOBAL`` = 0.
 """
 
 from __future__ import annotations
@@ -64,7 +49,7 @@ class Families:
 
 def find_families(W: np.ndarray, W_star: np.ndarray, loss: np.ndarray, cls: np.ndarray,
                   tol: float = FAMILY_TOL) -> Families:
-    """Group the critical endpoints of one cell into families (see the module docstring).
+    """Group the critical endpoints of one cell into families (docs/math.md section 9).
 
     Runs of class teacher form family GLOBAL; spurious minima, degenerate points and saddles are
     grouped by their invariants within their class; the others (not converged, singular,
@@ -106,7 +91,7 @@ def symmetric_distance(W: np.ndarray, R: np.ndarray, k: int, sweeps: int = 4) ->
     found by alternating assignments (rows by their sorted first k entries, then columns, then
     rows and columns again): an upper bound on the distance from W to the orbit point nearest
     R, exact when the two are close (every assignment then has a clear best match)."""
-    from scipy.optimize import linear_sum_assignment
+    from scipy.optimize import linear_sum_assignment  # imported here: slow to import
 
     d = W.shape[1]
     key_W = np.concatenate([np.sort(W[:, :k], axis=1), W[:, k:]], axis=1)

@@ -1,40 +1,12 @@
-"""The dynamics engine: gradient descent on the population loss (Eqn 8) for many runs at once.
+"""The census engine: gradient descent on the population loss (Eqn 8) for many runs at once.
 
-Every run descends on its own (compiled kernel :func:`relucheck.descent._kernels.descend`), stops
-on its own, and leaves the batch; runs are shared out to worker threads one at a time (the kernel
-releases the GIL), so the result of a run never depends on the number of workers or on the order
-in which runs finish. In the census's case (teacher [I_k 0], top weights fixed, nothing recorded)
-each worker instead keeps up to :data:`LANES` runs in the lanes of
-:func:`~relucheck.descent._kernels.descend_lanes`, one vector loop for all of them, and refills
-a lane with the next run when its run ends; a lane gives its run the same bits as the one-run
-kernel, so this too changes how fast, not what. Memory is the runs' states, O(runs n d), plus
-thinned curves for the few runs asked for; no per-step history is kept.
-
-Polishing. Plain descent converges linearly with factor 1 - lr lambda_min(H) per step, which near
-a flat minimum (lambda_min ~ 1e-3) is tens of thousands of steps per decade of gradient. Once a
-run's gradient is below ``polish_tol``, :func:`newton_polish` tries second-order steps with the
-analytic Hessian (:mod:`relucheck.theory.hessian`); they are accepted only when the Hessian is
-positive definite (a Cholesky factor exists), every step at least halves the gradient, the
-gradient ends at most ``gtol`` and the whole move stays within twice the first step. Near a strict
-minimum the critical point in that small ball is unique, and plain descent from the same state
-converges to it too (a descent step of lr < 2 / lambda_max is a contraction there), so polishing
-changes how fast a run gets to its endpoint, not which endpoint it gets to; the test suite checks
-this run by run against plain descent. When polishing is refused (a saddle, a degenerate point, a
-gradient still too large) the run goes on descending and polishing is tried again later.
-
-The loss rule. With more student units than teacher units (n > k) the global minima are not
-strict (one teacher unit shared by two parallel student units, in any proportion), the loss grows
-only like the cube of the angle between the pair, and plain descent closes that angle like 1 / t:
-the gradient would take millions of steps to reach ``gtol``. A run whose loss has fallen to
-``loss_tol`` J(0) (a relative L2 error of the function of sqrt(loss_tol) = 1e-4 by default, ten
-times inside the teacher class of the endpoints, 1e-3) stops with status ``small_loss``: descent
-does not increase J, so such a run can only end at a critical point with J <= loss_tol J(0), far
-below every spurious minimum (the census's lowest has J / J(0) ~ 3e-4). The rule is checked only
-when polishing is tried, so strict minima still end polished, at a gradient near rounding.
-
-Divergence, overflow and non-finite values end a run with status ``diverged``, never an
-exception. With ``restarts`` > 0 a run whose gradient exceeds ``g_limit`` starts again from its
-initial state with half the step (Safran and Shamir's rule, docs/math.md section 9).
+Every run descends in compiled code (:mod:`relucheck.descent._kernels`) on worker threads, alone
+(:func:`~relucheck.descent._kernels.descend`) or, in the census's case, in the lanes of one vector
+loop with other runs (:func:`~relucheck.descent._kernels.descend_lanes`), and stops on its own:
+converged, polished by Newton steps near a strict minimum (:func:`newton_polish`), stopped by the
+loss rule, out of iterations, or diverged (restarted with half the step if asked). No per-step
+history is kept. Neither the path, the number of workers nor polishing changes where a run ends
+(docs/math.md section 9; docs/commands/census.md).
 """
 
 from __future__ import annotations
@@ -62,7 +34,7 @@ _STATUS = {kernels.CONVERGED: CONVERGED, _SMALL_LOSS: SMALL_LOSS, kernels.MAX_IT
 
 
 @dataclass(frozen=True)
-class Descent:
+class DescentConfig:
     """How runs descend.
 
     ``gtol`` bounds max_j |grad_{w_j} J| (and |dJ/da_j| when a is trained) at a converged run.
@@ -137,9 +109,12 @@ def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.n
                   gtol: float, max_steps: int = 8) -> tuple[np.ndarray, int, float] | None:
     """Newton steps on W (top weights fixed) from a state near a strict minimum.
 
-    Returns (W, steps, final max gradient) when accepted (see the module docstring), else None
-    (the caller keeps its state and goes on descending).
+    Accepted only when the Hessian is positive definite (a Cholesky factor exists), every step at
+    least halves the gradient, the gradient ends at most ``gtol`` and the whole move stays within
+    twice the first step (docs/math.md section 9). Returns (W, steps, final max gradient) when
+    accepted, else None (the caller keeps its state and goes on descending).
     """
+    # imported here: scipy.linalg is slow to import, and numba loads it only on its first call
     from scipy.linalg.lapack import dpotrf, dpotrs
 
     n, d = W.shape
@@ -150,7 +125,7 @@ def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.n
     H = np.empty((n * d, n * d))
     a = np.ascontiguousarray(a, dtype=float)
     for step in range(1, max_steps + 1):
-        # the compiled Hessian (nogil, ~10x the numpy one's speed; tested against it)
+        # the compiled Hessian (nogil, faster than the numpy one; tested against it)
         if not kernels.hessian(x, a, W_star, a_star, H) or not np.all(np.isfinite(H)):
             return None
         # LAPACK's Cholesky factor exists iff H is positive definite (to rounding): info > 0
@@ -190,8 +165,8 @@ class _Backoff:
         self.newton_at, self.wait = 0, 128
 
 
-def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: Descent, small_loss: float,
-             status: int, it: int, g: float, backoff: _Backoff):
+def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: DescentConfig,
+             small_loss: float, status: int, it: int, g: float, backoff: _Backoff):
     """What an attempt does when compiled descent stops at iteration ``it`` with gradient ``g``
     (both the one-run and the lane path come here, so a run's fate does not depend on the path):
     polish (W replaced in place when accepted), apply the loss rule, or go on. Returns
@@ -217,11 +192,11 @@ def _on_stop(W: np.ndarray, a: np.ndarray, W_star, a_star, cfg: Descent, small_l
     return it + max(16, it // 256)
 
 
-def _polish_tol(cfg: Descent) -> float:
+def _polish_tol(cfg: DescentConfig) -> float:
     return cfg.polish_tol if (cfg.polish_tol > 0 and not cfg.train_a) else -1.0
 
 
-def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Descent,
+def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: DescentConfig,
              small_loss: float, rec_it: np.ndarray):
     """One attempt of one run, in place: descent, with polishing tried when the gradient is
     small, and the loss rule checked when polishing is refused or the iterations run out.
@@ -229,27 +204,27 @@ def _attempt(W: np.ndarray, a: np.ndarray, W_star, a_star, lr: float, cfg: Desce
     n, d = W.shape
     rec_W = np.zeros((rec_it.size, n, d))
     rec_a = np.zeros((rec_it.size, n))
-    it, ptr, after = 0, 0, 0
+    it, ptr, polish_after = 0, 0, 0
     backoff = _Backoff()
     while True:
-        status, it, g, ptr = kernels.descend(W, a, W_star, a_star, lr, cfg.gtol,
-                                              _polish_tol(cfg), after, it, cfg.max_iters,
-                                              cfg.train_a, cfg.g_limit, rec_it, rec_W, rec_a,
-                                              ptr)
+        status, it, g, ptr = kernels.descend(
+            W, a, W_star, a_star, lr=lr, gtol=cfg.gtol, polish_tol=_polish_tol(cfg),
+            polish_after=polish_after, it=it, max_iters=cfg.max_iters, g_limit=cfg.g_limit,
+            train_a=cfg.train_a, rec_it=rec_it, rec_W=rec_W, rec_a=rec_a, rec_ptr=ptr)
         res = _on_stop(W, a, W_star, a_star, cfg, small_loss, status, it, g, backoff)
         if not isinstance(res, tuple):
-            after = res
+            polish_after = res
             continue
         code, g, ps = res
         return code, it, g, ps, ptr, rec_W, rec_a
 
 
 #: Lanes per worker of the lane path (runs descending together in one vector loop): the kernel's
-#: time per run and step falls up to about 32 lanes (k = 10: 2.2, 1.4, 1.2 us at 8, 16, 32).
+#: time per run and step falls up to about 32 lanes (docs/commands/census.md, "Speed").
 LANES = 32
 
 
-def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss: float,
+def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: DescentConfig, small_loss: float,
                  stop: threading.Event, L: int) -> None:
     """Descend the runs handed out by ``take()`` (None when there are no more), up to L at once
     in the lanes of :func:`kernels.descend_lanes`, and report each with ``finish``. A lane that
@@ -261,18 +236,18 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
     k = W_star.shape[0]
     Wl, al = np.zeros((n, d, L)), np.ones((n, L))
     lr, gout = np.zeros(L), np.zeros(L)
-    it, after, code = (np.zeros(L, dtype=np.int64) for _ in range(3))
+    it, polish_after, code = (np.zeros(L, dtype=np.int64) for _ in range(3))
     work = kernels.lane_workspace(n, d, k, L)
     slot: list = [None] * L  # (run, attempt, step, backoff) of each lane
 
     def load(s: int, r: int, attempt: int, step: float) -> None:
         Wl[:, :, s], al[:, s] = W0[r], a0[r]
-        lr[s], it[s], after[s], code[s] = step, 0, 0, kernels.RUNNING
+        lr[s], it[s], polish_after[s], code[s] = step, 0, 0, kernels.RUNNING
         slot[s] = (r, attempt, step, _Backoff())
 
     def move(src: int, dst: int) -> None:
         Wl[:, :, dst], al[:, dst] = Wl[:, :, src], al[:, src]
-        for arr in (lr, gout, it, after, code):
+        for arr in (lr, gout, it, polish_after, code):
             arr[dst] = arr[src]
         slot[dst] = slot[src]
 
@@ -281,8 +256,10 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
         load(nl, r, 0, cfg.lr)
         nl += 1
     while nl and not stop.is_set():
-        kernels.descend_lanes(Wl, al, a_star, nl, lr, cfg.gtol, _polish_tol(cfg), after, it,
-                               cfg.max_iters, cfg.g_limit, work, code, gout)
+        kernels.descend_lanes(Wl, al, a_star, nl, lr=lr, gtol=cfg.gtol,
+                              polish_tol=_polish_tol(cfg), polish_after=polish_after, it=it,
+                              max_iters=cfg.max_iters, g_limit=cfg.g_limit, work=work, code=code,
+                              gout=gout)
         s = 0
         while s < nl:
             if code[s] == kernels.RUNNING:
@@ -293,7 +270,7 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
             res = _on_stop(W, a, W_star, a_star, cfg, small_loss, int(code[s]), int(it[s]),
                            float(gout[s]), backoff)
             if not isinstance(res, tuple):  # go on descending
-                after[s], code[s] = res, kernels.RUNNING
+                polish_after[s], code[s] = res, kernels.RUNNING
                 s += 1
                 continue
             c, g, ps = res
@@ -313,8 +290,8 @@ def _lane_worker(take, finish, W0, a0, W_star, a_star, cfg: Descent, small_loss:
 
 
 def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
-          a_star: np.ndarray | None = None, cfg: Descent = Descent(), *, workers: int = 0,
-          record: Sequence[int] = (), record_iters: Sequence[int] = (),
+          a_star: np.ndarray | None = None, cfg: DescentConfig = DescentConfig(), *,
+          workers: int = 0, record: Sequence[int] = (), record_iters: Sequence[int] = (),
           progress: Progress = null_progress, desc: str = "descent") -> Runs:
     """Gradient descent from each start W0[r] (R, n, d) towards the teacher (W*, a*).
 

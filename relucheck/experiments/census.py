@@ -45,7 +45,7 @@ from relucheck.descent.endpoints import (
 )
 from relucheck.descent.network import Network
 from relucheck.descent.symmetry import find_families, symmetric_distance
-from relucheck.descent.train import Descent, Runs, gradient, train
+from relucheck.descent.train import DescentConfig, Runs, gradient, train
 from relucheck.experiments.params import F8, require_finite
 from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import Claim, Result, below
@@ -169,8 +169,8 @@ class Params:
         return W0.astype(float)
 
     @property
-    def descent(self) -> Descent:
-        return Descent(lr=self.lr, gtol=self.gtol, max_iters=self.max_iters,
+    def descent(self) -> DescentConfig:
+        return DescentConfig(lr=self.lr, gtol=self.gtol, max_iters=self.max_iters,
                        polish_tol=self.polish_tol)
 
 

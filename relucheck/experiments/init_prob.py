@@ -32,7 +32,8 @@ from relucheck.descent.one_relu_flow import TRAP_RADIUS, integrate_planar
 from relucheck.experiments.params import F8, require_finite
 from relucheck.result import UNDECIDED, Claim, Result, three_way
 from relucheck.runtime.progress import Progress, null_progress
-from relucheck.sampling.ball import CHUNK_FLOATS, ball_plane_coordinates
+from relucheck.sampling.ball import ball_plane_coordinates
+from relucheck.sampling.chunks import CHUNK_FLOATS
 from relucheck.sampling.inputs import uniform_sphere
 from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.stats import decide_text, size_to_decide, wilson_interval

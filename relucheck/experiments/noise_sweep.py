@@ -33,7 +33,7 @@ from relucheck.descent.endpoints import (
     relative_errors,
 )
 from relucheck.descent.network import Network
-from relucheck.descent.train import Descent
+from relucheck.descent.train import DescentConfig
 from relucheck.experiments.params import F8, require_finite
 from relucheck.finite_differences import fd_derivatives
 from relucheck.result import Claim, Result, below
@@ -221,7 +221,7 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
             loss0 = population_loss(W0, W_star, a0, c0["a_star"])
             out = engine.train(
                 W0, W_star, a0, c0["a_star"],
-                Descent(lr=p.lr, gtol=p.gtol, max_iters=p.iters, train_a=train_a),
+                DescentConfig(lr=p.lr, gtol=p.gtol, max_iters=p.iters, train_a=train_a),
                 workers=p.workers, record=range(B), record_iters=rec_its,
                 progress=lambda total, desc, bar=bar: contextlib.nullcontext(bar))
             ends, spectra = classify_runs(out.W, out.a, out.status, W_star, c0["a_star"],

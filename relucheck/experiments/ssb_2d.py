@@ -26,14 +26,17 @@ from relucheck.descent.dynamics import gradient_descent, gradient_flow
 from relucheck.experiments.params import F8, require_finite
 from relucheck.result import Claim, Result, below
 from relucheck.runtime.progress import Progress, null_progress
-from relucheck.theory.gradient import gradient_K
 from relucheck.theory.symmetric import (
+    defined,
+    descent_gradient,
     embed,
+    full_gradient,
     loss,
     loss_scale,
     saddle,
     teacher_error,
     velocity,
+    velocity_jacobian,
     velocity_scale,
 )
 
@@ -119,52 +122,6 @@ def quick(p: Params) -> Params:
     return replace(p, **QUICK)
 
 
-# ----------------------------------------------------------------------- the 2D dynamics
-def _defined(x: np.ndarray, y: np.ndarray, K) -> np.ndarray:
-    """Where the field is defined and its float64 evaluation cannot overflow: (x, y) != 0 and
-    |x|, |y| < 1e100 (a run beyond that has diverged)."""
-    big = np.maximum(np.abs(x), np.abs(y))
-    return (big > 0) & (big < 1e100)
-
-
-def _grad_2d(Ks: np.ndarray):
-    """E[grad J] restricted to (x, y) for runs with K = Ks[index] (minus Theorem 7's field).
-
-    NaN where the field is undefined (a run that diverged, e.g. with a step beyond the stability
-    limit), which stops that run in :func:`gradient_descent` instead of aborting the batch.
-    """
-
-    def grad(w: np.ndarray, index: np.ndarray) -> np.ndarray:
-        g = np.full(w.shape, np.nan)
-        ok = _defined(w[:, 0], w[:, 1], Ks[index])
-        vx, vy = velocity(w[ok, 0], w[ok, 1], Ks[index][ok])
-        g[ok, 0], g[ok, 1] = -vx, -vy
-        return g
-
-    return grad
-
-
-def _grad_full(K: int):
-    """Eqn 8 for one K x K student against W* = I; NaN where a row vanishes or diverged."""
-    eye = np.eye(K)
-
-    def grad(W: np.ndarray, _index: np.ndarray) -> np.ndarray:
-        big = np.abs(W).max(axis=-1)
-        if not np.all((big > 0) & (big < 1e100)):
-            return np.full(W.shape, np.nan)
-        return gradient_K(W, eye)
-
-    return grad
-
-
-def _jacobian(x: float, y: float, K: int, step: float = 1e-6) -> np.ndarray:
-    """Central-difference Jacobian of the 2D field. The field is C^1 (|x - y| enters as
-    |x - y| (x - y)), so the error is O(step) from truncation plus O(eps/step) from rounding."""
-    pts = np.array([[x + step, y], [x - step, y], [x, y + step], [x, y - step]])
-    vx, vy = velocity(pts[:, 0], pts[:, 1], K)
-    return np.array([[vx[0] - vx[1], vx[2] - vx[3]], [vy[0] - vy[1], vy[2] - vy[3]]]) / (2 * step)
-
-
 # ----------------------------------------------------------------------- rounding bounds
 def _full_scale(x, y, K) -> np.ndarray:
     """Bound on the summed magnitudes of the vectors added up in row j of Eqn 8 (N = 1): K student
@@ -215,7 +172,7 @@ def _path(p: Params, K: int, xy: np.ndarray) -> dict:
     """A Figure 8 path with its error |w_j - w*_j|^2, first iteration below ``reach`` (-1 if
     never) and its detour (the highest y). A diverged run keeps its part where the field is
     defined."""
-    bad = np.flatnonzero(~_defined(xy[:, 0], xy[:, 1], K))
+    bad = np.flatnonzero(~defined(xy[:, 0], xy[:, 1]))
     xy = xy[: bad[0]] if bad.size else xy
     err = teacher_error(xy[:, 0], xy[:, 1], K)
     hit = np.flatnonzero(err < p.reach)
@@ -233,13 +190,12 @@ def _full_run(p: Params, K: int, xy: np.ndarray) -> dict:
     rounding of the two gradients (:func:`_tau_reduction`); the bound sums these over the steps.
     A full run that stops before the 2D path ends (its gradient undefined) counts as a mismatch.
     """
-    grad = _grad_full(K)
     W = embed(p.x0, p.y0, K)[None]
     dev, bound, t = 0.0, 0.0, 0
     block = _block(K**3)
     while t < len(xy) - 1:
         n = min(block, len(xy) - 1 - t)
-        d = gradient_descent(grad, W, p.lr, n, record_every=1)
+        d = gradient_descent(lambda w, _i: full_gradient(w), W, p.lr, n, record_every=1)
         if d.steps[0] < n:
             dev = np.inf
             break
@@ -255,12 +211,12 @@ def _full_run(p: Params, K: int, xy: np.ndarray) -> dict:
 def _reduction(K: int, pts: np.ndarray) -> dict:
     """Theorem 7's field against the full gradient of Eqn 8 at W(x, y), in blocks of points
     (gradient_K holds K^3 floats per point)."""
-    pts = pts[_defined(pts[:, 0], pts[:, 1], K)]
+    pts = pts[defined(pts[:, 0], pts[:, 1])]
     diff, ratio, block = 0.0, 0.0, _block(4 * K**3)
     for i in range(0, len(pts), block):
         x, y = pts[i : i + block, 0], pts[i : i + block, 1]
         vx, vy = velocity(x, y, K)
-        d = np.abs(gradient_K(embed(x, y, K), np.eye(K)) + embed(vx, vy, K)).max(axis=(1, 2))
+        d = np.abs(full_gradient(embed(x, y, K)) + embed(vx, vy, K)).max(axis=(1, 2))
         diff = max(diff, float(d.max()))
         ratio = max(ratio, float((d / _tau_reduction(x, y, K)).max()))
     return dict(diff=diff, ratio=ratio, n=len(pts))
@@ -270,11 +226,11 @@ def _saddle(K: int) -> dict:
     """Theorem 7 (2)'s saddle: its field (2D and full), their rounding bounds, the eigenvalues."""
     s = float(saddle(K))
     vx, vy = velocity(s, s, K)
-    J = _jacobian(s, s, K)
+    J = velocity_jacobian(s, s, K)
     # |v(fl(s))| <= rounding of the sum + |Jacobian| |fl(s) - s|, and s is computed to ~4 eps.
     shift = float(np.linalg.norm(J, 2)) * 4 * EPS * s
     return dict(s=s, vx=float(vx), vy=float(vy), g2=float(np.hypot(vx, vy)),
-                gf=float(np.abs(gradient_K(embed(s, s, K), np.eye(K))).max()),
+                gf=float(np.abs(full_gradient(embed(s, s, K))).max()),
                 tau2=12 * EPS * float(velocity_scale(s, s, K)) + shift,
                 tauf=float(_tau_reduction(s, s, K)) + shift,
                 lam=np.sort(np.linalg.eigvals(J).real))
@@ -293,7 +249,11 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     Ks = np.array(p.K, dtype=int)
     point_rngs = rng.spawn(Ks.size)
     starts, run_K, run_set = _starts(p, Ks)
-    grad = _grad_2d(run_K.astype(float))
+    run_Kf = run_K.astype(float)
+
+    def grad(w: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return descent_gradient(w, run_Kf[index])
+
     FX, FY = _field_grid(p)
     with progress(2 + 2 * Ks.size, "ssb-2d") as bar:
         gd = gradient_descent(grad, starts, p.lr, p.iters, gtol=p.gtol, record_every=1,

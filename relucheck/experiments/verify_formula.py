@@ -20,8 +20,9 @@ import numpy as np
 from relucheck.experiments.params import F8, require_finite
 from relucheck.result import PASS, UNDECIDED, Claim, Result, equivalence_verdict, three_way
 from relucheck.runtime.progress import Progress, null_progress
+from relucheck.sampling.chunks import MC_CHUNK_FLOATS
 from relucheck.sampling.inputs import DISTRIBUTIONS, pairs_at_angles
-from relucheck.sampling.montecarlo import CHUNK_FLOATS, sampled_F
+from relucheck.sampling.montecarlo import sampled_F
 from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.stats import (
     decide_text,
@@ -90,7 +91,7 @@ class Params:
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: the sampled pairs (e, w,
         u and work arrays, 6 x pairs x d floats per panel) and the Monte Carlo chunks (a few
-        arrays of CHUNK_FLOATS, or of one d-dimensional sample when d is larger)."""
+        arrays of MC_CHUNK_FLOATS, or of one d-dimensional sample when d is larger)."""
         dim = max(self.dims)
         panels = {("pairs_angle", self.pairs_angle, "d", self.d),
                   ("pairs", self.pairs_sweep, "d", self.d),
@@ -98,7 +99,7 @@ class Params:
                   ("pairs_unbiased", self.pairs_unbiased, "d", self.d)}
         pairs, count, dname, dval = max(panels, key=lambda t: t[1] * t[3])
         driver = pairs if count >= dval else dname
-        chunk = F8 * 4 * max(CHUNK_FLOATS, self.d, max(self.dims))
+        chunk = F8 * 4 * max(MC_CHUNK_FLOATS, self.d, max(self.dims))
         return F8 * 6 * count * dval + chunk, driver
 
     def validate(self) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Floats held per chunk of d-dimensional points (about 32 MB).
-CHUNK_FLOATS = 4_000_000
+from relucheck.sampling.chunks import CHUNK_FLOATS, chunk_rows
 
 
 def uniform_ball(rng: np.random.Generator, n: int, d: int, r: float = 1.0) -> np.ndarray:
@@ -26,11 +25,6 @@ def uniform_ball(rng: np.random.Generator, n: int, d: int, r: float = 1.0) -> np
     g = rng.standard_normal((n, d))
     radius = r * rng.random(n) ** (1.0 / d)
     return g * (radius / np.linalg.norm(g, axis=1))[:, None]
-
-
-def chunk_rows(d: int, budget: int = CHUNK_FLOATS) -> int:
-    """Points per chunk so that one chunk of d-dimensional points holds ``budget`` floats."""
-    return max(1, budget // d)
 
 
 def ball_plane_coordinates(

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from relucheck.sampling.chunks import MC_CHUNK_FLOATS, chunk_rows
 from relucheck.sampling.inputs import sample_inputs
-
-#: Floats held per chunk (about 64 MB): bounds memory whatever n is.
-CHUNK_FLOATS = 8_000_000
-
-
-def chunk_rows(d: int, n_pairs: int, budget: int = CHUNK_FLOATS) -> int:
-    """Sample rows per chunk so that X (c x d) and the products (c x 3P) fit ``budget`` floats."""
-    return max(256, budget // (d + 3 * n_pairs))
 
 
 def sampled_F(
@@ -26,7 +19,7 @@ def sampled_F(
     n: int,
     rng: np.random.Generator,
     dist: str = "gaussian",
-    budget: int = CHUNK_FLOATS,
+    budget: int = MC_CHUNK_FLOATS,
 ) -> np.ndarray:
     """Sum over n sampled inputs of F(e_p, w_p) for every pair p: returns (P, d), not divided by n.
 
@@ -46,7 +39,7 @@ def sampled_F(
     P, d = W.shape
     EW = np.concatenate([E, W], axis=0).T.copy()  # (d, 2P), contiguous for the product
     total = np.zeros((d, P))
-    rows = chunk_rows(d, P, budget)
+    rows = chunk_rows(d + 3 * P, budget, least=256)  # X (c x d) and the products (c x 3P)
     done = 0
     while done < n:
         c = min(rows, n - done)

@@ -40,7 +40,7 @@ def fit_line(x: np.ndarray, y: np.ndarray, level: float = 0.99) -> LineFit:
     intercept = ym - slope * xm
     resid = y - (intercept + slope * x)
     se = np.sqrt(np.sum(resid**2) / (n - 2) / sxx)
-    from scipy import stats
+    from scipy import stats  # imported here: ~1 s, and the CLI imports this module at start-up
 
     q = stats.t.ppf(0.5 + level / 2, n - 2)
     return LineFit(float(slope), float(intercept), float(slope - q * se), float(slope + q * se),
@@ -67,7 +67,7 @@ def hotelling_pvalue(samples: np.ndarray, mu: np.ndarray) -> float:
     diff = m - np.asarray(mu, dtype=float)
     t2 = R * float(diff @ np.linalg.solve(S, diff))
     f = (R - k) / (k * (R - 1)) * t2
-    from scipy import stats
+    from scipy import stats  # imported here: ~1 s, and the CLI imports this module at start-up
 
     return float(stats.f.sf(f, k, R - k))
 
@@ -146,7 +146,7 @@ def points_to_decide(n: int, half_width: float, needed: float, level: float,
     same: the half-width is q_t(n - 2) s / sqrt(Sxx), and Sxx over evenly spread points of a
     fixed range grows like n (n + 1) / (n - 1). ``inf`` beyond ``limit`` points or when
     ``needed`` is not positive."""
-    from scipy import stats
+    from scipy import stats  # imported here: ~1 s, and the CLI imports this module at start-up
 
     if not needed > 0 or not half_width >= 0:
         return math.inf
@@ -195,7 +195,7 @@ def hotelling_bound(samples: np.ndarray, mu: np.ndarray, alpha: float) -> tuple[
     """
     m, S = _mean_and_covariance(samples)
     R, k = np.shape(samples)
-    from scipy import stats
+    from scipy import stats  # imported here: ~1 s, and the CLI imports this module at start-up
 
     t2 = k * (R - 1) / (R - k) * stats.f.ppf(1 - alpha, k, R - k)
     r = float(np.sqrt(max(float(np.linalg.eigvalsh(S)[-1]), 0.0) * t2 / R))
@@ -223,7 +223,7 @@ def line_pvalue(x: np.ndarray, y: np.ndarray, slope: float) -> float:
     rss_0 = float(np.sum((r0 - r0.mean()) ** 2))
     if rss_q <= 0:
         return 0.0 if rss_0 > 0 else 1.0
-    from scipy import stats
+    from scipy import stats  # imported here: ~1 s, and the CLI imports this module at start-up
 
     f = max(rss_0 - rss_q, 0.0) / 2 / (rss_q / (n - 3))
     return float(stats.f.sf(f, 2, n - 3))

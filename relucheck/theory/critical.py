@@ -1,31 +1,9 @@
 """Critical-point functions of Section 5: M_r, m_{jj'} and L_{jj'} (Eqns 10 to 14), and their
 K = 2 in-plane reduction behind Conjecture 1 and Figure 10 (docs/math.md section 4).
 
-General K (Section 5.2). For unit weights e_1..e_K with pairwise angles theta_j^k = angle(e_j, e_k)
-and one teacher direction e* with theta*_l = angle(e*, e_l):
-
-    m_{jj',k} = (pi - theta_j^k) cos theta_{j'}^k + sin theta_j^k cos theta_{j'}^j       (Eqn 11)
-    M_r[j, k] = h(theta_j^k)  (the diagonal constraints m_{jj,k})                          (Eqn 13)
-    m*_{jj'}  = (pi - theta*_j) cos theta*_{j'} + sin theta*_j cos theta_{j'}^j           (Eqn 12)
-    L_{jj'}   = m*_{jj'} - v^T M_r^{-1} m_{jj'},   v_l = h(theta*_l)                       (Eqn 14)
-
-:func:`L_jj` evaluates Eqn 14 as written (a batched 2 x 2 ... K x K solve); it is the reference.
-
-K = 2 in the plane (Section 5.3). e1 = (1, 0), e2 = (cos a, sin a), e* = (cos phi, sin phi),
-t1 = angle(e*, e1), t2 = angle(e*, e2), H = h(a), D = det M_r = pi^2 - H^2. Two exact
-identities reduce Eqn 14: m_12 = cos a M_r[:, 0] + (pi - a) sin^2 a (0, 1) (because
-h(a) cos a + (pi - a) sin^2 a = (pi - a) + sin a cos a), so v^T M_r^{-1} m_12 = cos a h(t1) +
-(pi - a) sin^2 a (M_r^{-1} v)_2; and m*_12 - cos a h(t1) = (pi - t1)(cos t2 - cos a cos t1) =
-(pi - t1) sin a sin phi (because cos t2 = cos(phi - a)). Hence, with K_a = (pi - a) sin a / D,
-
-    L12 = sin a [ (pi - t1) sin phi       - K_a (pi h(t2) - H h(t1)) ]
-    L21 = sin a [ -(pi - t2) sin(phi - a) - K_a (pi h(t1) - H h(t2)) ]
-
-(the L21 line by the same steps with 1 <-> 2). This form drops the 1/a^2 of M_r^{-1} that the
-textbook evaluation cancels against (docs/math.md, numerical trap); what remains needs D, i.e.
-pi - h(a), without cancellation: pi - h(a) = 2 pi sin^2(a/2) - (sin a - a cos a), the last
-term by its series for small a. :func:`L_plane` uses it; :func:`L_plane_textbook` is the
-formula of docs/math.md as printed.
+:func:`L_jj` evaluates Eqn 14 as written (a batched solve; the reference); :func:`L_plane` the
+K = 2 form without the cancellation of M_r^{-1} as a -> 0 (derived in docs/math.md section 4);
+:func:`L_plane_textbook` the printed formula.
 """
 
 from __future__ import annotations
@@ -154,7 +132,7 @@ def pi_minus_h(a: np.ndarray) -> np.ndarray:
 
 
 def L_plane(a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(L12, L21) for K = 2 in the plane by the reduced form of Eqn 14 (module docstring).
+    """(L12, L21) for K = 2 in the plane by the reduced form of Eqn 14 (docs/math.md section 4).
 
     a in (0, pi) is the angle between e1 = (1, 0) and e2 = (cos a, sin a); phi is the angle of
     e* (any real, taken mod 2 pi). Equal to :func:`L_plane_textbook` in exact arithmetic, but

@@ -1,39 +1,10 @@
-"""Analytic Hessian of the population loss of the two-layer ReLU network (second derivative of
-Eqn 2, i.e. the Jacobian of the population gradient of Eqn 8).
+"""Analytic Hessian of the population loss (the Jacobian of the population gradient of Eqn 8),
+in numpy, through the second derivatives of the arc-cosine kernel (docs/math.md section 8).
 
-Student g(x) = sum_j a_j relu(w_j . x) (rows w_j of W, n of them), teacher W* (k rows) with a*,
-x ~ N(0, I_d), J = 1/2 E[(g* - g)^2]. Through the arc-cosine kernel
-k(u, v) = |u| |v| h(t) / (2 pi), h(t) = (pi - t) cos t + sin t, t = angle(u, v) (k(u, u) = |u|^2/2),
-
-    J = 1/2 sum_{j,l} a_j a_l k(w_j, w_l) - sum_{j,l} a_j a*_l k(w_j, w*_l) + const.
-
-Derivatives of k (u^ = u/|u|, v^ = v/|v|, p = v^ - cos t u^, q = u^ - cos t v^, |p| = |q| = sin t).
-With d cos t / du = p / |u|, so dt/du = -p / (|u| sin t), and du^/du = (I - u^ u^T) / |u|:
-
-    grad_u k      = [(pi - t) v + |v| sin t u^] / (2 pi)                  (Eqn 5 / Eqn 8, N = 1)
-    d2k/du du^T   = |v| / (2 pi |u|) [p p^T / sin t + sin t (I - u^ u^T)]
-    d2k/du dv^T   = [(pi - t) I + p q^T / sin t + sin t u^ v^T] / (2 pi)
-
-(entry [alpha, beta] of d2k/du dv^T is d^2 k / du_alpha dv_beta). The 1/sin t terms have norm
-|p| |q| / sin t = sin t, so they vanish as t -> 0 or pi; we write them as sin t p^ p^T and
-sin t p^ q^T with unit directions p^, q^ (0 when p = 0), never dividing by sin t. k is C^2 at
-t = 0 and t = pi (h(t) = pi - pi t^2/2 + t^3/3 + ..., h(pi - s) = s^3/3 + ...), so the Hessian is
-continuous there: at t = 0, d2k/du du^T = 0 and d2k/du dv^T = I/2 (k(u, v) = u . v / 2 to second
-order); at t = pi both vanish.
-
-Blocks of the Hessian of J in W (top weights fixed):
-
-    H_jj = a_j^2 I/2 + a_j sum_{l != j} a_l d2k/du du^T(w_j, w_l)
-                     - a_j sum_l a*_l d2k/du du^T(w_j, w*_l)
-    H_jl = a_j a_l d2k/du dv^T(w_j, w_l)                                              (l != j).
-
-The first term a_j^2 I / 2 is the Hessian of a_j^2 k(w_j, w_j) / 2 = a_j^2 |w_j|^2 / 4; it is also
-exactly what the H_jl formula gives at l = j (t = 0, sin t = 0: a_j^2 pi I / (2 pi)), and the
-l = j term of the first sum is exactly 0 (sin t = 0, p = 0), which is how the code evaluates them.
-
-Memory: the Hessian of a batch of B runs has B (n d)^2 entries, 8 B (n d)^2 bytes (B = 100 runs at
-n = d = 20 is 128 MB); intermediates are O(B n (n + k) d) plus a few arrays of the output's size.
-Callers with larger batches should call in chunks of the batch axis.
+One of three Hessians, each checking another: this one (analytic, batched);
+``relucheck.descent._kernels.hessian``, its compiled twin (same formulas) for the census's
+polishing and classification; :func:`relucheck.finite_differences.fd_hessian`, central
+differences of an exact gradient. A batch of B runs holds 8 B (n d)^2 bytes: chunk larger ones.
 """
 
 from __future__ import annotations
@@ -96,7 +67,7 @@ def _geometry(W, W_star, a, a_star, E):
 
 
 def _w_hessian(W, a, E, nv, b, t, sin_t, P):
-    """The (..., n, d, n, d) Hessian in W from the geometry (see the module docstring)."""
+    """The (..., n, d, n, d) Hessian in W from the geometry (docs/math.md section 8)."""
     n = W.shape[-2]
     ts, ss = t[..., :n], sin_t[..., :n]
     Ps = P[..., :n, :]  # p^_jl for student pairs
@@ -145,7 +116,7 @@ def population_hessian(
 
     d2k/du du^T(u, v) = |v| / (2 pi |u|) [p p^T / sin t + sin t (I - u^ u^T)],
     d2k/du dv^T(u, v) = [(pi - t) I + p q^T / sin t + sin t u^ v^T] / (2 pi),
-    p = v^ - cos t u^, q = u^ - cos t v^ (derivation in the module docstring). The 1/sin t terms
+    p = v^ - cos t u^, q = u^ - cos t v^ (derivation in docs/math.md section 8). The 1/sin t terms
     are evaluated as sin t times products of unit vectors, so parallel (t = 0) and antiparallel
     (t = pi) pairs give the continuous limit. Angles come from :func:`cos_sin_units` (no arccos).
 

@@ -1,26 +1,8 @@
 """Theorem 6: how likely a uniform initialisation in a small ball lands in Omega (Section 6.1).
 
-Omega = {w : |w - w*| < |w*|} lies in the basin of w* (Theorem 5). For w0 uniform in the ball
-B_r = {|w| <= r} and |w*| = 1 (Eqn 6 is homogeneous of degree 1 in (w, w*), so r is r / |w*|):
-write w0 = r s u with s^d ~ U(0, 1) and u uniform on the sphere, c = u . w*/|w*|. Then
-|w0 - w*|^2 < 1 iff r s < 2 c, c^2 ~ Beta(1/2, (d - 1)/2), and (docs/math.md section 5)
-
-    P(w0 in Omega) = int_0^1 d s^(d-1) P(c > r s / 2) ds,
-    P(c > t) = 1/2 I_{1 - t^2}((d - 1)/2, 1/2) = 1/2 (1 - I_{t^2}(1/2, (d - 1)/2)),  0 <= t <= 1,
-
-and P(c > t) = 0 for t >= 1. The integral runs over the radius fraction s, never over rho = r s:
-the density rho^(d-1) / r^d overflows for large d.
-
-Accuracy. The tail is evaluated as 1/2 (1 - betainc(1/2, (d - 1)/2, t^2)), accurate to ~1e-16
-absolute for every t: the form of docs/math.md with the argument 1 - t^2 loses the digits of t^2
-when t is small (an absolute error of about 1e-16 / t in the tail), and scipy's
-betaincc(1/2, 1/2, x) is off by up to 6e-11 for x < 1e-12 (scipy 1.17; d = 2, small r s).
-quad (QUADPACK QAGP, with break points at s = 1 - k/d where the weight d s^(d-1) is
-concentrated for large d, and the upper limit min(1, 2/r) beyond which the integrand vanishes)
-is asked for 1e-13 absolute. The result is accurate to better than 1e-12 absolute for
-2 <= d <= 10^4 and r from 1e-9 to beyond 2 (measured worst 3e-14 against a 50-digit mpmath
-evaluation of the independent lens-volume formula, tests/test_init_prob.py), well inside the
-1e-10 the margin of Theorem 6 needs. The returned error is QUADPACK's estimate.
+P(w0 in Omega) = int_0^1 d s^(d-1) P(c > r s / 2) ds, with the tail P(c > t) of an incomplete
+beta function, integrated over the radius fraction s (docs/math.md section 5, which gives the
+derivation and the accuracy, better than 1e-12 absolute). The returned error is QUADPACK's.
 """
 
 from __future__ import annotations
@@ -41,7 +23,7 @@ def tail_c(t: np.ndarray, d: int) -> np.ndarray:
     """P(c > t) for c the first coordinate of a uniform unit vector in R^d (t >= 0).
 
     c^2 ~ Beta(1/2, (d - 1)/2), so P(c > t) = 1/2 P(c^2 > t^2) = 1/2 (1 - I_{t^2}(1/2, (d-1)/2))
-    for 0 <= t <= 1 and 0 beyond (absolute error ~1e-16; see the module docstring).
+    for 0 <= t <= 1 and 0 beyond (absolute error ~1e-16; docs/math.md section 5).
     """
     d = _check_d(d)
     t = np.asarray(t, dtype=float)

@@ -1,23 +1,7 @@
-"""The K x K matrix of L_{jj'} (Eqn 14) for any K, in one call (Section 5.2).
-
-For unit weights e_1..e_K and one teacher direction e*, Section 5.2 solves the diagonal
-constraints M_r w = v (Eqn 13 with a single teacher unit of norm 1, v_l = h(theta*_l)) and
-plugs w back into the K^2 in-plane equations (Eqn 10). What is left of equation (j, j') is
-
-    L_{jj'} = m*_{jj'} - v^T M_r^{-1} m_{jj'}                                           (Eqn 14)
-
-with m_{jj'} of Eqn 11 and m*_{jj'} as in Eqn 12. M_r is symmetric, so v^T M_r^{-1} m_{jj'} =
-(M_r^{-1} v)^T m_{jj'}: one K x K solve serves all K^2 entries. The entries of m and m* are the
-per-pair functions of :mod:`relucheck.theory.critical` evaluated on index grids, so the formula
-lives in one place.
-
-When M_r is singular. M_r[j, k] = h(theta_j^k) = 2 pi E[relu(e_j . x) relu(e_k . x)] is the Gram
-matrix of the units' ReLU features (docs/math.md section 2), so it is singular exactly when those
-features are linearly dependent: two parallel units (theta = 0; the case of Section 5.3), or, when
-K is large against d, antiparallel pairs whose differences relu(e.x) - relu(-e.x) = e.x are
-linearly dependent. Near such a point the float64 solve loses log10 cond(M_r) digits (for two
-units at angle a, cond(M_r) ~ 4 / a^2), and :func:`L_matrix` refuses, with
-:class:`DependentUnitsError`, once fewer than half the digits would remain.
+"""The K x K matrix of L_{jj'} (Eqn 14) for any K, in one call (Section 5.2; docs/math.md
+section 4): one K x K solve of M_r serves all K^2 entries, whose m and m* come from
+:mod:`relucheck.theory.critical`. :func:`L_matrix` refuses with :class:`DependentUnitsError`
+where M_r is too ill-conditioned (dependent ReLU features) to leave half the digits.
 """
 
 from __future__ import annotations

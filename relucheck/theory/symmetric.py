@@ -1,21 +1,10 @@
 """The symmetric K-ReLU dynamics of Theorem 7 (Section 6.2, Eqns 17-18; docs/math.md section 6).
 
-Teacher w*_j = e_j (orthonormal, d = K), student w_j = x e_j + y sum_{k != j} e_k, top weights 1.
-Eqn 8 keeps this form (Eqn 17: the gradient of row j is the cyclic shift of row 1's), so the K x K
-dynamics reduces to two numbers (x, y). With n = |w_j| = sqrt(x^2 + (K-1) y^2),
-
-    theta = angle(w_j, e_j),  phi* = angle(w_j, e_k),  phi = angle(w_j, w_k)   (k != j),
-    T = (K-1) (sin phi* / n - sin phi) + sin theta / n,
-    2 pi dx/dt = (pi - theta) - phi x - (pi - phi)(x + (K-1) y) + T x,
-    2 pi dy/dt = (pi - phi*) - phi y - (pi - phi)(x + (K-1) y) + T y,
-
-i.e. (dx/dt, dy/dt) = -(component of grad_{w_j} J along e_j, along e_k), with grad of Eqn 8.
-
-Angles come from atan2 of exact components, never arccos of a ratio: the perpendicular and
-parallel parts of w_j against e_j are sqrt(K-1) |y| and x; against e_k, sqrt(x^2 + (K-2) y^2)
-and y; and |w_j - w_k| = sqrt2 |x - y|, |w_j + w_k| = sqrt(2 (x+y)^2 + 4 (K-2) y^2) give phi by
-the half-angle formula, so phi is accurate to rounding even as x - y -> 0 (the diagonal,
-where the saddle lies). Every function broadcasts over arrays of x, y and K.
+Teacher w*_j = e_j, student w_j = x e_j + y sum_{k != j} e_k: Eqn 8 keeps this form, so the
+K x K dynamics reduces to the 2D field (dx/dt, dy/dt) of :func:`velocity`, with angles from atan2
+of exact components (accurate to rounding up to the diagonal, where the saddle lies). Also the
+full K x K gradient it reduces (:func:`full_gradient`) and the field's Jacobian. Every function
+broadcasts over arrays of x, y and K.
 """
 
 from __future__ import annotations
@@ -25,6 +14,11 @@ from typing import NamedTuple
 import numpy as np
 
 from relucheck.theory.angles import h
+from relucheck.theory.gradient import gradient_K
+
+#: Beyond this |x| or |y| (|w_j| for the full K x K student) a run has diverged, as beyond
+#: relucheck.descent._kernels.BLOWUP in compiled descent: the squares in Eqn 8 would overflow.
+BLOWUP = 1e100
 
 
 class SymmetricAngles(NamedTuple):
@@ -74,7 +68,7 @@ def _angles(x: np.ndarray, y: np.ndarray, K: np.ndarray) -> SymmetricAngles:
 
 
 def symmetric_angles(x, y, K) -> SymmetricAngles:
-    """n = |w_j| and theta, phi*, phi of Theorem 7's reduction (module docstring).
+    """n = |w_j| and theta, phi*, phi of Theorem 7's reduction (docs/math.md section 6).
 
     Raises ValueError at x = y = 0 (w_j = 0: the one singularity of Eqn 8) or for K < 2.
     """
@@ -102,6 +96,43 @@ def velocity(x, y, K) -> tuple[np.ndarray, np.ndarray]:
     (x1, x2, x3, x4), (y1, y2, y3, y4) = velocity_terms(x, y, K)
     c = 1.0 / (2.0 * np.pi)
     return (x1 + x2 + x3 + x4) * c, (y1 + y2 + y3 + y4) * c
+
+
+def defined(x, y) -> np.ndarray:
+    """Where the field is defined and its float64 evaluation cannot overflow: (x, y) != 0 and
+    |x|, |y| < :data:`BLOWUP`."""
+    big = np.maximum(np.abs(x), np.abs(y))
+    return (big > 0) & (big < BLOWUP)
+
+
+def descent_gradient(w: np.ndarray, K) -> np.ndarray:
+    """E[grad J] restricted to (x, y) for states w (B, 2) with K (B,) or a scalar: minus
+    :func:`velocity`, NaN where the field is not :func:`defined` (a run that diverged, e.g. with a
+    step beyond the stability limit, then stops in gradient descent instead of aborting it)."""
+    K = np.broadcast_to(K, w.shape[:1])
+    g = np.full(w.shape, np.nan)
+    ok = defined(w[:, 0], w[:, 1])
+    vx, vy = velocity(w[ok, 0], w[ok, 1], K[ok])
+    g[ok, 0], g[ok, 1] = -vx, -vy
+    return g
+
+
+def full_gradient(W: np.ndarray) -> np.ndarray:
+    """Eqn 8 for K x K students W (..., K, K) against W* = I_K, the problem that the reduction
+    reduces; all NaN when some row of the batch vanishes or has diverged (|w_j| >= BLOWUP)."""
+    big = np.abs(W).max(axis=-1)
+    if not np.all((big > 0) & (big < BLOWUP)):
+        return np.full(W.shape, np.nan)
+    return gradient_K(W, np.eye(W.shape[-1]))
+
+
+def velocity_jacobian(x: float, y: float, K: int, step: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian (2, 2) of :func:`velocity` at (x, y). The field is C^1
+    (|x - y| enters as |x - y| (x - y)), so the error is O(step) from truncation plus
+    O(eps / step) from rounding."""
+    pts = np.array([[x + step, y], [x - step, y], [x, y + step], [x, y - step]])
+    vx, vy = velocity(pts[:, 0], pts[:, 1], K)
+    return np.array([[vx[0] - vx[1], vx[2] - vx[3]], [vy[0] - vy[1], vy[2] - vy[3]]]) / (2 * step)
 
 
 def velocity_scale(x, y, K) -> np.ndarray:
