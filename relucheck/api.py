@@ -1,5 +1,6 @@
-"""The public library API of relucheck: the paper's closed forms, the census engine and the
-endpoint classifier behind one set of names (``import relucheck as rc; rc.population_gradient``).
+"""The public library API of relucheck: the paper's closed forms, the census engine, the
+endpoint classifier and the command runner (:func:`relucheck.runner.run`) behind one set of
+names (``import relucheck as rc; rc.population_gradient``).
 
 Every function here checks its inputs (shapes, finite values) and then calls the one
 implementation in :mod:`relucheck.theory` or :mod:`relucheck.descent`; no formula is written
@@ -17,31 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from relucheck._public import NAMES
 from relucheck.theory import gating, gradient, hessian, init_prob, symmetric
-from relucheck.theory.lmatrix import MAX_COND, DependentUnitsError, L_matrix
 
 if TYPE_CHECKING:
     from relucheck.descent.train import Runs
 
-__all__ = [
-    "MAX_COND",
-    "DependentUnitsError",
-    "Endpoints",
-    "L_matrix",
-    "Training",
-    "classify",
-    "gating_expectation",
-    "omega_probability",
-    "population_gradient",
-    "population_hessian",
-    "population_loss",
-    "symmetric_embed",
-    "symmetric_loss",
-    "symmetric_saddle",
-    "symmetric_velocity",
-    "theorem6_radius",
-    "train",
-]
+__all__ = list(NAMES)  # relucheck._public: the one list of public names
 
 
 # --------------------------------------------------------------------------- input checks

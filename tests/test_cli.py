@@ -19,7 +19,8 @@ from conftest import assert_rejected
 
 from relucheck import __version__
 from relucheck.cli import commands, main
-from relucheck.cli.common import CommaList, FiniteFloat, build_params
+from relucheck.cli.common import CommaList, FiniteFloat
+from relucheck.runner import ParameterError, build_params
 from relucheck.output.writers import read_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,7 +349,8 @@ def test_every_experiment_has_float_parameters_to_check():
     pytest.param(*c, id=f"{c[0]}.{c[1]}={c[2]}") for c in PARAM_CASES])
 def test_params_reject_non_finite_values_by_any_route(module, field, value):
     """Params built in Python (not through the CLI): validate() and run() raise a ValueError
-    naming the field, before any work; through build_params it is a usage error (exit 2)."""
+    naming the field, before any work; through the runner's build_params it is a
+    ParameterError naming the option (a usage error on the command line, exit 2)."""
     exp = importlib.import_module(f"relucheck.experiments.{module}")
     params = dataclasses.replace(exp.Params(), **{field: value})
     message = f"^{field}: expected finite numbers \\(got -?(nan|inf)\\)$"
@@ -356,8 +358,8 @@ def test_params_reject_non_finite_values_by_any_route(module, field, value):
         params.validate()
     with pytest.raises(ValueError, match=message):
         exp.run(params, np.random.default_rng(0))
-    with pytest.raises(click.UsageError, match=f"'--{field.replace('_', '-')}'"):
-        build_params(exp.Params(), None, {field: value})
+    with pytest.raises(ParameterError, match=f"'--{field.replace('_', '-')}'"):
+        build_params(exp, False, {field: value})
 
 
 # --------------------------------------------------------------------------- integer lists
@@ -448,8 +450,7 @@ def test_a_run_with_other_parameters_never_replaces_the_default_set(default_set,
 
 def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(default_set,
                                                                             tmp_path):
-    from relucheck.cli.all import default_params
-    from relucheck.cli.common import default_set_guard
+    from relucheck.runner import default_params, default_set_guard
     from relucheck.experiments import census, conjecture1_certify
 
     for module in (census, conjecture1_certify):
@@ -459,9 +460,9 @@ def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(defau
             default_set_guard(default_set, module.__name__,
                               dataclasses.replace(want, workers=1), 0)
     # a folder without a default set takes any run, and so does a quick set's folder
-    default_set_guard(tmp_path / "elsewhere", census.__name__, census.Params(K=(25,)), 7)
+    default_set_guard(tmp_path / "elsewhere", census.__name__, census.Params(ks=(25,)), 7)
     (default_set / "summary.json").write_text(json.dumps({"seed": 0, "quick": True}))
-    default_set_guard(default_set, census.__name__, census.Params(K=(25,)), 7)
+    default_set_guard(default_set, census.__name__, census.Params(ks=(25,)), 7)
 
 
 def test_every_computing_command_takes_strict():

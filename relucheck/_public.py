@@ -1,0 +1,23 @@
+"""The public names of relucheck (docs/api.md), listed once: ``relucheck.api.__all__`` and the
+top level's ``__all__`` are both this list. No imports here, so ``import relucheck`` stays light."""
+
+NAMES = (
+    "MAX_COND",
+    "DependentUnitsError",
+    "Endpoints",
+    "L_matrix",
+    "Training",
+    "classify",
+    "gating_expectation",
+    "omega_probability",
+    "population_gradient",
+    "population_hessian",
+    "population_loss",
+    "run",
+    "symmetric_embed",
+    "symmetric_loss",
+    "symmetric_saddle",
+    "symmetric_velocity",
+    "theorem6_radius",
+    "train",
+)
