@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from relucheck._public import NAMES
+from relucheck.runner import run as run  # re-exported (the "as" says so to linters)
 from relucheck.theory import gating, gradient, hessian, init_prob, symmetric
+from relucheck.theory.lmatrix import MAX_COND as MAX_COND
+from relucheck.theory.lmatrix import DependentUnitsError as DependentUnitsError
+from relucheck.theory.lmatrix import L_matrix as L_matrix
 
 if TYPE_CHECKING:
     from relucheck.descent.train import Runs

@@ -473,3 +473,90 @@ def test_every_computing_command_takes_strict():
     for name in computing:
         text = invoke(name, "--help").output
         assert "--strict" in text and "UNDECIDED" in text, name
+
+
+# --------------------------------------------------------------------------- relucheck.run
+def _edge_cases() -> list[tuple[str, str, str, object]]:
+    """(command, option, field, a bad value) for every option derived from a parameter's rule:
+    just below an integer range or a float range, or a word that is not a choice."""
+    from relucheck import runner
+    from relucheck.experiments.params import option_name, rule_of
+
+    cases = []
+    for command, module in runner.EXPERIMENTS.items():
+        exps = [runner.experiment(module)] + (
+            [runner.experiment("conjecture1_certify")] if command == "conjecture1-grid" else [])
+        options = {p.opts[0] for p in commands()[command].params}
+        seen = set()
+        for exp in exps:
+            for f in dataclasses.fields(exp.Params):
+                rule = rule_of(exp.Params, f.name)
+                option = option_name(exp.Params, f.name)
+                # --top also takes the word none, which is tops=() in Python
+                if rule is None or option not in options or option in seen or option == "--top":
+                    continue
+                seen.add(option)
+                if rule.choices is not None:
+                    bad = ("nope",) if rule.many else "nope"
+                elif rule.min is not None and rule.kind in (int, float):
+                    bad = rule.min - 1
+                    bad = (bad,) if rule.many else bad
+                else:
+                    continue
+                cases.append((command, option, f.name, bad))
+    return cases
+
+
+@pytest.mark.parametrize("command,option,field,bad", [
+    pytest.param(*c, id=f"{c[0]} {c[1]}") for c in _edge_cases()])
+def test_run_refuses_what_the_cli_refuses_in_the_same_words(tmp_path, command, option, field,
+                                                            bad):
+    """relucheck.run raises a ValueError whose message is the CLI's Error line, before any work
+    and with nothing written, for a value outside any option's rule."""
+    import relucheck as rc
+
+    text = ",".join(map(str, bad)) if isinstance(bad, tuple) else str(bad)
+    extra = ["--certify"] if option in ("--a-zero", "--a-margin", "--max-depth", "--prec") else []
+    cli = CliRunner().invoke(main, [command, *extra, option, text, "--out", str(tmp_path / "a")])
+    assert cli.exit_code == 2, cli.output
+    error = next(ln for ln in cli.output.splitlines() if ln.startswith("Error: "))
+    given = {field: bad, **({"certify": True} if extra else {})}
+    with pytest.raises(ValueError) as exc:
+        rc.run(command, tmp_path / "b", **given)
+    assert f"Error: {exc.value}" == error.replace(f"'{text}'", repr(str(bad)) if not
+                                                  isinstance(bad, tuple) else f"'{text}'")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_run_writes_what_the_cli_writes_and_records_the_call(tmp_path):
+    """The same files with the same bytes (tables, figures, certificates), the same provenance
+    but for the command line, which names the library call."""
+    import relucheck as rc
+
+    r = CliRunner().invoke(main, ["ssb-2d", "--quick", "--K", "2,5", "--out",
+                                  str(tmp_path / "cli"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    result = rc.run("ssb-2d", tmp_path / "lib", quick=True, K=(2, 5))
+    assert result.stem == "fig8_ssb_2d" and result.exit_code == 0
+    cli_files = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert cli_files == sorted(p.name for p in (tmp_path / "lib").iterdir())
+    for name in cli_files:
+        if not name.endswith(".json"):
+            assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "lib" / name).read_bytes()
+    a, b = (json.loads((tmp_path / f / "fig8_ssb_2d.json").read_text()) for f in ("cli", "lib"))
+    assert b.pop("command") == (f"relucheck.run('ssb-2d', '{tmp_path / 'lib'}', quick=True, "
+                                "seed=0, K=(2, 5))")
+    a.pop("command")
+    assert a == b
+
+
+def test_run_keeps_the_default_set_and_names_unknown_parameters(default_set):
+    import relucheck as rc
+
+    with pytest.raises(ValueError, match="holds the default set of `relucheck all`.*--K"):
+        rc.run("census", default_set, ks=(25,))
+    with pytest.raises(ValueError, match="no parameter 'K'"):
+        rc.run("census", default_set, K=(4,))
+    with pytest.raises(ValueError, match="No such command 'nope'"):
+        rc.run("nope", default_set)
+    assert (default_set / "census.csv").read_text() == "the committed census\n"
