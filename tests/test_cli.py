@@ -20,8 +20,8 @@ from conftest import assert_rejected
 from relucheck import __version__
 from relucheck.cli import commands, main
 from relucheck.cli.common import CommaList, FiniteFloat
-from relucheck.runner import ParameterError, build_params
 from relucheck.output.writers import read_csv
+from relucheck.runner import ParameterError, build_params
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -450,8 +450,8 @@ def test_a_run_with_other_parameters_never_replaces_the_default_set(default_set,
 
 def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(default_set,
                                                                             tmp_path):
-    from relucheck.runner import default_params, default_set_guard
     from relucheck.experiments import census, conjecture1_certify
+    from relucheck.runner import default_params, default_set_guard
 
     for module in (census, conjecture1_certify):
         want = default_params(module.__name__)
@@ -553,7 +553,7 @@ def test_run_writes_what_the_cli_writes_and_records_the_call(tmp_path):
 def test_run_keeps_the_default_set_and_names_unknown_parameters(default_set):
     import relucheck as rc
 
-    with pytest.raises(ValueError, match="holds the default set of `relucheck all`.*--K"):
+    with pytest.raises(ValueError, match=r"holds the default set of `relucheck all`.*--K"):
         rc.run("census", default_set, ks=(25,))
     with pytest.raises(ValueError, match="no parameter 'K'"):
         rc.run("census", default_set, K=(4,))

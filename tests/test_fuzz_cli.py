@@ -5,9 +5,9 @@ one ``Error:`` line and writes nothing.
 
 Two layers:
 
-- every option with any value, the computation replaced by a recorder (``relucheck.runner.run_and_write``): this
-  is the layer that must decide every bad value before any work, so it is fuzzed widely
-  (hundreds of examples in seconds);
+- every option with any value, the computation replaced by a recorder
+  (``relucheck.runner.run_and_write``): this is the layer that must decide every bad value
+  before any work, so it is fuzzed widely (hundreds of examples in seconds);
 - real runs (``--quick``) with values at the edges of what is accepted (the smallest accepted
   value, tiny and huge floats), where a valid but extreme value could make the arithmetic fail;
   fewer examples. Values that only make a run long (``--iters 10^9``) are the user's right and
