@@ -443,6 +443,7 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     >>> bool(np.allclose(runs.W, W_star, atol=1e-8))
     True
     """
+    # the compiled engine (numba) loads on the first call, not on import relucheck
     from relucheck.descent.train import Descent
     from relucheck.descent.train import train as engine
 
@@ -540,7 +541,7 @@ def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | 
     >>> ends.endpoint_class.tolist(), ends.kink_slope.tolist()
     (['singular'], [-0.5])
     """
-    from relucheck.descent.endpoints import TEACHER_TOL, classify_runs
+    from relucheck.descent.endpoints import TEACHER_TOL, classify_runs  # numba: on first call
 
     if not isinstance(runs, Training):
         raise TypeError("classify: expected the result of relucheck.train (it carries the starts "

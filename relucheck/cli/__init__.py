@@ -73,6 +73,7 @@ class _Group(click.Group):
         if name not in COMMANDS:
             return None
         command = importlib.import_module(f"relucheck.cli.{COMMANDS[name]}").command
+        # common loads the runner (numpy): only once a command is looked up, not for --version
         from relucheck.cli.common import Option
 
         for p in command.params:  # one format for every default in --help (common.Option)

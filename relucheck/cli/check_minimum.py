@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from relucheck.output.writers import read_csv
+from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
 
@@ -35,14 +37,11 @@ def command(path: Path, workers: int, quiet: bool) -> None:
     """
     from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
     from relucheck.proofs.minimum import certificate as mc
-    from relucheck.runtime.parallel import cores
 
     if arb is None:
         _not_a_certificate(path, FLINT_HINT)
     families = None
     if path.is_dir():
-        from relucheck.output.writers import read_csv
-
         table = path / "census_families.csv"
         try:
             families = read_csv(table)

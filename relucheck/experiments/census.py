@@ -1,35 +1,16 @@
-"""Census: where gradient descent on the population loss ends, for teachers of k = 2 to 20 units.
+"""Census: where gradient descent on the population loss ends, for teachers W* = [I_k 0] of k
+units and students of n = k + e units (Safran and Shamir's setting; Figure 9's question).
 
-The setting of Safran and Shamir (ICML 2018), which is Figure 9's question asked of a standard
-random start (docs/math.md section 9): Gaussian input, teacher W* = [I_k 0] (d = k by default), top
-weights a = a* = 1 fixed, a student of n = k + e units, plain gradient descent
-w <- w - lr grad J (Eqn 8) from
-
-- ``xavier``: every entry of W^0 drawn from N(0, 1/d);
-- ``tian``: the paper's start w_j^0 = 1e-3 w*_j + eps, eps ~ N(0, (1e-3 noise)^2) entrywise
-  (rows j > k have no teacher unit and start at eps alone);
-- a file ``*.npy``: the starts themselves, shape (runs, n, d).
-
-Every run descends until max_j |grad_{w_j} J| <= gtol (polished by Newton steps near strict minima,
-see relucheck.descent.train) or its loss reaches the global minimum value to 1e-10 J(0); its
-endpoint is classified by the analytic Hessian (relucheck.descent.endpoints.classify_runs) and
-grouped into families up to the symmetry of the problem (relucheck.descent.symmetry).
-
-Checked (theorem level, exit 1 on failure): at every family's representative, Eqn 8 as computed
-by the compiled kernel equals the numpy implementation and the central differences of the closed
-form J; every spurious minimum's Hessian is positive definite beyond its error bound, and the
-analytic Hessian there equals finite differences of Eqn 8, whose own smallest eigenvalue is
-positive beyond the finite-difference error; the global minimum's Hessian is positive definite
-when n = k. Reported: the share of spurious minima per (k, n) with a 95% Wilson interval, the
-same share by Safran and Shamir's rule (J >= 1e-3), not-converged runs, Figure 9's statement
-and the effect of extra units.
+Every endpoint is classified by the analytic Hessian and grouped into families up to the
+problem's symmetry; the claims check Eqn 8 and the Hessians at every family's representative.
+The setting, the starts and every check: docs/commands/census.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +32,7 @@ from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import Claim, Result, below
 from relucheck.runtime import cluster
 from relucheck.runtime.memory import F8
+from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.stats import wilson_interval
@@ -172,10 +154,6 @@ class Params:
 
 
 QUICK = dict(ks=(4, 8), extra=(0, 1), runs=12)
-
-
-def quick(p: Params) -> Params:
-    return replace(p, **QUICK)
 
 
 def teacher(k: int, d: int) -> np.ndarray:
@@ -324,7 +302,7 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
     claims = _claims(p, tables, checks)
     documents, summary = {}, {}
     if p.certify:
-        from relucheck.proofs.minimum import certificate as mc
+        from relucheck.proofs.minimum import certificate as mc  # python-flint: only to prove
 
         claims.append(_certify_columns(tables["families"], to_prove, proofs))
         # wall times vary from run to run: in the JSON record, not in the (byte-stable) CSV
@@ -340,7 +318,7 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
 
 
 def _prove_task(task: tuple) -> Proof:
-    from relucheck.proofs.minimum.proof import prove_minimum
+    from relucheck.proofs.minimum.proof import prove_minimum  # python-flint: only to prove
 
     k, n, d, _, _, W, dist, prec = task
     return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec,
@@ -353,8 +331,7 @@ def prove_families(tasks: list[tuple], *, prec: int, workers: int,
     representative, members' distances) task, in a box holding every member where it can,
     one process per core (the families are independent), or one cluster
     task each with a dask ``client``."""
-    from relucheck.proofs.conjecture1.subdivision import pool_map
-    from relucheck.runtime.parallel import cores
+    from relucheck.proofs.conjecture1.subdivision import pool_map  # python-flint: only to prove
 
     if client is not None:
         return cluster.map_tasks(client, _prove_task, [(*t, prec) for t in tasks],

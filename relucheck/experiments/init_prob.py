@@ -1,23 +1,6 @@
-"""Theorem 6: random initialisation of one ReLU in a small ball, checked three ways.
-
-For each dimension d and each eps in (0, 1], w0 is uniform in the ball of radius
-r = eps sqrt(2 pi / (d + 1)) |w*| (Theorem 6's largest radius; |w*| = 1 throughout, Eqn 6 being
-homogeneous of degree 1 in (w, w*)), and the probability of success is measured as
-
-1. the exact P(w0 in Omega), Omega = {|w - w*| < |w*|} inside the basin by Theorem 5, from the
-   1D integral of docs/math.md section 5 (relucheck.theory.init_prob, ~1e-12 absolute);
-2. its Monte Carlo estimate: w0 drawn uniformly in the d-ball (all d coordinates) against a
-   random direction of w*, with a Wilson interval;
-3. the fraction of the same initialisations that converge to w* under the population dynamics
-   of Eqn 6, integrated as 2D states in the plane of w0 and w* (relucheck.descent.one_relu_flow,
-   whose convergence certificate does not use Omega).
-
-A sweep over r / |w*| at one dimension shows why the radius should be small: P(w0 in Omega) -> 1/2
-as r -> 0 and falls like r^(-d) once r >= 2 (then Omega lies inside B_r).
-
-Table rows (column ``kind``): ``eps`` one per (d, eps) cell with every measurement; ``r`` one per
-radius of the sweep at d = ``sweep_d``; ``eps_curve`` and ``r_curve`` the exact probability alone
-on dense grids for every d (the curves of the figure), with samples = 0 and empty rates.
+"""Theorem 6: random initialisation of one ReLU in a small ball, checked three ways (the exact
+P(w0 in Omega), its Monte Carlo estimate, and the fraction of runs of Eqn 6 that converge), with
+a sweep over r / |w*|. The measurements and the table's rows: docs/commands/init-prob.md.
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
 """Figure 9: gradient descent on the K-ReLU population loss (Eqn 8) from noisy initialisations,
-with and without top-layer weights, and where each run ends.
-
-Top row: teacher W* orthonormal (W* = I when d = K), student w_j^0 = 10^-3 w*_j + eps,
-eps ~ N(0, (10^-3 noise)^2) entrywise, for each K and noise level, ``runs`` runs per cell.
-Bottom row: g2(x) = sum_j a_j relu(w_j . x) with top-weight presets, under each reading of the
-paper's sentences ("we fix top weights a_j at different numbers"; "even when the student is
-initialized with the true values"):
-
-- ``student``: the teacher keeps a* = 1, the student's a is fixed at the preset;
-- ``shared``: teacher and student share the fixed a = a* = preset;
-- ``trained``: the teacher has a* = preset, the student's a is trained from a* (the true values).
-
-``a_star``/``a`` give a custom setting instead (``train_top`` trains its a).
+with and without top-layer weights, and where each run ends. The settings of both rows and the
+readings of the paper's sentences: docs/commands/noise-sweep.md.
 """
 
 from __future__ import annotations
@@ -325,16 +314,6 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     # the exact count behind the Eqn 16 claim's 'under 10 %'
     summary = {"fd_iterates": fd["states"], "fd_unresolved": fd["kink"]}
     return Result(STEM, tables, claims, params, summary=summary)
-
-
-def _finite_grad(net: Network, theta: np.ndarray) -> np.ndarray:
-    """The gradient, with NaN for runs whose state has overflowed (they are classified as
-    diverged) instead of an error for the whole batch."""
-    ok = np.all(np.isfinite(theta.reshape(len(theta), -1)), axis=1)
-    g = np.full_like(theta, np.nan)
-    if ok.any():
-        g[ok] = net.grad(theta[ok])
-    return g
 
 
 #: Relative step of the central differences (fd_derivatives' default h).

@@ -1,24 +1,13 @@
 """Figure 8: the symmetric K-ReLU dynamics of Theorem 7 (Section 6.2; docs/math.md section 6).
 
 Teacher w*_j = e_j, student w_j = x e_j + y sum_{k != j} e_k: Eqn 8 reduces to the 2D field of
-:mod:`relucheck.theory.symmetric`. Panels: (a)-(b) the field for the first two K; (c) gradient
-descent w^{t+1} = w^t - eta E[grad J] from (x0, y0) for every K, with its detour; (d) the training
-curves |w_j - w*_j|^2 and the exact loss J.
-
-Checks. The reduction is compared with the full K x K gradient of Eqn 8 at the path points, the
-field grid and random points, and a full K x K gradient-descent run from [x0, y0, ..., y0] with
-the 2D run, step by step; the thresholds are float64 rounding bounds (eps times the magnitudes
-summed, ``_tau_reduction``), not tolerances. The saddle of Theorem 7 (2) is checked to
-be a fixed point to rounding, and a saddle (finite-difference Jacobian eigenvalues of opposite
-signs). Theorem 7 (1) and (2), statements about the gradient flow (Eqn 15), are checked on a grid
-of starts by integrating the flow (solve_ivp, the whole batch as one ODE); the same starts under
-gradient descent at the given step are reported.
+:mod:`relucheck.theory.symmetric`. The panels and the checks: docs/commands/ssb-2d.md.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -104,11 +93,6 @@ class Params:
 
 
 QUICK = dict(K=(2, 5), iters=8_000, omega_n=4, field_n=12, random_points=50)
-
-
-def quick(p: Params) -> Params:
-    """The ``--quick`` sizes: the same code path on a smaller grid."""
-    return replace(p, **QUICK)
 
 
 # ----------------------------------------------------------------------- the 2D dynamics
