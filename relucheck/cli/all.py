@@ -13,21 +13,17 @@ import click
 import numpy as np
 
 from relucheck.cli.common import common_options, output_folder
-from relucheck.output.report import claim_table, count_text, verdict_line
-from relucheck.output.writers import (
-    atomic_write_text,
-    machine,
-    run_record_name,
-    table_to_csv,
-    write_json,
-)
 from relucheck.result import verdict_counts
-from relucheck.runner import ALL, experiment, holds_default_set, run_and_write
 from relucheck.runtime.progress import tqdm_progress
+
+# The runner and the writers (importlib.metadata, subprocess, filelock) are imported when `all`
+# runs, not when `relucheck --help` imports this module to list it.
 
 
 def experiments() -> list[tuple[str, ModuleType, dict]]:
     """The runs of `all` (relucheck.runner.ALL) with their experiment modules, imported here."""
+    from relucheck.runner import ALL, experiment
+
     return [(name, experiment(module), flags) for name, module, flags in ALL]
 
 
@@ -54,7 +50,11 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
     the table of every claim as summary.csv and summary.json, with how many claims PASS, FAIL,
     are UNDECIDED or REPORTED. Exits 1 if any theorem-level claim failed (or, with --strict, is
     UNDECIDED)."""
-    if holds_default_set(out) and (quick or seed != 0):
+    from relucheck import runner
+    from relucheck.output.report import claim_table, count_text, verdict_line
+    from relucheck.output.writers import atomic_write_text, table_to_csv
+
+    if runner.holds_default_set(out) and (quick or seed != 0):
         raise click.BadParameter(
             f"{str(out)!r} holds the default set of `relucheck all` (make figures), and this run "
             f"({'--quick' if quick else f'--seed {seed}'}) would replace it; give another --out",
@@ -75,7 +75,7 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
                 params = dataclasses.replace(params, **exp.QUICK)
             argv = f"relucheck {name} --out {out} --seed {seed}" + (" --quick" if quick else "")
             argv += " --strict" if strict else ""
-            result, _, wall = run_and_write(exp.run, params, out=out, seed=seed,
+            result, _, wall = runner.run_and_write(exp.run, params, out=out, seed=seed,
                                             progress=progress, command=argv, strict=strict)
             rows.append((name, result, wall))
             bar.update()
@@ -118,6 +118,8 @@ def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
 
 def _write_summary(out: Path, seed: int, quick: bool, strict: bool, rows, failed, undecided,
                    skipped) -> None:
+    from relucheck.output.writers import write_json  # see the imports above
+
     write_json(out / f"{SUMMARY}.json", {
         "command": " ".join(["relucheck", *sys.argv[1:]]),
         "seed": seed,
@@ -136,6 +138,8 @@ def _write_summary(out: Path, seed: int, quick: bool, strict: bool, rows, failed
 
 def _write_summary_run(out: Path, started: dt.datetime, total: float, rows) -> None:
     """summary.run.json: when and where `all` ran and how long each command took."""
+    from relucheck.output.writers import machine, run_record_name, write_json  # as above
+
     write_json(out / run_record_name(SUMMARY), {
         "stem": SUMMARY,
         "command": " ".join(["relucheck", *sys.argv[1:]]),

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from relucheck.experiments import conjecture1_certify as cert
-from relucheck.output.writers import read_csv
 from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
@@ -53,6 +52,7 @@ def command(csv_path: Path, region, prec: int, workers: int, quiet: bool) -> Non
     that region (on --region when given), 1 with the problems listed otherwise, 2 when the
     file is not a certificate or an option is bad.
     """
+    from relucheck.output.writers import read_csv  # the writers: not for `relucheck --help`
     from relucheck.proofs.conjecture1.interval import FLINT_HINT, arb
 
     if region is not None:

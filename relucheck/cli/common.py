@@ -13,10 +13,7 @@ from typing import Any
 
 import click
 
-from relucheck import runner
 from relucheck.experiments.params import Rule, bound_text, option_name, rule_of
-from relucheck.output import outset
-from relucheck.output.report import claim_table, verdict_line
 from relucheck.runtime import cluster
 from relucheck.runtime.progress import tqdm_progress
 
@@ -278,6 +275,11 @@ def option(params: Any, name: str, **kwargs: Any) -> Callable:
 def usage_errors() -> Iterator[None]:
     """The runner's ParameterError as a usage error (one ``Error:`` line, exit 2), and a failure
     of the environment while writing as one line and exit 3."""
+    # the runner loads the writers (importlib.metadata, subprocess, filelock): only when a
+    # command runs, not for `relucheck --help`, which imports every command's module
+    from relucheck import runner
+    from relucheck.output import outset
+
     try:
         yield
     except runner.ParameterError as exc:
@@ -291,6 +293,8 @@ def usage_errors() -> Iterator[None]:
 def output_folder(out: Path) -> Iterator[Path]:
     """Probe and lock --out before any work (a usage error, exit 2, when it cannot be used), and
     turn a failure of the environment while writing into one line and exit 3."""
+    from relucheck import runner  # when a command runs (usage_errors)
+
     with usage_errors(), runner.output_folder(out) as folder:
         yield folder
 
@@ -301,6 +305,9 @@ def execute(command: str, given: dict[str, Any], *, out: Path, seed: int, quick:
     probe and lock --out, run and write), print the claims, exit 0 or 1 (1: a theorem-level
     claim FAILED, or with ``strict`` one is UNDECIDED; 2: a bad parameter, an unusable --out or
     scheduler; 3: the environment failed while writing)."""
+    from relucheck import runner  # when a command runs (usage_errors)
+    from relucheck.output.report import claim_table, verdict_line
+
     with usage_errors():
         chosen = runner.plan(command, quick=quick, **given)
         result, paths, wall = runner.execute(
