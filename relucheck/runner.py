@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from relucheck._public import RUNNABLE
 from relucheck.experiments.params import option_name, rule_of
 from relucheck.output import outset
 from relucheck.output.writers import (
@@ -39,14 +40,7 @@ from relucheck.runtime.memory import require_memory
 from relucheck.runtime.progress import Progress, null_progress
 
 #: command (as on the command line) -> its experiment module in relucheck.experiments
-EXPERIMENTS = {
-    "verify-formula": "verify_formula",
-    "conjecture1-grid": "conjecture1_grid",
-    "ssb-2d": "ssb_2d",
-    "noise-sweep": "noise_sweep",
-    "init-prob": "init_prob",
-    "census": "census",
-}
+EXPERIMENTS = {name: name.replace("-", "_") for name in RUNNABLE}
 #: The runs `relucheck all` makes, in order: (name, experiment module, parameters its flags set).
 ALL = [
     ("verify-formula", "verify_formula", {}),
