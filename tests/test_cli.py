@@ -560,3 +560,36 @@ def test_run_keeps_the_default_set_and_names_unknown_parameters(default_set):
     with pytest.raises(ValueError, match="No such command 'nope'"):
         rc.run("nope", default_set)
     assert (default_set / "census.csv").read_text() == "the committed census\n"
+
+
+def test_every_experiment_option_is_typed_by_its_parameters_rule():
+    """Each option of a command that runs an experiment is the field of its Params with a
+    declared rule (relucheck.experiments.params.param), and its click type is the one derived
+    from that rule (or, for --init, --scheduler and --top, a type that calls the same checks):
+    the command line and relucheck.run cannot accept different values."""
+    from relucheck import runner
+    from relucheck.cli.common import SchedulerType, click_type
+    from relucheck.experiments.params import option_name, rule_of
+
+    special = {"--init": click.ParamType, "--scheduler": SchedulerType, "--top": click.Choice}
+    for command, module in runner.EXPERIMENTS.items():
+        params = [runner.experiment(module).Params]
+        if command == "conjecture1-grid":
+            params.append(runner.experiment("conjecture1_certify").Params)
+        for p in commands()[command].params:
+            if not isinstance(p, click.Option) or p.is_flag or p.name in ("out", "seed"):
+                continue
+            owner = next(P for P in params if p.name in {f.name for f in dataclasses.fields(P)})
+            rule = rule_of(owner, p.name)
+            assert rule is not None, (command, p.name)
+            assert p.opts[0] == option_name(owner, p.name)
+            if p.opts[0] in special:
+                assert isinstance(p.type, special[p.opts[0]]), (command, p.opts[0])
+                continue
+            want = click_type(rule)
+            assert type(p.type) is type(want), (command, p.opts[0])
+            for attr in ("min", "max", "min_open", "max_open", "choices"):
+                assert getattr(p.type, attr, None) == getattr(want, attr, None), (command, attr)
+            entry = getattr(p.type, "entry", None)
+            if isinstance(entry, FiniteFloat):
+                assert (entry.min, entry.max) == (want.entry.min, want.entry.max)
