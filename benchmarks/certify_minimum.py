@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=8, help="starts tried to meet a spurious family")
     args = ap.parse_args()
     k = args.k
-    p = census.Params(K=(k,), extra=(0,), runs=args.runs)
+    p = census.Params(ks=(k,), extra=(0,), runs=args.runs)
     W0 = census.starts(p, k, k, k, np.random.default_rng(np.random.SeedSequence(0)))
     out = train(W0, np.eye(k))
     loss = population_loss(out.W, np.eye(k))

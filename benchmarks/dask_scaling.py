@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=300)
     args = ap.parse_args()
     K = tuple(int(k) for k in args.K.split(","))
-    base = dict(K=K, extra=(0,), runs=args.runs)
+    base = dict(ks=K, extra=(0,), runs=args.runs)
 
     def run(**kw):
         census.run(census.Params(**base, **kw), np.random.default_rng(0))

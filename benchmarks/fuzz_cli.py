@@ -34,15 +34,15 @@ CATEGORIES = {
 def main() -> None:
     import test_fuzz_cli as fz
 
-    from relucheck.cli import common
+    from relucheck import runner
     from relucheck.cli import main as cli
     from relucheck.result import Result
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-runs", action="store_true")
     args = ap.parse_args()
-    common.run_and_write, real = (lambda run, params, **kw: (Result("stub", {"main": {}}, []),
-                                                              [], 0.0)), common.run_and_write
+    runner.run_and_write, real = (lambda run, params, **kw: (Result("stub", {"main": {}}, []),
+                                                              [], 0.0)), runner.run_and_write
     table = collections.defaultdict(collections.Counter)
     t0 = time.perf_counter()
     n = 0
@@ -64,7 +64,7 @@ def main() -> None:
                                                                             key=str)))
     if args.no_runs:
         return
-    common.run_and_write = real
+    runner.run_and_write = real
     counts: collections.Counter = collections.Counter()
     slow = []
     t0 = time.perf_counter()

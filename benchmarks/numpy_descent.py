@@ -59,7 +59,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-iters", type=int, default=census.Params().max_iters)
     ns = ap.parse_args()
-    p = census.Params(K=(ns.K,), extra=(ns.extra,), runs=ns.runs, max_iters=ns.max_iters)
+    p = census.Params(ks=(ns.K,), extra=(ns.extra,), runs=ns.runs, max_iters=ns.max_iters)
     k, n = ns.K, ns.K + ns.extra
     rng = np.random.default_rng(np.random.SeedSequence(ns.seed))
     W0 = census.starts(p, k, n, k, rng)

@@ -14,6 +14,7 @@ The public library API (docs/api.md) is re-exported here from :mod:`relucheck.ap
     W_star = np.eye(3)
     G = rc.population_gradient(2 * W_star, W_star)      # Eqn 8
     ends = rc.classify(rc.train(W_star + 0.1, W_star))  # the census engine and its classifier
+    result = rc.run("ssb-2d", "out", quick=True)       # a command, as `relucheck ssb-2d` runs it
 
 Names are loaded on first use (PEP 562), so ``import relucheck`` imports neither numpy nor
 numba, click or matplotlib; the compiled engine loads only when ``train`` is first called.
@@ -21,56 +22,21 @@ numba, click or matplotlib; the compiled engine loads only when ``train`` is fir
 
 import importlib as _importlib
 
+from relucheck._public import NAMES as _NAMES
+
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (4 ms)
 
 __version__ = "0.1.0"
 
-#: The public API (docs/api.md), all defined in relucheck.api.
-__all__ = [
-    "MAX_COND",
-    "DependentUnitsError",
-    "Endpoints",
-    "L_matrix",
-    "Training",
-    "__version__",
-    "classify",
-    "gating_expectation",
-    "omega_probability",
-    "population_gradient",
-    "population_hessian",
-    "population_loss",
-    "symmetric_embed",
-    "symmetric_loss",
-    "symmetric_saddle",
-    "symmetric_velocity",
-    "theorem6_radius",
-    "train",
-]
-_API = {name: "relucheck.api" for name in __all__ if name != "__version__"}
+#: The public API (docs/api.md), all reachable from relucheck.api; the list is relucheck._public's.
+__all__ = ["__version__", *_NAMES]
+_API = {name: "relucheck.api" for name in _NAMES}
 #: Subpackages, also reachable as attributes without an explicit import.
 _SUBPACKAGES = ("api", "cli", "descent", "experiments", "output", "proofs", "runtime", "sampling",
                 "theory")
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
-    from relucheck.api import (
-        MAX_COND,
-        DependentUnitsError,
-        Endpoints,
-        L_matrix,
-        Training,
-        classify,
-        gating_expectation,
-        omega_probability,
-        population_gradient,
-        population_hessian,
-        population_loss,
-        symmetric_embed,
-        symmetric_loss,
-        symmetric_saddle,
-        symmetric_velocity,
-        theorem6_radius,
-        train,
-    )
+    from relucheck.api import *  # noqa: F403
 
 
 def __getattr__(name: str):

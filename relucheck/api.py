@@ -1,5 +1,6 @@
-"""The public library API of relucheck: the paper's closed forms, the census engine and the
-endpoint classifier behind one set of names (``import relucheck as rc; rc.population_gradient``).
+"""The public library API of relucheck: the paper's closed forms, the census engine, the
+endpoint classifier and the command runner (:func:`relucheck.runner.run`) behind one set of
+names (``import relucheck as rc; rc.population_gradient``).
 
 Every function here checks its inputs (shapes, finite values) and then calls the one
 implementation in :mod:`relucheck.theory` or :mod:`relucheck.descent`; no formula is written
@@ -17,31 +18,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from relucheck._public import NAMES
+from relucheck.runner import run as run  # re-exported (the "as" says so to linters)
 from relucheck.theory import gating, gradient, hessian, init_prob, symmetric
-from relucheck.theory.lmatrix import MAX_COND, DependentUnitsError, L_matrix
+from relucheck.theory.lmatrix import MAX_COND as MAX_COND
+from relucheck.theory.lmatrix import DependentUnitsError as DependentUnitsError
+from relucheck.theory.lmatrix import L_matrix as L_matrix
 
 if TYPE_CHECKING:
     from relucheck.descent.train import Runs
 
-__all__ = [
-    "MAX_COND",
-    "DependentUnitsError",
-    "Endpoints",
-    "L_matrix",
-    "Training",
-    "classify",
-    "gating_expectation",
-    "omega_probability",
-    "population_gradient",
-    "population_hessian",
-    "population_loss",
-    "symmetric_embed",
-    "symmetric_loss",
-    "symmetric_saddle",
-    "symmetric_velocity",
-    "theorem6_radius",
-    "train",
-]
+__all__ = list(NAMES)  # relucheck._public: the one list of public names
 
 
 # --------------------------------------------------------------------------- input checks
@@ -456,6 +443,7 @@ def train(W0, W_star, a0=None, a_star=None, *, workers: int = 0, record=(), reco
     >>> bool(np.allclose(runs.W, W_star, atol=1e-8))
     True
     """
+    # the compiled engine (numba) loads on the first call, not on import relucheck
     from relucheck.descent.train import DescentConfig
     from relucheck.descent.train import train as engine
 
@@ -553,7 +541,7 @@ def classify(runs: Training, *, teacher_tol: float | None = None, gtol: float | 
     >>> ends.endpoint_class.tolist(), ends.kink_slope.tolist()
     (['singular'], [-0.5])
     """
-    from relucheck.descent.endpoints import TEACHER_TOL, classify_runs
+    from relucheck.descent.endpoints import TEACHER_TOL, classify_runs  # numba: on first call
 
     if not isinstance(runs, Training):
         raise TypeError("classify: expected the result of relucheck.train (it carries the starts "

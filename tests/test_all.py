@@ -123,7 +123,7 @@ def test_plot_redraws_each_figure_from_its_csv(two_runs, tmp_path, stem):
 def test_undecided_claims_exit_0_or_with_strict_1(tmp_path, monkeypatch, strict):
     """Every command's run replaced by one with an UNDECIDED claim: `relucheck all` exits 0 and
     says so, or 1 with --strict; summary.json counts the verdicts and records the exit codes."""
-    import relucheck.cli.all as all_command
+    from relucheck import runner
     from relucheck.result import PASS, UNDECIDED, Claim, Result
 
     def run_and_write(run, params, *, out, seed, progress, command, strict=False):
@@ -131,7 +131,7 @@ def test_undecided_claims_exit_0_or_with_strict_1(tmp_path, monkeypatch, strict)
                   Claim.check("an exact claim", True, "0", "0", "j")]
         return Result("stub", {"main": {}}, claims), [], 0.0
 
-    monkeypatch.setattr(all_command, "run_and_write", run_and_write)
+    monkeypatch.setattr(runner, "run_and_write", run_and_write)
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["all", "--quiet", "--out", str(out)]
                            + (["--strict"] if strict else []))

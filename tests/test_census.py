@@ -46,7 +46,7 @@ def run_census(seed: int = 0, **kw):
 def spurious_k8():
     """Two endpoints of gradient descent at k = n = 8 from Xavier starts: one spurious minimum
     and the global one (the runs are found once, by the seeded census starts)."""
-    p = census.Params(K=(8,), extra=(0,), runs=40)
+    p = census.Params(ks=(8,), extra=(0,), runs=40)
     W0 = census.starts(p, 8, 8, 8, np.random.default_rng(np.random.SeedSequence(0)))
     out = train(W0, np.eye(8))
     loss = population_loss(out.W, np.eye(8))
@@ -104,7 +104,7 @@ def test_loss_above_the_start_is_diverged_and_moving_runs_not_converged(spurious
 def _one_unit_endpoints(n_runs: int = 12, **descent):
     """k = n = d = 1 from the census's Xavier starts: a start w0 < 0 dies, J(w) = w^2/4 + 1/4
     for w <= 0 and (1 - w)^2/4 for w >= 0, and descent ends at the kink w = 0."""
-    p = census.Params(K=(1,), extra=(0,), runs=n_runs)
+    p = census.Params(ks=(1,), extra=(0,), runs=n_runs)
     W0 = census.starts(p, 1, 1, 1, np.random.default_rng(np.random.SeedSequence(0)))
     out = train(W0, np.eye(1), cfg=DescentConfig(**descent), workers=1)
     return W0, out
@@ -262,7 +262,7 @@ def test_census_hands_its_gtol_to_the_kink_rule_and_reports_kinks():
     """With --gtol 1e-6 and no polishing a dying unit stops at |w| ~ 2e-6: singular only when
     the census classifies with its own gtol. The claims report the kinks (J descends out of
     all 7) and do not say runs end at spurious minima when none does."""
-    res = run_census(K=(1,), extra=(0,), runs=12, gtol=1e-6, polish_tol=0.0)
+    res = run_census(ks=(1,), extra=(0,), runs=12, gtol=1e-6, polish_tol=0.0)
     assert res.exit_code == 0
     main_t = res.tables["main"]
     assert main_t["singular"][0] == 7 and main_t["spurious_minimum"][0] == 0
@@ -366,7 +366,7 @@ def test_census_writes_consistent_tables(quick_census):
 def test_census_is_reproducible_and_cells_are_keyed(quick_census):
     """A cell's runs do not depend on the other cells asked for, nor on the number of workers."""
     _, out = quick_census
-    res = run_census(K=(8,), extra=(1,), runs=20, workers=1)
+    res = run_census(ks=(8,), extra=(1,), runs=20, workers=1)
     a = read_csv(out / "census_runs.csv")
     b = res.tables["runs"]
     m = (a["k"] == 8) & (a["n"] == 9)
@@ -385,18 +385,18 @@ def test_census_same_seed_same_bytes(tmp_path):
 
 
 def test_starts_from_a_file_equal_the_same_starts_drawn(tmp_path):
-    p = census.Params(K=(4,), extra=(1,), runs=4)
+    p = census.Params(ks=(4,), extra=(1,), runs=4)
     W0 = census.starts(p, 4, 5, 4, np.random.default_rng(np.random.SeedSequence(0)))
     np.save(tmp_path / "w0.npy", W0)
-    a = run_census(K=(4,), extra=(1,), runs=4).tables["runs"]
-    b = run_census(K=(4,), extra=(1,), init=str(tmp_path / "w0.npy")).tables["runs"]
+    a = run_census(ks=(4,), extra=(1,), runs=4).tables["runs"]
+    b = run_census(ks=(4,), extra=(1,), init=str(tmp_path / "w0.npy")).tables["runs"]
     assert np.array_equal(a["loss"], b["loss"]) and np.array_equal(a["iterations"],
                                                                    b["iterations"])
 
 
 def test_tian_start_reaches_the_teacher_at_small_noise():
     """The paper's start 1e-3 w* + small noise converges to w* (Figure 9, top row)."""
-    t = run_census(K=(5,), extra=(0,), init="tian", noise=0.1, runs=8).tables["main"]
+    t = run_census(ks=(5,), extra=(0,), init="tian", noise=0.1, runs=8).tables["main"]
     assert t["teacher"][0] == 8
 
 
@@ -409,7 +409,7 @@ def test_large_step_diverges_without_an_exception(tmp_path):
 
 
 def test_cap_on_steps_counts_not_converged():
-    res = run_census(K=(6,), extra=(0,), runs=5, max_iters=20)
+    res = run_census(ks=(6,), extra=(0,), runs=5, max_iters=20)
     assert res.tables["main"]["not_converged"][0] == 5
     assert any("5 of 5" in c.measured for c in res.claims)
 
@@ -461,8 +461,8 @@ def test_non_finite_start_file(tmp_path):
 
 def test_polishing_off_still_classifies():
     """--polish-tol 0: plain descent to the stopping rule; same classes as with polishing."""
-    ra = run_census(K=(5,), extra=(0,), runs=6, polish_tol=0.0).tables["runs"]
-    rb = run_census(K=(5,), extra=(0,), runs=6).tables["runs"]
+    ra = run_census(ks=(5,), extra=(0,), runs=6, polish_tol=0.0).tables["runs"]
+    rb = run_census(ks=(5,), extra=(0,), runs=6).tables["runs"]
     assert np.array_equal(ra["class"], rb["class"])
     assert np.all(ra["polish_steps"] == 0) and np.all(rb["polish_steps"] > 0)
     assert np.all(ra["iterations"] > rb["iterations"])

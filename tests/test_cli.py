@@ -19,8 +19,9 @@ from conftest import assert_rejected
 
 from relucheck import __version__
 from relucheck.cli import commands, main
-from relucheck.cli.common import CommaList, FiniteFloat, build_params
+from relucheck.cli.common import CommaList, FiniteFloat
 from relucheck.output.writers import read_csv
+from relucheck.runner import ParameterError, build_params
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -348,7 +349,8 @@ def test_every_experiment_has_float_parameters_to_check():
     pytest.param(*c, id=f"{c[0]}.{c[1]}={c[2]}") for c in PARAM_CASES])
 def test_params_reject_non_finite_values_by_any_route(module, field, value):
     """Params built in Python (not through the CLI): validate() and run() raise a ValueError
-    naming the field, before any work; through build_params it is a usage error (exit 2)."""
+    naming the field, before any work; through the runner's build_params it is a
+    ParameterError naming the option (a usage error on the command line, exit 2)."""
     exp = importlib.import_module(f"relucheck.experiments.{module}")
     params = dataclasses.replace(exp.Params(), **{field: value})
     message = f"^{field}: expected finite numbers \\(got -?(nan|inf)\\)$"
@@ -356,8 +358,8 @@ def test_params_reject_non_finite_values_by_any_route(module, field, value):
         params.validate()
     with pytest.raises(ValueError, match=message):
         exp.run(params, np.random.default_rng(0))
-    with pytest.raises(click.UsageError, match=f"'--{field.replace('_', '-')}'"):
-        build_params(exp.Params(), None, {field: value})
+    with pytest.raises(ParameterError, match=f"'--{field.replace('_', '-')}'"):
+        build_params(exp, False, {field: value})
 
 
 # --------------------------------------------------------------------------- integer lists
@@ -448,9 +450,8 @@ def test_a_run_with_other_parameters_never_replaces_the_default_set(default_set,
 
 def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(default_set,
                                                                             tmp_path):
-    from relucheck.cli.all import default_params
-    from relucheck.cli.common import default_set_guard
     from relucheck.experiments import census, conjecture1_certify
+    from relucheck.runner import default_params, default_set_guard
 
     for module in (census, conjecture1_certify):
         want = default_params(module.__name__)
@@ -459,9 +460,9 @@ def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(defau
             default_set_guard(default_set, module.__name__,
                               dataclasses.replace(want, workers=1), 0)
     # a folder without a default set takes any run, and so does a quick set's folder
-    default_set_guard(tmp_path / "elsewhere", census.__name__, census.Params(K=(25,)), 7)
+    default_set_guard(tmp_path / "elsewhere", census.__name__, census.Params(ks=(25,)), 7)
     (default_set / "summary.json").write_text(json.dumps({"seed": 0, "quick": True}))
-    default_set_guard(default_set, census.__name__, census.Params(K=(25,)), 7)
+    default_set_guard(default_set, census.__name__, census.Params(ks=(25,)), 7)
 
 
 def test_every_computing_command_takes_strict():
@@ -472,3 +473,123 @@ def test_every_computing_command_takes_strict():
     for name in computing:
         text = invoke(name, "--help").output
         assert "--strict" in text and "UNDECIDED" in text, name
+
+
+# --------------------------------------------------------------------------- relucheck.run
+def _edge_cases() -> list[tuple[str, str, str, object]]:
+    """(command, option, field, a bad value) for every option derived from a parameter's rule:
+    just below an integer range or a float range, or a word that is not a choice."""
+    from relucheck import runner
+    from relucheck.experiments.params import option_name, rule_of
+
+    cases = []
+    for command, module in runner.EXPERIMENTS.items():
+        exps = [runner.experiment(module)] + (
+            [runner.experiment("conjecture1_certify")] if command == "conjecture1-grid" else [])
+        options = {p.opts[0] for p in commands()[command].params}
+        seen = set()
+        for exp in exps:
+            for f in dataclasses.fields(exp.Params):
+                rule = rule_of(exp.Params, f.name)
+                option = option_name(exp.Params, f.name)
+                # --top also takes the word none, which is tops=() in Python
+                if rule is None or option not in options or option in seen or option == "--top":
+                    continue
+                seen.add(option)
+                if rule.choices is not None:
+                    bad = ("nope",) if rule.many else "nope"
+                elif rule.min is not None and rule.kind in (int, float):
+                    bad = rule.min - 1
+                    bad = (bad,) if rule.many else bad
+                else:
+                    continue
+                cases.append((command, option, f.name, bad))
+    return cases
+
+
+@pytest.mark.parametrize("command,option,field,bad", [
+    pytest.param(*c, id=f"{c[0]} {c[1]}") for c in _edge_cases()])
+def test_run_refuses_what_the_cli_refuses_in_the_same_words(tmp_path, command, option, field,
+                                                            bad):
+    """relucheck.run raises a ValueError whose message is the CLI's Error line, before any work
+    and with nothing written, for a value outside any option's rule."""
+    import relucheck as rc
+
+    text = ",".join(map(str, bad)) if isinstance(bad, tuple) else str(bad)
+    extra = ["--certify"] if option in ("--a-zero", "--a-margin", "--max-depth", "--prec") else []
+    cli = CliRunner().invoke(main, [command, *extra, option, text, "--out", str(tmp_path / "a")])
+    assert cli.exit_code == 2, cli.output
+    error = next(ln for ln in cli.output.splitlines() if ln.startswith("Error: "))
+    given = {field: bad, **({"certify": True} if extra else {})}
+    with pytest.raises(ValueError) as exc:
+        rc.run(command, tmp_path / "b", **given)
+    assert f"Error: {exc.value}" == error.replace(f"'{text}'", repr(str(bad)) if not
+                                                  isinstance(bad, tuple) else f"'{text}'")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_run_writes_what_the_cli_writes_and_records_the_call(tmp_path):
+    """The same files with the same bytes (tables, figures, certificates), the same provenance
+    but for the command line, which names the library call."""
+    import relucheck as rc
+
+    r = CliRunner().invoke(main, ["ssb-2d", "--quick", "--K", "2,5", "--out",
+                                  str(tmp_path / "cli"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    result = rc.run("ssb-2d", tmp_path / "lib", quick=True, K=(2, 5))
+    assert result.stem == "fig8_ssb_2d" and result.exit_code == 0
+    cli_files = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert cli_files == sorted(p.name for p in (tmp_path / "lib").iterdir())
+    for name in cli_files:
+        if not name.endswith(".json"):
+            assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "lib" / name).read_bytes()
+    a, b = (json.loads((tmp_path / f / "fig8_ssb_2d.json").read_text()) for f in ("cli", "lib"))
+    assert b.pop("command") == (f"relucheck.run('ssb-2d', '{tmp_path / 'lib'}', quick=True, "
+                                "seed=0, K=(2, 5))")
+    a.pop("command")
+    assert a == b
+
+
+def test_run_keeps_the_default_set_and_names_unknown_parameters(default_set):
+    import relucheck as rc
+
+    with pytest.raises(ValueError, match=r"holds the default set of `relucheck all`.*--K"):
+        rc.run("census", default_set, ks=(25,))
+    with pytest.raises(ValueError, match="no parameter 'K'"):
+        rc.run("census", default_set, K=(4,))
+    with pytest.raises(ValueError, match="No such command 'nope'"):
+        rc.run("nope", default_set)
+    assert (default_set / "census.csv").read_text() == "the committed census\n"
+
+
+def test_every_experiment_option_is_typed_by_its_parameters_rule():
+    """Each option of a command that runs an experiment is the field of its Params with a
+    declared rule (relucheck.experiments.params.param), and its click type is the one derived
+    from that rule (or, for --init, --scheduler and --top, a type that calls the same checks):
+    the command line and relucheck.run cannot accept different values."""
+    from relucheck import runner
+    from relucheck.cli.common import SchedulerType, click_type
+    from relucheck.experiments.params import option_name, rule_of
+
+    special = {"--init": click.ParamType, "--scheduler": SchedulerType, "--top": click.Choice}
+    for command, module in runner.EXPERIMENTS.items():
+        params = [runner.experiment(module).Params]
+        if command == "conjecture1-grid":
+            params.append(runner.experiment("conjecture1_certify").Params)
+        for p in commands()[command].params:
+            if not isinstance(p, click.Option) or p.is_flag or p.name in ("out", "seed"):
+                continue
+            owner = next(P for P in params if p.name in {f.name for f in dataclasses.fields(P)})
+            rule = rule_of(owner, p.name)
+            assert rule is not None, (command, p.name)
+            assert p.opts[0] == option_name(owner, p.name)
+            if p.opts[0] in special:
+                assert isinstance(p.type, special[p.opts[0]]), (command, p.opts[0])
+                continue
+            want = click_type(rule)
+            assert type(p.type) is type(want), (command, p.opts[0])
+            for attr in ("min", "max", "min_open", "max_open", "choices"):
+                assert getattr(p.type, attr, None) == getattr(want, attr, None), (command, attr)
+            entry = getattr(p.type, "entry", None)
+            if isinstance(entry, FiniteFloat):
+                assert (entry.min, entry.max) == (want.entry.min, want.entry.max)

@@ -46,7 +46,7 @@ def _same_tables(a, b) -> None:
 
 
 def _census(**kw):
-    p = census.Params(K=(6, 8), extra=(0, 1), runs=40, certify=True, **kw)
+    p = census.Params(ks=(6, 8), extra=(0, 1), runs=40, certify=True, **kw)
     return census.run(p, np.random.default_rng(np.random.SeedSequence(0)))
 
 
@@ -67,7 +67,7 @@ def test_conjecture1_grid_rows_and_proof_boxes_on_the_cluster(dask_cluster):
 def test_a_worker_killed_mid_run_leaves_the_result_unchanged(dask_cluster, monkeypatch):
     address, client = dask_cluster
     monkeypatch.setattr(census, "TASK_WORK", 4000)  # small tasks: many of them in flight
-    p = dict(K=(8, 10), extra=(0,), runs=60, certify=False)
+    p = dict(ks=(8, 10), extra=(0,), runs=60, certify=False)
     ref = census.run(census.Params(**p, workers=1), np.random.default_rng(0))
     box: dict = {}
     run = threading.Thread(target=lambda: box.setdefault(

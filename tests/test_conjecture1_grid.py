@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import assert_rejected
 
-from relucheck.cli.common import execute
 from relucheck.cli.conjecture1_grid import command
 from relucheck.experiments import conjecture1_grid as ex
 from relucheck.output.writers import read_csv, table_to_csv
 from relucheck.result import FAIL, PASS
+from relucheck.runner import output_folder, run_and_write
+from relucheck.runtime.progress import null_progress
 
 mp.mp.dps = 50
 SMALL = dict(n_a=48, n_phi=96, map_a=12, map_phi=24, slice_points=64)
@@ -163,10 +164,10 @@ def test_planted_counterexample_exits_1_and_is_written(tmp_path):
     from relucheck.output.conjecture1_grid import plot
 
     p = ex.Params(**SMALL)
-    with pytest.raises(SystemExit) as exc:
-        execute(functools.partial(ex.run, tamper=_planted), p, out=tmp_path, seed=0, quiet=True,
-                plot=plot)
-    assert exc.value.code == 1
+    with output_folder(tmp_path):
+        result, _, _ = run_and_write(functools.partial(ex.run, tamper=_planted), p, out=tmp_path,
+                                     seed=0, progress=null_progress, command="test", plot=plot)
+    assert result.exit_code == 1
     cx = read_csv(tmp_path / "fig10_conjecture1_grid_counterexamples.csv")
     n = int(((_planted(*np.meshgrid(ex.a_grid(p), ex.phi_grid(p), indexing="ij")))).sum())
     assert len(cx["a_index"]) == 2 * n

@@ -26,8 +26,9 @@ How each line is tested: its mode
     console script calls). A given ``--out`` is replaced by a temporary folder; one is added
     when the command writes into ``figures/`` by default. (``plot`` without ``--out`` writes
     beside its CSV: the temporary copy.)
-  * ``python SCRIPT ARGS`` (the script from the repository) and ``python -m MODULE ARGS``: a
-    subprocess of this interpreter.
+  * ``python SCRIPT ARGS`` (the script from the repository, or the page's ```python block
+    whose first line is ``# SCRIPT``, written to the temporary folder) and ``python -m MODULE
+    ARGS``: a subprocess of this interpreter.
   * ``make TARGET``: ``make -C <repo> TARGET OUT=<tmp>``.
   * ``pip`` and ``dask`` lines are never run (the network, a server): mark them syntax-only.
 - ``quick``: as ``run``, with ``--quick`` added (relucheck lines only).
@@ -561,8 +562,10 @@ def run_line(case: Case, argv: list[str], work: Path) -> None:
         if argv[:1] == ["-m"]:
             output = _subprocess(case, [sys.executable, *argv], work).stdout
         else:
-            path, _ = _script(case, argv[0])
-            assert path is not None, f"{case.where}: {argv[0]} is not in the repository"
+            path, source = _script(case, argv[0])
+            if path is None:  # the page's ```python block, run from the temporary folder
+                path = work / argv[0]
+                path.write_text(source, encoding="utf-8")
             output = _subprocess(case, [sys.executable, str(path), *argv[1:]], work).stdout
     elif case.program == "make":
         if shutil.which("make") is None:

@@ -5,9 +5,9 @@ one ``Error:`` line and writes nothing.
 
 Two layers:
 
-- every option with any value, the computation replaced by a recorder (``run_and_write``): this
-  is the layer that must decide every bad value before any work, so it is fuzzed widely
-  (hundreds of examples in seconds);
+- every option with any value, the computation replaced by a recorder
+  (``relucheck.runner.run_and_write``): this is the layer that must decide every bad value
+  before any work, so it is fuzzed widely (hundreds of examples in seconds);
 - real runs (``--quick``) with values at the edges of what is accepted (the smallest accepted
   value, tiny and huge floats), where a valid but extreme value could make the arithmetic fail;
   fewer examples. Values that only make a run long (``--iters 10^9``) are the user's right and
@@ -26,10 +26,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from relucheck.cli import commands, common, main
+from relucheck import runner
+from relucheck.cli import commands, main
 from relucheck.cli.common import CommaList, FiniteFloat
 from relucheck.experiments import init_prob as exp_init
 from relucheck.result import Result
+from relucheck.runtime.memory import require_memory
 
 #: Options that are not numbers to fuzz (paths, choices, flags are drawn separately).
 SKIP = {"--out", "--help", "--init", "--scheduler"}
@@ -84,10 +86,7 @@ def recorder(monkeypatch):
         seen.append(params)
         return Result("stub", {"main": {}}, []), [], 0.0
 
-    monkeypatch.setattr(common, "run_and_write", record)
-    import relucheck.cli.all as all_command  # binds its own name at import
-
-    monkeypatch.setattr(all_command, "run_and_write", record)
+    monkeypatch.setattr(runner, "run_and_write", record)  # every command's, `all`'s too
     return seen
 
 
@@ -104,8 +103,6 @@ def test_any_value_of_any_option_is_decided_before_any_work(tmp_path_factory, re
     res = CliRunner().invoke(main, args)
     _check(res, out)
     if res.exit_code == 0 and recorder:
-        from relucheck.experiments.params import require_memory
-
         require_memory(recorder[-1])  # what was accepted fits
 
 

@@ -62,7 +62,7 @@ def _saddle(K: int = 5) -> np.ndarray:
 @pytest.fixture(scope="module")
 def spurious_k8():
     """A spurious minimum of k = n = 8 reached by descent from a seeded census start."""
-    p = census.Params(K=(8,), extra=(0,), runs=40)
+    p = census.Params(ks=(8,), extra=(0,), runs=40)
     W0 = census.starts(p, 8, 8, 8, np.random.default_rng(np.random.SeedSequence(0)))
     out = train(W0, np.eye(8))
     loss = population_loss(out.W, np.eye(8))
@@ -332,7 +332,7 @@ def test_census_certify_exits_1_and_says_why_when_a_family_cannot_be_proved(monk
 
 
 def test_census_prec_reaches_the_proofs():
-    p = census.Params(K=(3,), extra=(0,), runs=5, certify=True, prec=96, workers=1)
+    p = census.Params(ks=(3,), extra=(0,), runs=5, certify=True, prec=96, workers=1)
     res = census.run(p, np.random.default_rng(0))
     certs = res.documents["certificates"]["certificates"]
     assert certs and all(c["precision_bits"] == 96 for c in certs)

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from relucheck.cli import common, main
+from relucheck import runner
+from relucheck.cli import main
 from relucheck.output import outset
 
 CENSUS = ["census", "--K", "4", "--extra", "0", "--runs", "6", "--quiet"]
@@ -32,7 +33,7 @@ def invoke(*args):
 def no_work(monkeypatch):
     """The computation replaced by a recorder: a test that uses it asserts that nothing ran."""
     started = []
-    monkeypatch.setattr(common, "run_and_write", lambda *args, **kw: started.append(args))
+    monkeypatch.setattr(runner, "run_and_write", lambda *args, **kw: started.append(args))
     return started
 
 

@@ -15,7 +15,7 @@ from relucheck.cli.ssb_2d import command
 from relucheck.descent.dynamics import gradient_descent, gradient_flow
 from relucheck.experiments import ssb_2d as exp
 from relucheck.output.writers import read_csv
-from relucheck.result import EMPIRICAL, PASS, THEOREM
+from relucheck.result import EMPIRICAL, PASS, THEOREM, Result
 from relucheck.theory import gradient_K
 from relucheck.theory.symmetric import (
     descent_gradient,
@@ -243,8 +243,8 @@ def test_quick_run_writes_everything(tmp_path):
 def test_options_reach_the_parameters(monkeypatch):
     """--K repeated and as a comma list add up; --quick sizes apply; explicit options win."""
     seen = {}
-    monkeypatch.setattr("relucheck.cli.ssb_2d.execute",
-                        lambda run, params, **kw: seen.update(params=params, **kw))
+    monkeypatch.setattr("relucheck.runner.execute", lambda plan, out, **kw: (
+        seen.update(params=plan.params, **kw), (Result("stub", {"main": {}}, []), [], 0.0))[1])
     r = CliRunner().invoke(command, ["--quick", "--K", "2", "--K", "3,6", "--x0", "0.2",
                                      "--field-x", "0,2", "--field-n", "9", "--seed", "7"])
     assert r.exit_code == 0, r.output

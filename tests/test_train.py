@@ -809,7 +809,7 @@ def compiled():
 conftest.warm_kernels()
 warm = compiled()
 from relucheck.experiments import census, noise_sweep
-census.run(census.Params(K=(3, 4), extra=(0, 1), runs=6, certify=False),
+census.run(census.Params(ks=(3, 4), extra=(0, 1), runs=6, certify=False),
            np.random.default_rng(0))
 noise_sweep.run(noise_sweep.quick(noise_sweep.Params()), np.random.default_rng(0))
 after = compiled()

@@ -15,20 +15,11 @@ import sys
 import click
 
 from relucheck import __version__
+from relucheck._public import RUNNABLE
 
 #: command name -> its module in relucheck.cli (each defines ``command``)
-COMMANDS = {
-    "verify-formula": "verify_formula",
-    "conjecture1-grid": "conjecture1_grid",
-    "ssb-2d": "ssb_2d",
-    "noise-sweep": "noise_sweep",
-    "init-prob": "init_prob",
-    "census": "census",
-    "all": "all",
-    "plot": "plot",
-    "check-certificate": "check_certificate",
-    "check-minimum": "check_minimum",
-}
+COMMANDS = {name: name.replace("-", "_")
+            for name in (*RUNNABLE, "all", "plot", "check-certificate", "check-minimum")}
 
 
 def commands() -> dict[str, click.Command]:
@@ -73,6 +64,7 @@ class _Group(click.Group):
         if name not in COMMANDS:
             return None
         command = importlib.import_module(f"relucheck.cli.{COMMANDS[name]}").command
+        # common loads the runner (numpy): only once a command is looked up, not for --version
         from relucheck.cli.common import Option
 
         for p in command.params:  # one format for every default in --help (common.Option)

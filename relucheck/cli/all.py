@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import sys
 import time
 from pathlib import Path
@@ -13,40 +12,21 @@ from types import ModuleType
 import click
 import numpy as np
 
-from relucheck.cli.common import (
-    common_options,
-    holds_default_set,
-    output_folder,
-    run_and_write,
-)
+from relucheck.cli.common import common_options, output_folder
+from relucheck.result import verdict_counts
 from relucheck.runtime.progress import tqdm_progress
 
-#: The commands `all` runs, in order, with their experiment modules (imported when run, so that
-#: `relucheck <one command>` does not pay for importing every experiment) and the parameters
-#: their flags set.
-COMMANDS = [
-    ("verify-formula", "verify_formula", {}),
-    ("conjecture1-grid", "conjecture1_grid", {}),
-    ("conjecture1-grid --certify", "conjecture1_certify", {}),
-    ("ssb-2d", "ssb_2d", {}),
-    ("noise-sweep", "noise_sweep", {}),
-    ("init-prob", "init_prob", {}),
-    ("census --certify", "census", {"certify": True}),
-]
-
-
-def default_params(module: str):
-    """The parameters `relucheck all` runs the experiment ``module`` (a module name such as
-    ``relucheck.experiments.census``) with, or None when `all` does not run it."""
-    for _, name, flags in COMMANDS:
-        if f"relucheck.experiments.{name}" == module:
-            return importlib.import_module(module).Params(**flags)
-    return None
+# The runner and the writers (importlib.metadata, subprocess, filelock) are imported when `all`
+# runs, not when `relucheck --help` imports this module to list it.
 
 
 def experiments() -> list[tuple[str, ModuleType, dict]]:
-    return [(name, importlib.import_module(f"relucheck.experiments.{module}"), flags)
-            for name, module, flags in COMMANDS]
+    """The runs of `all` (relucheck.runner.ALL) with their experiment modules, imported here."""
+    from relucheck.runner import ALL, experiment
+
+    return [(name, experiment(module), flags) for name, module, flags in ALL]
+
+
 SUMMARY = "summary"
 
 
@@ -70,11 +50,11 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
     the table of every claim as summary.csv and summary.json, with how many claims PASS, FAIL,
     are UNDECIDED or REPORTED. Exits 1 if any theorem-level claim failed (or, with --strict, is
     UNDECIDED)."""
+    from relucheck import runner
     from relucheck.output.report import claim_table, count_text, verdict_line
     from relucheck.output.writers import atomic_write_text, table_to_csv
-    from relucheck.result import verdict_counts
 
-    if holds_default_set(out) and (quick or seed != 0):
+    if runner.holds_default_set(out) and (quick or seed != 0):
         raise click.BadParameter(
             f"{str(out)!r} holds the default set of `relucheck all` (make figures), and this run "
             f"({'--quick' if quick else f'--seed {seed}'}) would replace it; give another --out",
@@ -95,7 +75,7 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
                 params = dataclasses.replace(params, **exp.QUICK)
             argv = f"relucheck {name} --out {out} --seed {seed}" + (" --quick" if quick else "")
             argv += " --strict" if strict else ""
-            result, _, wall = run_and_write(exp.run, params, out=out, seed=seed,
+            result, _, wall = runner.run_and_write(exp.run, params, out=out, seed=seed,
                                             progress=progress, command=argv, strict=strict)
             rows.append((name, result, wall))
             bar.update()
@@ -138,8 +118,7 @@ def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
 
 def _write_summary(out: Path, seed: int, quick: bool, strict: bool, rows, failed, undecided,
                    skipped) -> None:
-    from relucheck.output.writers import write_json
-    from relucheck.result import verdict_counts
+    from relucheck.output.writers import write_json  # see the imports above
 
     write_json(out / f"{SUMMARY}.json", {
         "command": " ".join(["relucheck", *sys.argv[1:]]),
@@ -159,7 +138,7 @@ def _write_summary(out: Path, seed: int, quick: bool, strict: bool, rows, failed
 
 def _write_summary_run(out: Path, started: dt.datetime, total: float, rows) -> None:
     """summary.run.json: when and where `all` ran and how long each command took."""
-    from relucheck.output.writers import machine, run_record_name, write_json
+    from relucheck.output.writers import machine, run_record_name, write_json  # as above
 
     write_json(out / run_record_name(SUMMARY), {
         "stem": SUMMARY,

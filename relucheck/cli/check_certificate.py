@@ -10,7 +10,6 @@ import click
 
 from relucheck import proofs
 from relucheck.experiments.conjecture1_certify import Params
-from relucheck.output.writers import read_csv
 from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
@@ -58,6 +57,7 @@ def command(csv_path: Path, region, prec: int, workers: int, quiet: bool) -> Non
     file is not a certificate or an option is bad.
     """
     # python-flint loads when the command runs, not when the command line starts
+    from relucheck.output.writers import read_csv  # the writers: not for `relucheck --help`
     from relucheck.proofs.conjecture1 import certificate as cert
 
     if region is not None:

@@ -1,33 +1,23 @@
-"""What every subcommand shares: the common options, list parsing, and the run-write-report
-sequence. Commands stay thin: parse, build Params, call :func:`execute`."""
+"""What every subcommand shares: the common options, list parsing, options derived from the
+parameters' rules (:func:`option`), and :func:`execute`, which hands the parsed options to the
+library runner (relucheck.runner) and prints its claims. Commands stay thin: parse, then call
+:func:`execute`."""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as dt
-import json
-import math
-import os
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 
-from relucheck.result import Result
-from relucheck.runtime.progress import Progress, tqdm_progress
+from relucheck.experiments.params import Rule, bound_text, option_name, rule_of
+from relucheck.runtime import cluster
+from relucheck.runtime.progress import tqdm_progress
 
 DEFAULT_OUT = Path("figures")
-
-
-def _bound(x: float) -> str:
-    """A range end as the user would type it (pi by name)."""
-    return "pi" if x == math.pi else f"{x:g}" if float(f"{x:g}") == x else repr(x)
 
 
 class OutFolder(click.Path):
@@ -50,8 +40,6 @@ class SchedulerType(click.ParamType):
     name = "local:N|tcp://HOST:PORT|FILE"
 
     def convert(self, value, param, ctx):
-        from relucheck.runtime import cluster
-
         try:
             cluster.check_option(value)
         except ValueError as exc:
@@ -66,23 +54,14 @@ SCHEDULER_HELP = ("Run the independent tasks on dask.distributed (from a clone: 
                   "byte-identical to the in-process run.")
 
 
-def _pi_multiple(text: str) -> float:
-    """c*pi, c pi, cpi, pi/q and -pi for plain numbers c, q (ValueError otherwise)."""
-    head, _, tail = text.partition("pi")
-    head = head.replace("*", "").strip()
-    coef = -1.0 if head == "-" else 1.0 if head in ("", "+") else float(head)
-    tail = tail.strip()
-    div = float(tail[1:]) if tail.startswith("/") else 1.0 if not tail else math.nan
-    return coef * math.pi / div
-
-
 class FiniteFloat(click.FloatRange):
     """A finite float, optionally in a range: the one type of every float option.
 
     ``click.FloatRange`` accepts inf, and nan passes its comparisons; here both are usage
     errors (exit 2) naming the option and the accepted range, e.g. ``Invalid value for
     '--noise': 'nan' is not a finite number >= 0``. ``CommaList(FiniteFloat(...))`` applies the
-    same check to every entry of a list.
+    same check to every entry of a list. The check is the parameter's rule
+    (:meth:`relucheck.experiments.params.Rule.parse_float`), which ``relucheck.run`` applies too.
     """
 
     name = "float"
@@ -90,39 +69,24 @@ class FiniteFloat(click.FloatRange):
     def __init__(self, min: float | None = None, max: float | None = None,
                  min_open: bool = False, max_open: bool = False) -> None:
         super().__init__(min=min, max=max, min_open=min_open, max_open=max_open)
+        self.rule = Rule(kind=float, min=min, max=max, min_open=min_open, max_open=max_open)
 
     def accepted(self) -> str:
         """The accepted values in words: 'a finite number >= 0', '... in [0, pi)'."""
-        lo, hi = self.min, self.max
-        if lo is None and hi is None:
-            return "a finite number"
-        if hi is None:
-            return f"a finite number {'>' if self.min_open else '>='} {_bound(lo)}"
-        if lo is None:
-            return f"a finite number {'<' if self.max_open else '<='} {_bound(hi)}"
-        return (f"a finite number in {'(' if self.min_open else '['}{_bound(lo)}, "
-                f"{_bound(hi)}{')' if self.max_open else ']'}")
+        return self.rule.accepted()
 
     def _describe_range(self) -> str:  # the [range] shown in --help; nothing when unbounded
         if self.min is None and self.max is None:
             return ""
-        lo = "" if self.min is None else f"{_bound(self.min)}{'<' if self.min_open else '<='}"
-        hi = "" if self.max is None else f"{'<' if self.max_open else '<='}{_bound(self.max)}"
+        lo = ("" if self.min is None
+              else f"{bound_text(self.min)}{'<' if self.min_open else '<='}")
+        hi = ("" if self.max is None
+              else f"{'<' if self.max_open else '<='}{bound_text(self.max)}")
         return f"{lo}x{hi}"
 
     def parse(self, value: Any) -> float:
         """The value as a float, or ValueError saying what is accepted."""
-        text = str(value).strip().lower()
-        try:  # pi by name, as the ranges in --help show it: pi, -pi, 2pi, 2*pi, pi/2
-            x = _pi_multiple(text) if "pi" in text else float(value)
-        except (TypeError, ValueError, ZeroDivisionError):
-            x = math.nan
-        ok = (math.isfinite(x)
-              and (self.min is None or (x > self.min if self.min_open else x >= self.min))
-              and (self.max is None or (x < self.max if self.max_open else x <= self.max)))
-        if not ok:
-            raise ValueError(f"{str(value).strip()!r} is not {self.accepted()}")
-        return x
+        return self.rule.parse_float(value)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
         try:
@@ -274,216 +238,81 @@ def common_options(f: Callable | None = None, *, quick: dict[str, Any] | None = 
     return f
 
 
-def build_params(base: Any, quick_sizes: dict[str, Any] | None, given: dict[str, Any]) -> Any:
-    """Defaults, then the --quick sizes, then every option the user gave explicitly."""
-    params = base
-    if quick_sizes is not None:
-        params = dataclasses.replace(params, **quick_sizes)
-    params = dataclasses.replace(params, **{k: v for k, v in given.items() if v is not None})
-    from relucheck.experiments.params import require_memory
-
-    try:
-        params.validate()
-        require_memory(params)
-    except ValueError as exc:
-        name, _, why = str(exc).partition(":")
-        option = name.strip().replace("_", "-")
-        raise click.UsageError(f"Invalid value for '--{option}':{why}") from None
-    return params
-
-
-def _preload_output() -> None:
-    """Import what :func:`run_and_write` needs after the run, and save a throwaway figure
-    (:func:`relucheck.output.style.warm_up`): run on a thread during a run that draws nothing
-    and releases the GIL (see ``preload`` there), so the first real save finds matplotlib
-    warm."""
-    import importlib
-
-    for module in ("relucheck.output.outset", "relucheck.output.writers",
-                   "relucheck.output.plots"):
-        try:
-            importlib.import_module(module)
-        except Exception:
-            return  # the same import in the main thread reports it
-    from relucheck.output.style import warm_up
-
-    try:
-        warm_up()  # the first save's imports and font loading, off the critical path
-    except Exception:
-        return  # a real save in the main thread reports any problem
+def click_type(rule: Rule) -> click.ParamType:
+    """The click type of an option, derived from its parameter's rule: a single number is
+    checked against its range while parsing, a list entry by entry for floats (an integer
+    list's range is its ``validate``'s)."""
+    if rule.choices is not None:
+        return click.Choice(rule.choices)
+    if rule.kind is float:
+        entry = FiniteFloat(rule.min, rule.max, rule.min_open, rule.max_open)
+        return CommaList(entry) if rule.many else entry
+    if rule.kind is int:
+        if rule.many:
+            return CommaList(int)
+        if rule.min is None and rule.max is None:
+            return click.INT
+        return click.IntRange(rule.min, rule.max, rule.min_open, rule.max_open)
+    return click.STRING
 
 
-def run_and_write(
-    run: Callable[[Any, np.random.Generator, Progress], Result],
-    params: Any,
-    *,
-    out: Path,
-    seed: int,
-    progress: Progress,
-    command: str,
-    plot: Callable | None = None,
-    preload: bool = False,
-    strict: bool = False,
-) -> tuple[Result, list[Path], float]:
-    """Run an experiment and write <stem>.csv (and sibling tables), .png, .pdf and .json as one
-    set (relucheck.output.outset): staged, then moved into ``out`` with the JSON last, which
-    lists every file with its SHA-256; then the run record <stem>.run.json (time, machine, wall
-    seconds). The caller holds the folder (:func:`output_folder`).
+def option(params: Any, name: str, **kwargs: Any) -> Callable:
+    """The option of field ``name`` of ``params`` (a command's default ``Params``): named and
+    typed by the field's rule (``relucheck.experiments.params.param``), not given by default
+    (None: the field's default applies), repeatable when the field is a tuple. ``kwargs`` go to
+    ``click.option`` (help, show_default, or a type that says more than the rule)."""
+    rule = rule_of(params, name)
+    if rule is None:
+        raise KeyError(f"{type(params).__qualname__}.{name} declares no rule")
+    kwargs.setdefault("type", click_type(rule))
+    kwargs.setdefault("default", None)
+    if rule.many:
+        kwargs.setdefault("multiple", True)
+    return click.option(option_name(params, name), name, **kwargs)
 
-    The figure is the one registered for the result's stem in ``relucheck.output.plots``
-    (``plot``, a function of the main table, overrides it). Returns the result, the paths
-    written and the wall time of the computation. Raises outset.EnvironmentFailure when the
-    outputs cannot be written (the previous set is then untouched).
 
-    ``strict`` (--strict): the exit code the JSON records counts an UNDECIDED claim as a
-    failure.
-
-    ``preload``: import the writers and matplotlib and save a throwaway figure (about a second
-    of Python, :func:`_preload_output`) on another thread while the experiment runs. Only for
-    an experiment that spends its time in compiled kernels that release the GIL and seldom
-    comes back to Python (noise-sweep): the preload then fills the gaps and the first real
-    save finds matplotlib warm (0.8 s -> 0.45 s for a figure). An experiment that needs the GIL
-    often (numpy blocks dispatched from Python, as conjecture1-grid and ssb-2d, or the census's
-    lane workers, back in Python at every stop) would instead wait for it behind the imports:
-    the preload made conjecture1-grid twice as slow (1.1 s -> 2.1 s of computation).
-    """
-    started = dt.datetime.now(dt.timezone.utc)
-    loader = (threading.Thread(target=_preload_output, name="relucheck-preload", daemon=True)
-              if preload else None)
-    if loader is not None:
-        loader.start()
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    result = run(params, rng, progress)
-    wall = time.perf_counter() - t0
-    if loader is not None:
-        loader.join()
-
+@contextlib.contextmanager
+def usage_errors() -> Iterator[None]:
+    """The runner's ParameterError as a usage error (one ``Error:`` line, exit 2), and a failure
+    of the environment while writing as one line and exit 3."""
+    # the runner loads the writers (importlib.metadata, subprocess, filelock): only when a
+    # command runs, not for `relucheck --help`, which imports every command's module
+    from relucheck import runner
     from relucheck.output import outset
-    from relucheck.output.plots import FIGURES, draw
-    from relucheck.output.style import save_figure
-    from relucheck.output.writers import (
-        provenance,
-        read_csv,
-        run_record,
-        run_record_name,
-        write_json,
-        write_tables,
-    )
 
-    json_name = f"{result.stem}.json"
-    with outset.staging(out) as stage:
-        paths = write_tables(result, stage)
-        # Draw from the CSVs just written, so the figure is exactly what `relucheck plot`
-        # redraws.
-        if plot is not None:
-            paths += save_figure(plot(read_csv(paths[0])), stage, result.stem)
-        elif result.stem in FIGURES:
-            paths += save_figure(draw(paths[0])[1], stage, result.stem)
-        for name, doc in result.documents.items():
-            doc_path = stage / f"{result.stem}_{name}.json"
-            write_json(doc_path, doc)
-            paths.append(doc_path)
-        names = [p.name for p in paths]
-        context = {
-            "command": command,
-            "seed": seed,
-            "outputs": [{"file": n, "sha256": outset.sha256(stage / n)} for n in names],
-        }
-        write_json(stage / json_name, provenance(result, context, strict=strict))
-        # The run record is not one of the set's outputs (it differs at every run, and the
-        # record lists the outputs by hash): it is moved in after the set, naming its record.
-        run_name = run_record_name(result.stem)
-        write_json(stage / run_name, run_record(
-            result, stage / json_name, started=started.isoformat(timespec="seconds"),
-            wall_seconds=wall, command=command))
-        published = outset.publish(stage, out, names, json_name)
-        os.replace(stage / run_name, out / run_name)
-    return result, [*published, out / run_name], wall
+    try:
+        yield
+    except runner.ParameterError as exc:
+        raise click.UsageError(str(exc)) from None
+    except outset.EnvironmentFailure as exc:
+        click.echo(f"Error: {exc.strerror or exc}", err=True)
+        sys.exit(3)
 
 
 @contextlib.contextmanager
 def output_folder(out: Path) -> Iterator[Path]:
     """Probe and lock --out before any work (a usage error, exit 2, when it cannot be used), and
     turn a failure of the environment while writing into one line and exit 3."""
-    from relucheck.output import outset
+    from relucheck import runner  # when a command runs (usage_errors)
 
-    stack = contextlib.ExitStack()
-    try:
-        folder = stack.enter_context(outset.locked(out))
-    except outset.OutputError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--out'") from None
-    with stack:
-        try:
-            yield folder
-        except outset.EnvironmentFailure as exc:
-            click.echo(f"Error: {exc.strerror or exc}", err=True)
-            sys.exit(3)
+    with usage_errors(), runner.output_folder(out) as folder:
+        yield folder
 
 
-#: Parameters that say how a result is computed, not what it is: the same set either way.
-HOW_FIELDS = ("workers", "scheduler")
-
-
-def holds_default_set(out: Path) -> bool:
-    """Whether ``out`` holds the set `relucheck all` writes at its defaults (seed 0, no
-    --quick, nothing skipped): ``make figures``' folder, which the repository keeps."""
-    try:
-        doc = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (isinstance(doc, dict) and doc.get("seed") == 0 and doc.get("quick") is False
-            and not doc.get("skipped_without_python_flint"))
-
-
-def default_set_guard(out: Path, module: str, params: Any, seed: int) -> None:
-    """Refuse (a usage error, exit 2, before any work) a run that would silently replace part
-    of a default set (:func:`holds_default_set`) with other parameters: only the run `relucheck
-    all` makes of the same experiment (same parameters up to :data:`HOW_FIELDS`, seed 0) may."""
-    if not holds_default_set(out):
-        return
-    from relucheck.cli.all import default_params
-
-    want = default_params(module)
-    if want is not None and seed == 0 and dataclasses.replace(
-            params, **{f: getattr(want, f) for f in HOW_FIELDS if hasattr(want, f)}) == want:
-        return
-    differ = ([f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(want)
-               if f.name not in HOW_FIELDS and getattr(params, f.name) != getattr(want, f.name)]
-              if want is not None else [])
-    differ += ["--seed"] if seed != 0 else []
-    raise click.BadParameter(
-        f"{str(out)!r} holds the default set of `relucheck all` (make figures), and this run "
-        f"({', '.join(differ) or 'another command'} not as there) would replace part of it; "
-        "give another --out", param_hint="'--out'")
-
-
-def execute(
-    run: Callable[[Any, np.random.Generator, Progress], Result],
-    params: Any,
-    *,
-    out: Path,
-    seed: int,
-    quiet: bool,
-    strict: bool = False,
-    plot: Callable | None = None,
-    preload: bool = False,
-) -> None:
-    """The body of every command: probe and lock --out, run and write, print the claims, exit 0
-    or 1 (1: a theorem-level claim FAILED, or with ``strict`` one is UNDECIDED; 2: an unusable
-    --out or scheduler; 3: the environment failed while writing)."""
+def execute(command: str, given: dict[str, Any], *, out: Path, seed: int, quick: bool,
+            quiet: bool, strict: bool = False) -> None:
+    """The body of every command: :func:`relucheck.runner.plan` the run, execute it (guard,
+    probe and lock --out, run and write), print the claims, exit 0 or 1 (1: a theorem-level
+    claim FAILED, or with ``strict`` one is UNDECIDED; 2: a bad parameter, an unusable --out or
+    scheduler; 3: the environment failed while writing)."""
+    from relucheck import runner  # when a command runs (usage_errors)
     from relucheck.output.report import claim_table, verdict_line
-    from relucheck.runtime.cluster import SchedulerUnreachable
 
-    default_set_guard(out, run.__module__, params, seed)
-    with output_folder(out):
-        try:
-            result, paths, wall = run_and_write(
-                run, params, out=out, seed=seed, progress=tqdm_progress(quiet),
-                command=" ".join(["relucheck", *sys.argv[1:]]), plot=plot, preload=preload,
-                strict=strict)
-        except SchedulerUnreachable as exc:  # found when connecting, before any computation
-            raise click.BadParameter(str(exc), param_hint="'--scheduler'") from None
+    with usage_errors():
+        chosen = runner.plan(command, quick=quick, **given)
+        result, paths, wall = runner.execute(
+            chosen, out, seed=seed, command=" ".join(["relucheck", *sys.argv[1:]]),
+            strict=strict, progress=tqdm_progress(quiet))
     click.echo(claim_table(result.claims))
     verdict = verdict_line(len(result.failed), len(result.undecided), strict)
     click.echo(f"\n{result.stem}: {verdict} ({wall:.1f} s)")

@@ -3,67 +3,46 @@ with ``--certify`` a proof of Conjecture 1 on the continuous region by interval 
 
 from __future__ import annotations
 
-import math
-
 import click
 
-from relucheck.cli.common import (
-    SCHEDULER_HELP,
-    FiniteFloat,
-    SchedulerType,
-    build_params,
-    common_options,
-    execute,
-)
+from relucheck.cli.common import SCHEDULER_HELP, SchedulerType, common_options, execute, option
 from relucheck.experiments import conjecture1_certify as cert
 from relucheck.experiments import conjecture1_grid as exp
 
 D = exp.Params()
 C = cert.Params()
-GRID_ONLY = ("n_a", "n_phi")
-CERTIFY_ONLY = ("a_zero", "a_margin", "max_depth", "prec")
 
 
 @click.command("conjecture1-grid",
                short_help="Figure 10: Conjecture 1 on a grid, or proved (--certify).")
-@click.option("--n-a", type=click.IntRange(min=2), default=None,
-              help="Values of a = angle(e1, e2), strictly inside (a-min, a-max).",
-              show_default=f"{D.n_a}")
-@click.option("--n-phi", type=click.IntRange(min=2), default=None,
-              help="Values of phi = angle of e*, 2 pi j / n-phi.", show_default=f"{D.n_phi}")
-@click.option("--a-min", type=FiniteFloat(min=0.0, max=math.pi, max_open=True),
-              default=None, help="Lower end of the a range, excluded on the grid. With "
-                                 "--certify, 0 is reached by the a -> 0 end piece; a given "
-                                 "a-min proves [a-min, ...] by bisection alone.",
-              show_default="0")
-@click.option("--a-max", type=FiniteFloat(min=0.0, max=math.pi, min_open=True),
-              default=None, help="Upper end of the a range, excluded on the grid. With "
-                                 "--certify, pi is reached by the a -> pi end piece; a given "
-                                 "a-max proves [a-min, a-max] by bisection alone.",
-              show_default="pi")
-@click.option("--workers", type=click.IntRange(min=0, max=1024), default=None,
-              help="Threads sweeping row blocks (processes with --certify); 0: one per core. "
-                   "Results do not depend on it.", show_default="0")
-@click.option("--scheduler", type=SchedulerType(), default=None, help=SCHEDULER_HELP,
-              metavar="local:N|tcp://HOST:PORT|FILE")
+@option(D, "n_a", help="Values of a = angle(e1, e2), strictly inside (a-min, a-max).",
+        show_default=f"{D.n_a}")
+@option(D, "n_phi", help="Values of phi = angle of e*, 2 pi j / n-phi.",
+        show_default=f"{D.n_phi}")
+@option(D, "a_min", help="Lower end of the a range, excluded on the grid. With --certify, 0 is "
+                         "reached by the a -> 0 end piece; a given a-min proves [a-min, ...] by "
+                         "bisection alone.", show_default="0")
+@option(D, "a_max", help="Upper end of the a range, excluded on the grid. With --certify, pi is "
+                         "reached by the a -> pi end piece; a given a-max proves [a-min, a-max] "
+                         "by bisection alone.", show_default="pi")
+@option(D, "workers", help="Threads sweeping row blocks (processes with --certify); 0: one per "
+                           "core. Results do not depend on it.", show_default="0")
+@option(D, "scheduler", type=SchedulerType(), help=SCHEDULER_HELP,
+        metavar="local:N|tcp://HOST:PORT|FILE")
 @click.option("--certify", is_flag=True,
               help="Prove Conjecture 1 on the whole region a in [a-min, a-max], phi in "
                    "[0, 2 pi) with interval arithmetic (needs python-flint: from a clone pip "
                    "install '.[certify]', else pip install python-flint); writes the certificate "
                    f"{cert.STEM}.csv that `relucheck check-certificate` re-verifies.")
-@click.option("--a-zero", type=FiniteFloat(min=0.0, max=cert.A_ZERO_MAX, min_open=True),
-              default=None, help="--certify: width of the a -> 0 end piece, a in (0, a-zero] "
-                                 "(rescaled functions, Taylor models in a); the bisection "
-                                 "starts there.", show_default=f"{C.a_zero:g}")
-@click.option("--a-margin", type=FiniteFloat(min=0.0, max=math.pi, min_open=True,
-                                             max_open=True),
-              default=None, help="--certify: width of the a -> pi end piece, a in "
-                                 "[pi - a-margin, pi) (corner lemma); the bisection covers "
-                                 "[a-min, pi - a-margin].", show_default=f"{C.a_margin:g}")
-@click.option("--max-depth", type=click.IntRange(min=1, max=200), default=None,
-              help="--certify: bisections per box at most.", show_default=f"{C.max_depth}")
-@click.option("--prec", type=click.IntRange(min=53, max=4096), default=None,
-              help="--certify: arb working precision in bits.", show_default=f"{C.prec}")
+@option(C, "a_zero", help="--certify: width of the a -> 0 end piece, a in (0, a-zero] (rescaled "
+                          "functions, Taylor models in a); the bisection starts there.",
+        show_default=f"{C.a_zero:g}")
+@option(C, "a_margin", help="--certify: width of the a -> pi end piece, a in [pi - a-margin, pi) "
+                            "(corner lemma); the bisection covers [a-min, pi - a-margin].",
+        show_default=f"{C.a_margin:g}")
+@option(C, "max_depth", help="--certify: bisections per box at most.",
+        show_default=f"{C.max_depth}")
+@option(C, "prec", help="--certify: arb working precision in bits.", show_default=f"{C.prec}")
 @common_options(quick_help=(
     "Small sizes for a smoke test, on the same code path: "
     + ", ".join(f"--{k.replace('_', '-')} {v:g}" for k, v in exp.QUICK.items())
@@ -90,30 +69,5 @@ def command(out, seed, quick, quiet, strict, certify, **given):
     fig10_conjecture1_certificate_uncertified.csv; exits 1 and lists the boxes when any box
     stays uncertified.
     """
-    if certify:
-        _reject(given, GRID_ONLY, "is a grid option; --certify covers the continuous region")
-        for end, width in (("a_min", "a_zero"), ("a_max", "a_margin")):
-            if given.get(end) is not None and given.get(width) is not None:
-                raise click.UsageError(f"--{width.replace('_', '-')} sizes the end piece that "
-                                       f"--{end.replace('_', '-')} replaces; give one of them.")
-        params = build_params(C, cert.QUICK if quick else None,
-                              {k: v for k, v in given.items() if k not in GRID_ONLY})
-        _require_flint()
-        execute(cert.run, params, out=out, seed=seed, quiet=quiet, strict=strict)
-    _reject(given, CERTIFY_ONLY, "needs --certify")
-    params = build_params(D, exp.QUICK if quick else None,
-                          {k: v for k, v in given.items() if k not in CERTIFY_ONLY})
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)
-
-
-def _reject(given: dict, names: tuple[str, ...], why: str) -> None:
-    for name in names:
-        if given.get(name) is not None:
-            raise click.UsageError(f"--{name.replace('_', '-')} {why}.")
-
-
-def _require_flint() -> None:
-    from relucheck import proofs
-
-    if not proofs.flint_available():
-        raise click.UsageError(proofs.FLINT_HINT)
+    execute("conjecture1-grid", dict(given, certify=certify), out=out, seed=seed, quick=quick,
+            quiet=quiet, strict=strict)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from relucheck.cli.common import OutFolder
+from relucheck.cli.common import OutFolder, output_folder
 
 
 @click.command("plot", short_help="Redraw a figure from the CSV a command wrote.")
@@ -21,7 +21,7 @@ def command(csv: Path, out: Path | None, quiet: bool):
     Exit 0 when drawn; 2 when the file is not a table that relucheck draws (a foreign, cut or
     edited CSV), with one line about the file; 3 when the figure cannot be written.
     """
-    from relucheck.cli.common import output_folder
+    # matplotlib and the writers load when a figure is drawn, not for `relucheck --help`
     from relucheck.output import outset
     from relucheck.output.plots import draw, figure_for
     from relucheck.output.style import save_figure

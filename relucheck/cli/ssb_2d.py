@@ -4,46 +4,29 @@ from __future__ import annotations
 
 import click
 
-from relucheck.cli.common import (
-    CommaList,
-    FiniteFloat,
-    build_params,
-    common_options,
-    execute,
-    flatten,
-    show_list,
-)
+from relucheck.cli.common import common_options, execute, flatten, option, show_list
 from relucheck.experiments import ssb_2d as exp
 
 D = exp.Params()
 
 
 @click.command("ssb-2d", short_help="Figure 8: Theorem 7's 2D dynamics of K symmetric ReLUs.")
-@click.option("--K", "K", type=CommaList(int), multiple=True,
-              help="Number of ReLUs K >= 2, comma list or repeated; the first two get a vector "
-                   "field panel.", show_default=f"{show_list(D.K)}")
-@click.option("--x0", type=FiniteFloat(min=exp.START_MIN, max=exp.START_MAX), default=None,
-              help="Start x0 > 0 of the paths in (c)-(d).", show_default=f"{D.x0:g}")
-@click.option("--y0", type=FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX), default=None,
-              help="Start y0 of the paths in (c)-(d).", show_default=f"{D.y0:g}")
-@click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=None,
-              help="Gradient-descent step eta > 0.", show_default=f"{D.lr:g}, the author's code")
-@click.option("--iters", type=click.IntRange(1, exp.MAX_ITERS), default=None,
-              help=f"Maximum iterations per run; runs stop once |grad| < {D.gtol:g}.",
-              show_default=f"{D.iters}")
-@click.option("--field-x", type=CommaList(FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX)),
-              multiple=True,
-              help="x range MIN,MAX of the vector fields.",
-              show_default=f"{D.field_x[0]:g},{D.field_x[1]:g}")
-@click.option("--field-y", type=CommaList(FiniteFloat(min=-exp.START_MAX, max=exp.START_MAX)),
-              multiple=True,
-              help="y range MIN,MAX of the vector fields.",
-              show_default=f"{D.field_y[0]:g},{D.field_y[1]:g}")
-@click.option("--field-n", type=click.IntRange(2, 401), default=None,
-              help="Grid points per axis of the vector fields.", show_default=f"{D.field_n}")
-@click.option("--omega-n", type=click.IntRange(2, 200), default=None,
-              help="Grid of starts (i/n, j/n), j < i, in Omega and on the diagonal for the "
-                   "Theorem 7 checks.", show_default=f"{D.omega_n}")
+@option(D, "K", help="Number of ReLUs K >= 2, comma list or repeated; the first two get a "
+        "vector field panel.", show_default=f"{show_list(D.K)}")
+@option(D, "x0", help="Start x0 > 0 of the paths in (c)-(d).", show_default=f"{D.x0:g}")
+@option(D, "y0", help="Start y0 of the paths in (c)-(d).", show_default=f"{D.y0:g}")
+@option(D, "lr", help="Gradient-descent step eta > 0.",
+        show_default=f"{D.lr:g}, the author's code")
+@option(D, "iters", help=f"Maximum iterations per run; runs stop once |grad| < {D.gtol:g}.",
+        show_default=f"{D.iters}")
+@option(D, "field_x", help="x range MIN,MAX of the vector fields.",
+        show_default=f"{D.field_x[0]:g},{D.field_x[1]:g}")
+@option(D, "field_y", help="y range MIN,MAX of the vector fields.",
+        show_default=f"{D.field_y[0]:g},{D.field_y[1]:g}")
+@option(D, "field_n", help="Grid points per axis of the vector fields.",
+        show_default=f"{D.field_n}")
+@option(D, "omega_n", help="Grid of starts (i/n, j/n), j < i, in Omega and on the diagonal for "
+        "the Theorem 7 checks.", show_default=f"{D.omega_n}")
 @common_options(quick=exp.QUICK)
 def command(out, seed, quick, quiet, strict, K, field_x, field_y, **sizes):
     """Figure 8: Theorem 7's 2D dynamics of K symmetric ReLUs with an orthonormal teacher.
@@ -54,7 +37,5 @@ def command(out, seed, quick, quiet, strict, K, field_x, field_y, **sizes):
     saddle of Theorem 7 (2), and Theorem 7 (1)-(2) on a grid of starts (gradient flow).
     Writes fig8_ssb_2d.{csv,json,png,pdf} and fig8_ssb_2d_endpoints.csv.
     """
-
     given = dict(sizes, K=flatten(K), field_x=flatten(field_x), field_y=flatten(field_y))
-    params = build_params(D, exp.QUICK if quick else None, given)
-    execute(exp.run, params, out=out, seed=seed, quiet=quiet, strict=strict)
+    execute("ssb-2d", given, out=out, seed=seed, quick=quick, quiet=quiet, strict=strict)

@@ -1,35 +1,16 @@
-"""Census: where gradient descent on the population loss ends, for teachers of k = 2 to 20 units.
+"""Census: where gradient descent on the population loss ends, for teachers W* = [I_k 0] of k
+units and students of n = k + e units (Safran and Shamir's setting; Figure 9's question).
 
-The setting of Safran and Shamir (ICML 2018), which is Figure 9's question asked of a standard
-random start (docs/math.md section 9): Gaussian input, teacher W* = [I_k 0] (d = k by default), top
-weights a = a* = 1 fixed, a student of n = k + e units, plain gradient descent
-w <- w - lr grad J (Eqn 8) from
-
-- ``xavier``: every entry of W^0 drawn from N(0, 1/d);
-- ``tian``: the paper's start w_j^0 = 1e-3 w*_j + eps, eps ~ N(0, (1e-3 noise)^2) entrywise
-  (rows j > k have no teacher unit and start at eps alone);
-- a file ``*.npy``: the starts themselves, shape (runs, n, d).
-
-Every run descends until max_j |grad_{w_j} J| <= gtol (polished by Newton steps near strict minima,
-see relucheck.descent.train) or its loss reaches the global minimum value to 1e-10 J(0); its
-endpoint is classified by the analytic Hessian (relucheck.descent.endpoints.classify_runs) and
-grouped into families up to the symmetry of the problem (relucheck.descent.symmetry).
-
-Checked (theorem level, exit 1 on failure): at every family's representative, Eqn 8 as computed
-by the compiled kernel equals the numpy implementation and the central differences of the closed
-form J; every spurious minimum's Hessian is positive definite beyond its error bound, and the
-analytic Hessian there equals finite differences of Eqn 8, whose own smallest eigenvalue is
-positive beyond the finite-difference error; the global minimum's Hessian is positive definite
-when n = k. Reported: the share of spurious minima per (k, n) with a 95% Wilson interval, the
-same share by Safran and Shamir's rule (J >= 1e-3), not-converged runs, Figure 9's statement
-and the effect of extra units.
+Every endpoint is classified by the analytic Hessian and grouped into families up to the
+problem's symmetry; the claims check Eqn 8 and the Hessians at every family's representative.
+The setting, the starts and every check: docs/commands/census.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,10 +27,12 @@ from relucheck.descent.endpoints import (
 from relucheck.descent.network import Network
 from relucheck.descent.symmetry import find_families, symmetric_distance
 from relucheck.descent.train import DescentConfig, Runs, gradient, train
-from relucheck.experiments.params import F8, require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import Claim, Result, below
 from relucheck.runtime import cluster
+from relucheck.runtime.memory import F8
+from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.stats import wilson_interval
@@ -61,30 +44,49 @@ if TYPE_CHECKING:
 
 STEM = "census"
 INITS = ("xavier", "tian")
+
+
+def parse_init(value: str) -> str:
+    """``init``: xavier, tian, or the path of a .npy file of starts (ValueError otherwise)."""
+    v = str(value)
+    if v in INITS or v.endswith(".npy"):
+        return v
+    raise ValueError(f"{v!r} is not one of {', '.join(INITS)} or a FILE.npy")
+
 #: Safran and Shamir's rule: an endpoint with J >= SS_LOSS is spurious.
 SS_LOSS = 1e-3
 
 
 @dataclass(frozen=True)
 class Params:
-    """A census: cells (k, n = k + e) for every k in ``K`` and e in ``extra``."""
+    """A census: cells (k, n = k + e) for every teacher size k in ``ks`` and e in ``extra``."""
 
-    K: tuple[int, ...] = tuple(range(4, 13))
-    extra: tuple[int, ...] = (0, 1)
-    init: str = "xavier"  # xavier, tian or the path of a .npy file of starts (runs, n, d)
-    noise: float = 1.0  # tian start: eps ~ N(0, (1e-3 noise)^2)
-    runs: int = 200
-    lr: float = 0.1
-    gtol: float = 1e-9 / (2 * math.pi)  # Safran and Shamir's 1e-9 on 2 pi grad J
-    max_iters: int = 200_000
-    d: int | None = None  # None: d = k; else W* = [I_k 0] in R^d
-    workers: int = 0  # threads; 0: one per core
-    polish_tol: float = 1e-3  # Newton polishing is tried below this gradient (0: never)
-    teacher_tol: float = TEACHER_TOL
-    level: float = 0.95  # Wilson intervals
+    # teacher sizes k (W* = [I_k 0]): the option --K, and "K" in the recorded parameters
+    ks: tuple[int, ...] = param(tuple(range(4, 13)), many=True, min=1, max=64, distinct=True,
+                                option="--K")
+    extra: tuple[int, ...] = param((0, 1), many=True, min=0, max=64, distinct=True)
+    # xavier, tian or the path of a .npy file of starts (runs, n, d)
+    init: str = param("xavier", kind=str, parser=parse_init,
+                      expected=f"one of {INITS} or a .npy file")
+    noise: float = param(1.0, kind=float, min=0)  # tian start: eps ~ N(0, (1e-3 noise)^2)
+    runs: int = param(200, min=1)
+    lr: float = param(0.1, kind=float, min=0, min_open=True)
+    # Safran and Shamir's 1e-9 on 2 pi grad J
+    gtol: float = param(1e-9 / (2 * math.pi), kind=float, min=0, min_open=True)
+    max_iters: int = param(200_000, min=1)
+    d: int | None = param(None, min=1, optional=True)  # None: d = k; else W* = [I_k 0] in R^d
+    workers: int = param(0, min=0, max=1024)  # threads; 0: one per core
+    # Newton polishing is tried below this gradient (0: never)
+    polish_tol: float = param(1e-3, kind=float, min=0)
+    teacher_tol: float = param(TEACHER_TOL, kind=float, min=0, max=1, min_open=True,
+                               max_open=True)
+    level: float = param(0.95, kind=float, min=0.5, max=1, min_open=True,
+                         max_open=True)  # Wilson intervals
     certify: bool = False  # prove every spurious family (and the n = k global minimum)
-    prec: int = 64  # arb precision of the proofs (bits)
-    scheduler: str | None = None  # dask.distributed: local:N, tcp://HOST:PORT or a file
+    # arb precision of the proofs (bits)
+    prec: int = param(64, min=53, max=4096, expected="an integer in [53, 4096]")
+    # dask.distributed: local:N, tcp://HOST:PORT or a file
+    scheduler: str | None = param(None, kind=str, optional=True)
 
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: per cell the runs'
@@ -93,45 +95,21 @@ class Params:
         per worker."""
         R = self.runs if self.init in INITS else 1
         worst, driver = 0, "runs"
-        for k in self.K:
+        for k in self.ks:
             for e in self.extra:
                 n, d = k + e, self.d or k
                 need = F8 * 8 * R * n * d + 1024 * R + 4 * max(1 << 23, F8 * (n * d) ** 2)
                 if need > worst:
                     worst = need
                     driver = "runs" if R * n * d >= 64 * (n * d) ** 2 else (
-                        "d" if self.d else "K")
+                        "d" if self.d else "ks")
         return worst, driver
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range (before any work)."""
-        require_finite(self)
-        checks = [
-            (len(self.K) >= 1 and all(int(k) == k and 1 <= k <= 64 for k in self.K), "K",
-             "integers in [1, 64]"),
-            (len(set(self.K)) == len(self.K), "K", "distinct values"),
-            (len(self.extra) >= 1 and all(int(e) == e and 0 <= e <= 64 for e in self.extra),
-             "extra", "integers in [0, 64]"),
-            (len(set(self.extra)) == len(self.extra), "extra", "distinct values"),
-            (self.init in INITS or str(self.init).endswith(".npy"), "init",
-             f"one of {INITS} or a .npy file"),
-            (self.noise >= 0, "noise", ">= 0"),
-            (self.runs >= 1, "runs", ">= 1"),
-            (self.lr > 0, "lr", "> 0"),
-            (self.gtol > 0, "gtol", "> 0"),
-            (self.max_iters >= 1, "max_iters", ">= 1"),
-            (self.d is None or self.d >= max(self.K), "d",
-             "at least the largest k (the teacher's rows are orthonormal)"),
-            (self.workers >= 0, "workers", ">= 0"),
-            (self.polish_tol >= 0, "polish_tol", ">= 0"),
-            (0 < self.teacher_tol < 1, "teacher_tol", "in (0, 1)"),
-            (0.5 < self.level < 1, "level", "in (0.5, 1)"),
-            (isinstance(self.prec, int) and 53 <= self.prec <= 4096, "prec",
-             "an integer in [53, 4096]"),
-        ]
-        for ok, name, what in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {what}")
+        check_fields(self)
+        check([(self.d is None or self.d >= max(self.ks), "d",
+                "at least the largest k (the teacher's rows are orthonormal)")])
         if self.init not in INITS:
             self.starts_from_file()  # raises ValueError on a missing or ill-shaped file
         if self.scheduler is not None:
@@ -156,10 +134,10 @@ class Params:
         if W0.ndim != 3 or not np.issubdtype(W0.dtype, np.number):
             raise ValueError(f"init: {path} holds {W0.shape} {W0.dtype}; expected numbers of "
                              "shape (runs, n, d) or (n, d)")
-        if len(self.K) != 1 or len(self.extra) != 1:
+        if len(self.ks) != 1 or len(self.extra) != 1:
             raise ValueError("init: starts from a file are for one cell: give one --K and one "
                              "--extra")
-        k, e = self.K[0], self.extra[0]
+        k, e = self.ks[0], self.extra[0]
         d = self.d or k
         if W0.shape[1:] != (k + e, d):
             raise ValueError(f"init: {path} holds starts of shape {W0.shape[1:]}; k = {k}, "
@@ -174,11 +152,7 @@ class Params:
                        polish_tol=self.polish_tol)
 
 
-QUICK = dict(K=(4, 8), extra=(0, 1), runs=12)
-
-
-def quick(p: Params) -> Params:
-    return replace(p, **QUICK)
+QUICK = dict(ks=(4, 8), extra=(0, 1), runs=12)
 
 
 def teacher(k: int, d: int) -> np.ndarray:
@@ -204,7 +178,7 @@ def starts(p: Params, k: int, n: int, d: int, rng: np.random.Generator) -> np.nd
 
 def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress) -> Result:
     p.validate()
-    cells = [(k, k + e, p.d or k) for k in p.K for e in p.extra]
+    cells = [(k, k + e, p.d or k) for k in p.ks for e in p.extra]
     file_runs = p.starts_from_file().shape[0] if p.init not in INITS else p.runs
     tab: dict[str, list] = {c: [] for c in MAIN_COLUMNS}
     runs_t: dict[str, list] = {c: [] for c in RUN_COLUMNS}
@@ -220,7 +194,8 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
                             rep_t, checks, to_prove)
         proofs = (prove_families(to_prove, prec=p.prec, workers=p.workers, progress=progress,
                                  client=client) if p.certify else [])
-    params = asdict(p)
+    # the one place the field ks is recorded: as "K", the name of its option
+    params = {("K" if name == "ks" else name): v for name, v in asdict(p).items()}
     params["gtol_times_2pi"] = p.gtol * 2 * math.pi
     return _result(p, tables, checks, to_prove, proofs, params)
 
@@ -326,7 +301,7 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
     claims = _claims(p, tables, checks)
     documents, summary = {}, {}
     if p.certify:
-        from relucheck.proofs.minimum import certificate as mc
+        from relucheck.proofs.minimum import certificate as mc  # python-flint: only to prove
 
         claims.append(_certify_columns(tables["families"], to_prove, proofs))
         # wall times vary from run to run: in the JSON record, not in the (byte-stable) CSV
@@ -342,7 +317,7 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
 
 
 def _prove_task(task: tuple) -> Proof:
-    from relucheck.proofs.minimum.proof import prove_minimum
+    from relucheck.proofs.minimum.proof import prove_minimum  # python-flint: only to prove
 
     k, n, d, _, _, W, dist, prec = task
     return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec,
@@ -355,8 +330,7 @@ def prove_families(tasks: list[tuple], *, prec: int, workers: int,
     representative, members' distances) task, in a box holding every member where it can,
     one process per core (the families are independent), or one cluster
     task each with a dask ``client``."""
-    from relucheck.proofs import pool_map
-    from relucheck.runtime.parallel import cores
+    from relucheck.proofs import pool_map  # python-flint: only to prove
 
     if client is not None:
         return cluster.map_tasks(client, _prove_task, [(*t, prec) for t in tasks],
@@ -581,7 +555,7 @@ def _claims(p: Params, t: dict, checks: dict) -> list[Claim]:
             "rule places it; slope: min over unit u of u . g_j(u), Eqn 8 for row j with e_j = u "
             "without its j-j term (docs/math.md section 7); descends: < -gtol"))
     ex = []
-    for k in p.K:
+    for k in p.ks:
         row = {int(e): i for i, e in enumerate(main["extra"]) if main["k"][i] == k}
         if 0 in row and len(row) > 1:
             ex.append(f"k={k}: " + ", ".join(

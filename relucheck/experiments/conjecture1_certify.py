@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucheck import proofs
-from relucheck.experiments.params import require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.proofs.conjecture1 import A_ZERO_MAX
 from relucheck.result import Claim, Result
 from relucheck.runtime import cluster
@@ -34,6 +34,9 @@ def _gap_to_pi(a_max: float) -> float:
     return iv.pi_minus_up(a_max)
 
 
+A_MAX_RULE = "in (a_min, pi) (a_zero when a_min is not given)"
+
+
 @dataclass(frozen=True)
 class Params:
     """The region and the prover's limits.
@@ -45,14 +48,20 @@ class Params:
     there is no a -> 0 piece; ``a_max`` given: the bisection stops there and there is no
     a -> pi piece."""
 
-    a_min: float | None = None
-    a_zero: float = 0.25
-    a_margin: float = 0.5
-    a_max: float | None = None
-    max_depth: int = 60
-    prec: int = 64
-    workers: int = 0  # 0: one process per available core
-    scheduler: str | None = None  # dask.distributed: the frontier boxes as cluster tasks
+    a_min: float | None = param(None, kind=float, min=0.0, max=float(np.pi), min_open=True,
+                                max_open=True, optional=True)
+    a_zero: float = param(0.25, kind=float, min=0.0, max=A_ZERO_MAX, min_open=True,
+                          why="the a -> 0 end piece's Taylor models")
+    a_margin: float = param(0.5, kind=float, min=0.0, max=float(np.pi), min_open=True,
+                            max_open=True)
+    a_max: float | None = param(None, kind=float, min=0.0, max=float(np.pi), min_open=True,
+                                max_open=True, optional=True, expected=A_MAX_RULE)
+    max_depth: int = param(60, min=1, max=200)
+    prec: int = param(64, min=53, max=4096, expected="in [53, 4096] bits")
+    # 0: one process per available core
+    workers: int = param(0, min=0, max=1024, why="0: one per core")
+    # dask.distributed: the frontier boxes as cluster tasks
+    scheduler: str | None = param(None, kind=str, optional=True)
 
     @property
     def pi_piece(self) -> bool:
@@ -76,23 +85,12 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        checks = [
-            (self.a_min is None or 0.0 < self.a_min < np.pi, "a_min", "in (0, pi)"),
-            (0.0 < self.a_zero <= A_ZERO_MAX, "a_zero",
-             f"in (0, {A_ZERO_MAX}] (the a -> 0 end piece's Taylor models)"),
-            (0.0 < self.a_margin < np.pi, "a_margin", "in (0, pi)"),
-            (self.a_max is None or self.a_bottom < self.a_max < np.pi, "a_max",
-             "in (a_min, pi) (a_zero when a_min is not given)"),
+        check_fields(self)
+        check([
+            (self.a_max is None or self.a_bottom < self.a_max, "a_max", A_MAX_RULE),
             (self.a_max is not None or self.a_bottom < np.pi - self.a_margin, "a_margin",
              "below pi - a_min (the a -> pi piece must leave room for the bisection)"),
-            (1 <= self.max_depth <= 200, "max_depth", "in [1, 200]"),
-            (53 <= self.prec <= 4096, "prec", "in [53, 4096] bits"),
-            (self.workers >= 0, "workers", ">= 0 (0: one per core)"),
-        ]
-        for ok, name, rng in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {rng}")
+        ])
         if self.scheduler is not None:
             cluster.check_option(self.scheduler)
 

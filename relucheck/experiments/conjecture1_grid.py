@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from relucheck.experiments.params import F8, require_finite, require_memory
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.proofs.conjecture1.grid import (
     PIECE_SIGN,
     PhiGrid,
@@ -30,6 +30,7 @@ from relucheck.proofs.conjecture1.grid import (
 )
 from relucheck.result import Claim, Result, below
 from relucheck.runtime import cluster
+from relucheck.runtime.memory import F8, require_memory
 from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import Progress, null_progress
 
@@ -51,20 +52,26 @@ class Params:
     """Grid of Figure 10. Defaults: the paper's figure and the author's grid (10^4 a by 2 10^4
     phi); ``QUICK`` is a smoke test on the same code path."""
 
-    n_a: int = 10_000
-    n_phi: int = 20_000
-    a_min: float = 0.0
-    a_max: float = float(np.pi)
-    workers: int = 0  # 0: one thread per available core
-    scheduler: str | None = None  # dask.distributed: row blocks as cluster tasks
+    n_a: int = param(10_000, min=2, expected="an integer >= 2")
+    n_phi: int = param(20_000, min=2, expected="an integer >= 2")
+    a_min: float = param(0.0, kind=float, min=0.0, max=float(np.pi), max_open=True)
+    a_max: float = param(float(np.pi), kind=float, min=0.0, max=float(np.pi), min_open=True,
+                         expected="in (a_min, pi]")
+    # 0: one thread per available core
+    workers: int = param(0, min=0, max=1024, why="0: one per core")
+    # dask.distributed: row blocks as cluster tasks
+    scheduler: str | None = param(None, kind=str, optional=True)
     # cells per block: large, so that the Python work of a block (about 1 ms, under the GIL)
-    # is small beside its numpy work: 2^18 took 0.83 s for the default grid, 2^20 0.58 s
-    block_cells: int = 1 << 20
-    map_a: int = 64  # downsampled map written to the CSV (Fig. 10c)
-    map_phi: int = 128
-    slice_points: int = 720  # phi values of each slice at 3 pi/8 and 7 pi/8 (Fig. 10a-b)
-    max_prec: int = 8192  # bits: interval arithmetic gives up (cell unsettled) beyond this
-    max_reported: int = 1000  # counterexamples written with certified enclosures
+    # is small beside its numpy work (docs/commands/conjecture1-grid.md)
+    block_cells: int = param(1 << 20, min=1)
+    map_a: int = param(64, min=2)  # downsampled map written to the CSV (Fig. 10c)
+    map_phi: int = param(128, min=2)
+    # phi values of each slice at 3 pi/8 and 7 pi/8 (Fig. 10a-b)
+    slice_points: int = param(720, min=2)
+    # bits: interval arithmetic gives up (cell unsettled) beyond this
+    max_prec: int = param(8192, min=80, expected=">= 80 bits")
+    # counterexamples written with certified enclosures
+    max_reported: int = param(1000, min=0)
 
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: about 20 floats a row of
@@ -77,22 +84,8 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        checks = [
-            (self.n_a >= 2, "n_a", "an integer >= 2"),
-            (self.n_phi >= 2, "n_phi", "an integer >= 2"),
-            (0.0 <= self.a_min < np.pi, "a_min", "in [0, pi)"),
-            (self.a_min < self.a_max <= np.pi, "a_max", "in (a_min, pi]"),
-            (self.workers >= 0, "workers", ">= 0 (0: one per core)"),
-            (self.block_cells >= 1, "block_cells", ">= 1"),
-            (self.map_a >= 2 and self.map_phi >= 2, "map_a/map_phi", ">= 2"),
-            (self.slice_points >= 2, "slice_points", ">= 2"),
-            (self.max_prec >= 80, "max_prec", ">= 80 bits"),
-            (self.max_reported >= 0, "max_reported", ">= 0"),
-        ]
-        for ok, name, rng in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {rng}")
+        check_fields(self)
+        check([(self.a_min < self.a_max, "a_max", "in (a_min, pi]")])
         if not self.a_max >= A_RESOLVED:
             raise ValueError(f"a_max: expected >= {A_RESOLVED:g} on the grid: below it L ~ a^2 "
                              "is under float64's resolution, so every cell would need "

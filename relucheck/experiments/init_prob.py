@@ -1,23 +1,6 @@
-"""Theorem 6: random initialisation of one ReLU in a small ball, checked three ways.
-
-For each dimension d and each eps in (0, 1], w0 is uniform in the ball of radius
-r = eps sqrt(2 pi / (d + 1)) |w*| (Theorem 6's largest radius; |w*| = 1 throughout, Eqn 6 being
-homogeneous of degree 1 in (w, w*)), and the probability of success is measured as
-
-1. the exact P(w0 in Omega), Omega = {|w - w*| < |w*|} inside the basin by Theorem 5, from the
-   1D integral of docs/math.md section 5 (relucheck.theory.init_prob, ~1e-12 absolute);
-2. its Monte Carlo estimate: w0 drawn uniformly in the d-ball (all d coordinates) against a
-   random direction of w*, with a Wilson interval;
-3. the fraction of the same initialisations that converge to w* under the population dynamics
-   of Eqn 6, integrated as 2D states in the plane of w0 and w* (relucheck.descent.one_relu_flow,
-   whose convergence certificate does not use Omega).
-
-A sweep over r / |w*| at one dimension shows why the radius should be small: P(w0 in Omega) -> 1/2
-as r -> 0 and falls like r^(-d) once r >= 2 (then Omega lies inside B_r).
-
-Table rows (column ``kind``): ``eps`` one per (d, eps) cell with every measurement; ``r`` one per
-radius of the sweep at d = ``sweep_d``; ``eps_curve`` and ``r_curve`` the exact probability alone
-on dense grids for every d (the curves of the figure), with samples = 0 and empty rates.
+"""Theorem 6: random initialisation of one ReLU in a small ball, checked three ways (the exact
+P(w0 in Omega), its Monte Carlo estimate, and the fraction of runs of Eqn 6 that converge), with
+a sweep over r / |w*|. The measurements and the table's rows: docs/commands/init-prob.md.
 """
 
 from __future__ import annotations
@@ -29,8 +12,9 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from relucheck.descent.one_relu_flow import TRAP_RADIUS, integrate_planar
-from relucheck.experiments.params import F8, require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.result import UNDECIDED, Claim, Result, three_way
+from relucheck.runtime.memory import F8
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.sampling.ball import ball_plane_coordinates
 from relucheck.sampling.chunks import CHUNK_FLOATS
@@ -61,19 +45,27 @@ T_MAX_MIN = 50.0
 class Params:
     """Sizes of the Theorem 6 check. ``QUICK`` is a smoke test on the same code path."""
 
-    d: tuple[int, ...] = (2, 5, 10, 20, 100, 1000)
-    eps: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-    samples: int = 5_000  # Monte Carlo initialisations per cell
-    sweep_d: int = 10  # dimension of the r / |w*| sweep with samples
-    r_min: float = 0.01  # r / |w*| range of the sweep (log-spaced)
-    r_max: float = 4.0
-    r_steps: int = 12
-    curve_points: int = 61  # exact-only points per d on each dense curve
-    t_max: float = 100.0  # integration horizon of Eqn 6 (units of the N = 1 flow)
-    level: float = 0.95  # Wilson intervals
-    alpha: float = 1e-3  # family-wise level of the statistical claims
+    d: tuple[int, ...] = param((2, 5, 10, 20, 100, 1000), many=True, min=2)
+    eps: tuple[float, ...] = param((0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), many=True,
+                                   kind=float, min=EPS_MIN, max=1,
+                                   why="smaller radii underflow the sampled points")
+    samples: int = param(5_000, min=1)  # Monte Carlo initialisations per cell
+    # dimension of the r / |w*| sweep with samples
+    sweep_d: int = param(10, min=2, expected="an integer >= 2")
+    # r / |w*| range of the sweep (log-spaced)
+    r_min: float = param(0.01, kind=float, min=EPS_MIN,
+                         expected=f"{EPS_MIN:g} <= r-min < r-max")
+    r_max: float = param(4.0, kind=float, min=0, min_open=True)
+    r_steps: int = param(12, min=2)
+    curve_points: int = param(61, min=2)  # exact-only points per d on each dense curve
+    # integration horizon of Eqn 6 (units of the N = 1 flow)
+    t_max: float = param(100.0, kind=float, min=T_MAX_MIN, why="runs need time to converge")
+    # Wilson intervals
+    level: float = param(0.95, kind=float, min=0.5, max=1, min_open=True, max_open=True)
+    # family-wise level of the statistical claims
+    alpha: float = param(1e-3, kind=float, min=0, max=0.5, min_open=True, max_open=True)
     # equivalence margin of the Monte Carlo claim: |P_MC - P_exact| (absolute) in every cell
-    agree_tol: float = 0.1
+    agree_tol: float = param(0.1, kind=float, min=0, max=1, min_open=True, max_open=True)
 
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: the chunks of uniform
@@ -88,26 +80,8 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        checks = [
-            (len(self.d) >= 1 and all(int(k) == k and k >= 2 for k in self.d), "d",
-             "integers >= 2"),
-            (len(self.eps) >= 1 and all(EPS_MIN <= e <= 1 for e in self.eps), "eps",
-             f"values in [{EPS_MIN:g}, 1] (smaller radii underflow the sampled points)"),
-            (self.samples >= 1, "samples", ">= 1"),
-            (self.sweep_d >= 2, "sweep_d", "an integer >= 2"),
-            (EPS_MIN <= self.r_min < self.r_max, "r_min", f"{EPS_MIN:g} <= r-min < r-max"),
-            (np.isfinite(self.r_max), "r_max", "a finite radius"),
-            (self.r_steps >= 2, "r_steps", ">= 2"),
-            (self.curve_points >= 2, "curve_points", ">= 2"),
-            (self.t_max >= T_MAX_MIN, "t_max", f">= {T_MAX_MIN:g} (runs need time to converge)"),
-            (0.5 < self.level < 1, "level", "in (0.5, 1)"),
-            (0 < self.alpha < 0.5, "alpha", "in (0, 0.5)"),
-            (0 < self.agree_tol < 1, "agree_tol", "in (0, 1)"),
-        ]
-        for ok, name, expected in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {expected}")
+        check_fields(self)
+        check([(self.r_min < self.r_max, "r_min", f"{EPS_MIN:g} <= r-min < r-max")])
         least = self.least_samples()
         if self.samples < least:
             raise ValueError(

@@ -1,17 +1,6 @@
 """Figure 9: gradient descent on the K-ReLU population loss (Eqn 8) from noisy initialisations,
-with and without top-layer weights, and where each run ends.
-
-Top row: teacher W* orthonormal (W* = I when d = K), student w_j^0 = 10^-3 w*_j + eps,
-eps ~ N(0, (10^-3 noise)^2) entrywise, for each K and noise level, ``runs`` runs per cell.
-Bottom row: g2(x) = sum_j a_j relu(w_j . x) with top-weight presets, under each reading of the
-paper's sentences ("we fix top weights a_j at different numbers"; "even when the student is
-initialized with the true values"):
-
-- ``student``: the teacher keeps a* = 1, the student's a is fixed at the preset;
-- ``shared``: teacher and student share the fixed a = a* = preset;
-- ``trained``: the teacher has a* = preset, the student's a is trained from a* (the true values).
-
-``a_star``/``a`` give a custom setting instead (``train_top`` trains its a).
+with and without top-layer weights, and where each run ends. The settings of both rows and the
+readings of the paper's sentences: docs/commands/noise-sweep.md.
 """
 
 from __future__ import annotations
@@ -34,9 +23,10 @@ from relucheck.descent.endpoints import (
 )
 from relucheck.descent.network import Network
 from relucheck.descent.train import DescentConfig
-from relucheck.experiments.params import F8, require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.finite_differences import fd_derivatives
 from relucheck.result import Claim, Result, below
+from relucheck.runtime.memory import F8
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.stats import wilson_interval
@@ -63,22 +53,29 @@ def top_weights(preset: str, K: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Params:
-    K: tuple[int, ...] = (2, 5, 10)
-    noise: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
-    runs: int = 8
-    lr: float = 0.1
-    iters: int = 8000
-    d: int | None = None  # None: d = K and W* = I
-    gtol: float = 1e-8  # a run stops when |grad J| < gtol
-    teacher_tol: float = 1e-3  # relative error that counts as reaching the teacher
-    record_points: int = 80  # states kept per run, at log-spaced iterations
-    workers: int = 0  # threads of the dynamics engine; 0: one per core
-    tops: tuple[str, ...] = PRESETS  # bottom row
-    readings: tuple[str, ...] = READINGS
-    top_K: tuple[int, ...] = (5,)
-    top_noise: float = 1.0
-    a_star: tuple[float, ...] | None = None  # custom teacher top weights (overrides tops)
-    a: tuple[float, ...] | None = None  # custom student top weights or start (default a*)
+    K: tuple[int, ...] = param((2, 5, 10), many=True, min=1, distinct=True)
+    noise: tuple[float, ...] = param((0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0), kind=float,
+                                     many=True, min=0, distinct=True)
+    runs: int = param(8, min=1)
+    lr: float = param(0.1, kind=float, min=0, min_open=True)
+    iters: int = param(8000, min=1)
+    d: int | None = param(None, min=1, optional=True)  # None: d = K and W* = I
+    # a run stops when |grad J| < gtol
+    gtol: float = param(1e-8, kind=float, min=0, min_open=True)
+    # relative error that counts as reaching the teacher
+    teacher_tol: float = param(1e-3, kind=float, min=0, max=1, min_open=True, max_open=True)
+    record_points: int = param(80, min=2)  # states kept per run, at log-spaced iterations
+    workers: int = param(0, min=0)  # threads of the dynamics engine; 0: one per core
+    tops: tuple[str, ...] = param(PRESETS, many=True, empty=True, choices=PRESETS,
+                                  expected=f"presets from {PRESETS}", option="--top")  # bottom row
+    readings: tuple[str, ...] = param(READINGS, many=True, empty=True, choices=READINGS,
+                                      option="--reading")
+    top_K: tuple[int, ...] = param((5,), many=True, min=1, distinct=True)
+    top_noise: float = param(1.0, kind=float, min=0)
+    # custom teacher top weights (overrides tops)
+    a_star: tuple[float, ...] | None = param(None, kind=float, many=True, optional=True)
+    # custom student top weights or start (default a*)
+    a: tuple[float, ...] | None = param(None, kind=float, many=True, optional=True)
     train_top: bool = False
 
     @property
@@ -107,36 +104,17 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        checks = [
-            (len(self.K) >= 1 and min(self.K) >= 1, "K", "integers >= 1"),
-            (len(set(self.K)) == len(self.K), "K", "distinct values"),
-            (len(self.noise) >= 1 and min(self.noise) >= 0, "noise", "values >= 0"),
-            (len(set(self.noise)) == len(self.noise), "noise", "distinct values"),
-            (self.runs >= 1, "runs", ">= 1"),
-            (self.lr > 0, "lr", "> 0"),
-            (self.iters >= 1, "iters", ">= 1"),
+        check_fields(self)
+        check([
             (self.d is None or self.d >= max(self.K + self.bottom_K), "d",
              "at least the largest K (the teacher's rows are orthonormal)"),
-            (self.gtol > 0, "gtol", "> 0"),
-            (0 < self.teacher_tol < 1, "teacher_tol", "in (0, 1)"),
-            (self.record_points >= 2, "record_points", ">= 2"),
-            (self.workers >= 0, "workers", ">= 0"),
-            (set(self.tops) <= set(PRESETS), "top", f"presets from {PRESETS}"),
-            (set(self.readings) <= set(READINGS), "reading", f"values from {READINGS}"),
-            (len(self.top_K) >= 1 and min(self.top_K) >= 1, "top_K", "integers >= 1"),
-            (len(set(self.top_K)) == len(self.top_K), "top_K", "distinct values"),
-            (self.top_noise >= 0, "top_noise", ">= 0"),
             (not (self.custom and not self.tops), "top",
              "a preset, not none, with --a-star/--a (a custom setting is a bottom-row cell)"),
             (self.a_star is None or len(self.a_star) in (1, *self.top_K), "a_star",
              "one value, or one per hidden unit for every --top-K"),
             (self.a is None or len(self.a) in (1, *self.top_K), "a",
              "one value, or one per hidden unit for every --top-K"),
-        ]
-        for ok, name, rng in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {rng}")
+        ])
 
 
 QUICK = dict(K=(2, 4), noise=(1.0, 1000.0), runs=4, iters=3000, lr=0.2, tops=("ones", "mixed"),
@@ -336,16 +314,6 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     # the exact count behind the Eqn 16 claim's 'under 10 %'
     summary = {"fd_iterates": fd["states"], "fd_unresolved": fd["kink"]}
     return Result(STEM, tables, claims, params, summary=summary)
-
-
-def _finite_grad(net: Network, theta: np.ndarray) -> np.ndarray:
-    """The gradient, with NaN for runs whose state has overflowed (they are classified as
-    diverged) instead of an error for the whole batch."""
-    ok = np.all(np.isfinite(theta.reshape(len(theta), -1)), axis=1)
-    g = np.full_like(theta, np.nan)
-    if ok.any():
-        g[ok] = net.grad(theta[ok])
-    return g
 
 
 #: Relative step of the central differences (fd_derivatives' default h).

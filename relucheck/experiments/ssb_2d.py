@@ -1,30 +1,20 @@
 """Figure 8: the symmetric K-ReLU dynamics of Theorem 7 (Section 6.2; docs/math.md section 6).
 
 Teacher w*_j = e_j, student w_j = x e_j + y sum_{k != j} e_k: Eqn 8 reduces to the 2D field of
-:mod:`relucheck.theory.symmetric`. Panels: (a)-(b) the field for the first two K; (c) gradient
-descent w^{t+1} = w^t - eta E[grad J] from (x0, y0) for every K, with its detour; (d) the training
-curves |w_j - w*_j|^2 and the exact loss J.
-
-Checks. The reduction is compared with the full K x K gradient of Eqn 8 at the path points, the
-field grid and random points, and a full K x K gradient-descent run from [x0, y0, ..., y0] with
-the 2D run, step by step; the thresholds are float64 rounding bounds (eps times the magnitudes
-summed, ``_tau_reduction``), not tolerances. The saddle of Theorem 7 (2) is checked to
-be a fixed point to rounding, and a saddle (finite-difference Jacobian eigenvalues of opposite
-signs). Theorem 7 (1) and (2), statements about the gradient flow (Eqn 15), are checked on a grid
-of starts by integrating the flow (solve_ivp, the whole batch as one ODE); the same starts under
-gradient descent at the given step are reported.
+:mod:`relucheck.theory.symmetric`. The panels and the checks: docs/commands/ssb-2d.md.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from relucheck.descent.dynamics import gradient_descent, gradient_flow
-from relucheck.experiments.params import F8, require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.result import Claim, Result, below
+from relucheck.runtime.memory import F8
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.theory.symmetric import (
     defined,
@@ -52,27 +42,39 @@ START_MAX = 1e6
 #: Smallest x0: below about 1e-155 the squared norms of the start underflow to 0 and the start
 #: is w = 0, where Eqn 8 is undefined; 1e-12 keeps every square far from underflow.
 START_MIN = 1e-12
+FIELD_RULE = f"numbers in [-{START_MAX:g}, {START_MAX:g}]"
 
 
 @dataclass(frozen=True)
 class Params:
     """Figure 8's settings. Defaults are the paper's (K = 2, 5, 10 from (1e-3, 0), eta = 0.01)."""
 
-    K: tuple[int, ...] = (2, 5, 10)
-    x0: float = 1e-3
-    y0: float = 0.0
-    lr: float = 0.01  # the author's code
-    iters: int = 20_000  # cap per run; runs stop once |grad| < gtol
-    gtol: float = 1e-7
-    reach: float = 1e-6  # "reached": squared distance to the target below this
-    field_x: tuple[float, float] = (0.0, 1.2)
-    field_y: tuple[float, float] = (-0.2, 1.0)
-    field_n: int = 30  # even: the grid misses (0, 0), where Eqn 8 is undefined
-    omega_n: int = 10  # Omega grid: x = i/n, y = j/n, 0 <= j < i <= n; diagonal x = y = i/n
+    K: tuple[int, ...] = param((2, 5, 10), many=True, min=2, distinct=True,
+                               expected="integers >= 2 (Theorem 7 needs at least two ReLUs)")
+    x0: float = param(1e-3, kind=float, min=START_MIN, max=START_MAX,
+                      expected=f"a number in [{START_MIN:g}, {START_MAX:g}] (Omega has 0 < x <= 1)")
+    y0: float = param(0.0, kind=float, min=-START_MAX, max=START_MAX,
+                      expected=f"a number in [-{START_MAX:g}, {START_MAX:g}]")
+    lr: float = param(0.01, kind=float, min=0, min_open=True,
+                      expected="a step size > 0")  # the author's code
+    # cap per run; runs stop once |grad| < gtol
+    iters: int = param(20_000, min=1, max=MAX_ITERS, expected=f"an integer in [1, {MAX_ITERS}]")
+    gtol: float = param(1e-7, kind=float, min=0, min_open=True)
+    # "reached": squared distance to the target below this
+    reach: float = param(1e-6, kind=float, min=0, max=1e-2, min_open=True, max_open=True,
+                         expected="in (0, 0.01)")
+    field_x: tuple[float, float] = param((0.0, 1.2), kind=float, many=True, min=-START_MAX,
+                                         max=START_MAX, expected=FIELD_RULE)
+    field_y: tuple[float, float] = param((-0.2, 1.0), kind=float, many=True, min=-START_MAX,
+                                         max=START_MAX, expected=FIELD_RULE)
+    # even: the grid misses (0, 0), where Eqn 8 is undefined
+    field_n: int = param(30, min=2, max=401, expected="an integer in [2, 401]")
+    # Omega grid: x = i/n, y = j/n, 0 <= j < i <= n; diagonal x = y = i/n
+    omega_n: int = param(10, min=2, max=200, expected="an integer in [2, 200]")
     gap: float = 1e-3  # extra starts (x, x - gap) just off the diagonal (branching)
-    t_end: float = 100.0  # horizon of the gradient flow
-    random_points: int = 200  # per K, for the reduction check
-    record_every: int = 10  # CSV keeps every k-th iterate of the paths
+    t_end: float = param(100.0, kind=float, min=0, min_open=True)  # horizon of the flow
+    random_points: int = param(200, min=1)  # per K, for the reduction check
+    record_every: int = param(10, min=1)  # CSV keeps every k-th iterate of the paths
 
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: the reduction check
@@ -83,43 +85,19 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        checks = [
-            (len(self.K) >= 1 and all(int(k) == k and k >= 2 for k in self.K), "K",
-             "integers >= 2 (Theorem 7 needs at least two ReLUs)"),
-            (len(set(self.K)) == len(self.K), "K", "distinct values"),
-            (np.isfinite(self.x0) and START_MIN <= self.x0 <= START_MAX, "x0",
-             f"a number in [{START_MIN:g}, {START_MAX:g}] (Omega has 0 < x <= 1)"),
-            (np.isfinite(self.y0) and abs(self.y0) <= START_MAX, "y0",
-             f"a number in [-{START_MAX:g}, {START_MAX:g}]"),
-            (np.isfinite(self.lr) and self.lr > 0, "lr", "a step size > 0"),
-            (1 <= self.iters <= MAX_ITERS, "iters", f"an integer in [1, {MAX_ITERS}]"),
-            (self.gtol > 0, "gtol", "> 0"),
-            (0 < self.reach < 1e-2, "reach", "in (0, 0.01)"),
-            (all(abs(v) <= START_MAX for v in (*self.field_x, *self.field_y)),
-             "field_x/field_y", f"numbers in [-{START_MAX:g}, {START_MAX:g}]"),
+        check_fields(self)
+        check([
             (len(self.field_x) == 2 and self.field_x[0] < self.field_x[1], "field_x",
              "two numbers MIN,MAX with MIN < MAX"),
             (len(self.field_y) == 2 and self.field_y[0] < self.field_y[1], "field_y",
              "two numbers MIN,MAX with MIN < MAX"),
-            (2 <= self.field_n <= 401, "field_n", "an integer in [2, 401]"),
-            (2 <= self.omega_n <= 200, "omega_n", "an integer in [2, 200]"),
             (0 < self.gap < 1.0 / self.omega_n, "gap", "in (0, 1/omega_n)"),
-            (self.t_end > 0, "t_end", "> 0"),
-            (self.random_points >= 1, "random_points", ">= 1"),
-            (self.record_every >= 1, "record_every", ">= 1"),
-        ]
-        for ok, name, rng in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {rng}")
+        ])
 
 
 QUICK = dict(K=(2, 5), iters=8_000, omega_n=4, field_n=12, random_points=50)
 
 
-def quick(p: Params) -> Params:
-    """The ``--quick`` sizes: the same code path on a smaller grid."""
-    return replace(p, **QUICK)
 
 
 # ----------------------------------------------------------------------- rounding bounds

@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from relucheck.experiments.params import F8, require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.result import PASS, UNDECIDED, Claim, Result, equivalence_verdict, three_way
+from relucheck.runtime.memory import F8
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.sampling.chunks import MC_CHUNK_FLOATS
 from relucheck.sampling.inputs import DISTRIBUTIONS, pairs_at_angles
@@ -37,6 +38,8 @@ from relucheck.sampling.stats import (
 from relucheck.theory.gating import expected_F
 
 STEM = "fig7_verify_formula"
+DIMS_RULE = ("at least two distinct values >= 2 (the uniform bias claim compares the smallest d "
+             "with the largest)")
 
 
 @dataclass(frozen=True)
@@ -66,27 +69,35 @@ class Params:
     ``QUICK``.
     """
 
-    d: int = 20
-    n_angle: int = 100_000  # N of panel (a)
-    pairs_angle: int = 1000
-    n_min: int = 100  # panels (b), (c): log grid of N
-    n_max: int = 1_000_000
-    n_steps: int = 9
-    pairs_sweep: int = 200
-    dims: tuple[int, ...] = (2, 5, 10, 20, 50, 100, 200, 500, 1000)  # panel (d)
-    n_dim: int = 24_000  # split into bias_blocks independent blocks
-    pairs_dim: int = 64
-    bias_blocks: int = 8
-    distributions: tuple[str, ...] = DISTRIBUTIONS
-    blocks: int = 100  # unbiasedness: independent blocks of block_size samples
-    block_size: int = 10_000
-    pairs_unbiased: int = 32
-    level: float = 0.99
-    slope_tol: float = 0.05  # equivalence margin of the slope claim around -1/2
+    d: int = param(20, min=2, expected="an integer >= 2")
+    n_angle: int = param(100_000, min=1)  # N of panel (a)
+    pairs_angle: int = param(1000, min=1)
+    n_min: int = param(100, min=2)  # panels (b), (c): log grid of N
+    n_max: int = param(1_000_000, min=3)
+    n_steps: int = param(9, min=3, why="a slope with an interval needs 3 points")
+    pairs_sweep: int = param(200, min=1, option="--pairs")
+    dims: tuple[int, ...] = param((2, 5, 10, 20, 50, 100, 200, 500, 1000), many=True, min=2,
+                                  expected=DIMS_RULE)  # panel (d)
+    n_dim: int = param(24_000, min=2)  # split into bias_blocks independent blocks
+    pairs_dim: int = param(64, min=2)
+    bias_blocks: int = param(8, min=3, why="jackknife over blocks")
+    distributions: tuple[str, ...] = param(DISTRIBUTIONS, many=True, choices=DISTRIBUTIONS,
+                                           expected=f"a subset of {DISTRIBUTIONS}",
+                                           option="--dist")
+    # unbiasedness: independent blocks of block_size samples
+    blocks: int = param(100, min=3, why="Hotelling's test in the plane needs R > 2")
+    block_size: int = param(10_000, min=100,
+                            why="block means must be near-normal for Hotelling's test")
+    pairs_unbiased: int = param(32, min=1)
+    level: float = param(0.99, kind=float, min=0.5, max=1, min_open=True, max_open=True)
+    # equivalence margin of the slope claim around -1/2
+    slope_tol: float = param(0.05, kind=float, min=0, max=0.5, min_open=True, max_open=True)
     # equivalence margin of the unbiasedness claim: |mean F/N - E[F]/N| in units of |w|
-    unbiased_tol: float = 0.025
+    unbiased_tol: float = param(0.025, kind=float, min=0, max=0.5, min_open=True,
+                                max_open=True, why="|E[F]| <= |w|/2")
     # equivalence margin of the Gaussian no-bias claim: RMS relative bias at every d
-    gauss_bias_tol: float = 0.15
+    gauss_bias_tol: float = param(0.15, kind=float, min=0, max=1, min_open=True,
+                                  max_open=True)
 
     def memory_bytes(self) -> tuple[int, str]:
         """Peak memory estimate (bytes) and the option that drives it: the sampled pairs (e, w,
@@ -104,41 +115,17 @@ class Params:
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        grid_ok = 2 <= self.n_min < self.n_max and self.n_steps >= 3
-        distinct = len(sample_grid(self)) if grid_ok else None
-        checks = [
-            (self.d >= 2, "d", "an integer >= 2"),
-            (self.n_angle >= 1, "n_angle", ">= 1"),
-            (self.pairs_angle >= 1, "pairs_angle", ">= 1"),
-            (2 <= self.n_min < self.n_max, "n_min/n_max", "2 <= n_min < n_max"),
-            (self.n_steps >= 3, "n_steps", ">= 3 (a slope with an interval needs 3 points)"),
+        check_fields(self)
+        distinct = len(sample_grid(self)) if self.n_min < self.n_max else None
+        check([
+            (self.n_min < self.n_max, "n_min/n_max", "2 <= n_min < n_max"),
             # a slope claim that could never be decided is refused, not left UNDECIDED
             (distinct is None or distinct >= 3, "n_min/n_max",
              f"a range holding >= 3 distinct sample sizes (a slope with an interval needs 3 "
              f"points; the log grid rounded to integers holds {distinct})"),
-            (self.pairs_sweep >= 1, "pairs_sweep", ">= 1"),
-            (len(set(self.dims)) >= 2 and min(self.dims) >= 2, "dims",
-             "at least two distinct values >= 2 (the uniform bias claim compares the smallest d "
-             "with the largest)"),
-            (self.bias_blocks >= 3, "bias_blocks", ">= 3 (jackknife over blocks)"),
+            (len(set(self.dims)) >= 2, "dims", DIMS_RULE),
             (self.n_dim >= 2 * self.bias_blocks, "n_dim", ">= 2 samples per bias block"),
-            (self.pairs_dim >= 2, "pairs_dim", ">= 2"),
-            (len(self.distributions) >= 1
-             and set(self.distributions) <= set(DISTRIBUTIONS), "distributions",
-             f"a subset of {DISTRIBUTIONS}"),
-            (self.blocks >= 3, "blocks", ">= 3 (Hotelling's test in the plane needs R > 2)"),
-            (self.block_size >= 100, "block_size",
-             ">= 100 (block means must be near-normal for Hotelling's test)"),
-            (self.pairs_unbiased >= 1, "pairs_unbiased", ">= 1"),
-            (0.5 < self.level < 1, "level", "in (0.5, 1)"),
-            (0 < self.slope_tol < 0.5, "slope_tol", "in (0, 0.5)"),
-            (0 < self.unbiased_tol < 0.5, "unbiased_tol", "in (0, 0.5) (|E[F]| <= |w|/2)"),
-            (0 < self.gauss_bias_tol < 1, "gauss_bias_tol", "in (0, 1)"),
-        ]
-        for ok, name, rng in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {rng}")
+        ])
 
 
 QUICK = dict(n_angle=5_000, pairs_angle=200, n_max=50_000, n_steps=17, pairs_sweep=50,

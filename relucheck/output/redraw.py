@@ -28,6 +28,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from relucheck.output.writers import source_sha256
+
 #: The distributions whose versions can change a figure's bytes (the provenance JSON's "versions"
 #: records some of them; see :func:`environment_notes`).
 DRAWING_PACKAGES = ("matplotlib", "numpy", "pillow", "fonttools", "kiwisolver", "contourpy",
@@ -69,8 +71,6 @@ def environment_notes(folder: Path, stems: list[str]) -> list[str]:
     """For figures whose redraw differs: how this drawing environment compares with the one the
     provenance JSONs of ``stems`` recorded (their "drawing" entry if there is one, else their
     "versions"): what differs, what is the same, what was not recorded."""
-    from relucheck.output.writers import source_sha256
-
     here = drawing_environment()
     recorded: dict[str, set[str]] = {}
     code: dict[str, str] = {}  # source digest -> revision, of the code that drew them
@@ -210,6 +210,7 @@ def read_constraints(path: Path = CONSTRAINTS) -> dict[str, str]:
 def redraw_into(folder: Path, out: Path, stems: list[str] | None = None) -> list[str]:
     """Draw the figures of ``folder`` (those of ``stems``, default all) from its CSVs into
     ``out``; returns the errors, one line per figure that cannot be drawn."""
+    # matplotlib loads only when drawing: writers imports this module for its environment
     from relucheck.output.plots import FIGURES, draw
     from relucheck.output.style import save_figure
 
@@ -248,7 +249,7 @@ def redraw_differences(folder: Path, *, simd: bool = True,
 
     ``simd=False`` draws with numpy's SIMD dispatch off (in a subprocess): a figure that then
     differs while the ordinary redraw matches depends on the CPU that draws it."""
-    from relucheck.output.plots import FIGURES
+    from relucheck.output.plots import FIGURES  # matplotlib: only when drawing
 
     folder = Path(folder)
     stems = [s for s in (FIGURES if stems is None else stems) if (folder / f"{s}.csv").exists()]

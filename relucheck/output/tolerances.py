@@ -45,6 +45,7 @@ from relucheck.output.compare import (
     SameSign,
     Where,
 )
+from relucheck.theory.gradient import population_loss
 
 # -- shared reasons ---------------------------------------------------------------------------
 
@@ -243,8 +244,6 @@ class FlatMinima(Rule):
                 ) -> tuple[bool, str]:
         """Whether the fresh representative ``key`` lies where the committed one does, up to
         the set's flat directions, and the invariants' values in words."""
-        from relucheck.theory.gradient import population_loss
-
         k, n, family = key
         Wc, Wf = self._matrices(pair, rows)
         W_star = census_teacher(k, Wc.shape[1])
