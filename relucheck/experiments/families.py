@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from relucheck import proofs
-from relucheck.experiments.params import require_finite
+from relucheck.experiments.params import check, check_fields, param
 from relucheck.result import Claim, Result
 from relucheck.runtime import cluster
 from relucheck.runtime.parallel import cores
@@ -45,35 +45,25 @@ NEAR_BIRTH = (-0.5, 1.5)
 class Params:
     """The range of k and the types proved; prec the arb bits of the per-k proofs."""
 
-    k_min: int = 6
-    k_max: int = 10_000
-    types: tuple[str, ...] = TYPES
-    prec: int = 80
-    workers: int = 0  # 0: one process per available core
-    scheduler: str | None = None  # dask.distributed: the segments of k as cluster tasks
+    k_min: int = param(6, min=5, why="type A is born at k = 5.59, type II at 7.56")
+    k_max: int = param(10_000, min=5, max=1_000_000)
+    types: tuple[str, ...] = param(TYPES, many=True, distinct=True, choices=TYPES)
+    prec: int = param(80, min=53, max=4096, why="arb bits")
+    workers: int = param(0, min=0, max=1024, why="0: one per core")
+    # dask.distributed: the segments of k as cluster tasks
+    scheduler: str | None = param(None, kind=str, optional=True)
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its range."""
-        require_finite(self)
-        types = tuple(self.types) if isinstance(self.types, (tuple, list)) else ()
-        checks = [
-            (_is_int(self.k_min) and 5 <= self.k_min, "k_min", "an integer >= 5"),
-            (_is_int(self.k_max) and self.k_min <= self.k_max <= 1_000_000, "k_max",
-             "an integer in [k_min, 10^6]"),
-            (len(types) >= 1 and all(t in TYPES for t in types) and len(set(types)) == len(types),
-             "types", "distinct entries of A, II"),
-            (_is_int(self.prec) and 53 <= self.prec <= 4096, "prec", "in [53, 4096] bits"),
-            (_is_int(self.workers) and self.workers >= 0, "workers", ">= 0 (0: one per core)"),
-        ]
-        for ok, name, rng in checks:
-            if not ok:
-                raise ValueError(f"{name}: expected {rng}")
+        check_fields(self)
+        check([(self.k_min <= self.k_max, "k_max", ">= k_min")])
         if self.scheduler is not None:
             cluster.check_option(self.scheduler)
 
-
-def _is_int(x) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+    def memory_bytes(self) -> tuple[int, str]:
+        """About 2 KB per (type, k) held until the tables are written (the proofs' plain
+        results and the certificate rows; no arb balls are kept)."""
+        return 2048 * len(self.types) * max(0, self.k_max - self.k_min + 1), "k_max"
 
 
 QUICK = dict(k_max=200)

@@ -117,6 +117,8 @@ class CheckReport:
     failures_listed: int = 0  # rows honestly claiming "not proved"
     refused: list = field(default_factory=list)  # (line number, reason)
     prec: int | None = None
+    readable: bool = True  # False: not this format at all (unreadable, foreign, other version)
+    confirmed_keys: set = field(default_factory=set)  # (type, k) re-proved minima
 
     @property
     def ok(self) -> bool:
@@ -256,9 +258,11 @@ def check_families(path, *, workers: int = 1, progress=null_progress, client=Non
         lines = read_lines(Path(path).read_bytes())
     except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError, zlib.error) as exc:
         rep.refused.append((0, f"not a certificate file: {exc.__class__.__name__}: {exc}"))
+        rep.readable = False
         return rep
     if not lines:
         rep.refused.append((0, "empty file"))
+        rep.readable = False
         return rep
     try:
         head = json.loads(lines[0])
@@ -268,6 +272,7 @@ def check_families(path, *, workers: int = 1, progress=null_progress, client=Non
         bad = check_header(head)
     if bad is not None:
         rep.refused.append((1, bad))
+        rep.readable = not (head is None or bad.startswith(("not a ", "version")))
         return rep
     prec = rep.prec = head["prec"]
     seen = set()
@@ -294,6 +299,7 @@ def check_families(path, *, workers: int = 1, progress=null_progress, client=Non
             todo.append((lineno, parsed))
         else:
             rep.failures_listed += 1
+    keys = {lineno: parsed[:2] for lineno, parsed in todo}
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     if chunks:
         done = pool_map(_reprove_chunk, chunks, prec=prec, workers=workers, progress=progress,
@@ -302,6 +308,7 @@ def check_families(path, *, workers: int = 1, progress=null_progress, client=Non
             for lineno, reason in part:
                 if reason is None:
                     rep.confirmed += 1
+                    rep.confirmed_keys.add(keys[lineno])
                 else:
                     rep.refused.append((lineno, reason))
     rep.refused.sort()
