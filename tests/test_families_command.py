@@ -159,3 +159,70 @@ def test_params_refused_naming_the_field(field, value):
 def test_quick_preset_is_valid():
     fam.Params(**fam.QUICK).validate()
     assert fam.spectrum_ks(6, 10_000)[:25] == list(range(6, 31))
+
+
+# ------------------------------------------------------------------ the command line
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from relucheck.cli import main
+
+    out = tmp_path_factory.mktemp("families")
+    res = CliRunner().invoke(main, ["families", "--k-max", "20", "--workers", "2", "--quiet",
+                                    "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def _check(path):
+    from click.testing import CliRunner
+
+    from relucheck.cli import main
+
+    return CliRunner().invoke(main, ["check-families", str(path), "--quiet"])
+
+
+def test_command_writes_the_set_and_check_families_accepts_it(folder):
+    for name in ("families.csv", "families_spectrum.csv", "families_births.csv",
+                 "families_fits.csv", "families_near_birth.csv", "families.png",
+                 "families.json", "families_certificates.jsonl.xz"):
+        assert (folder / name).exists(), name
+    res = _check(folder)
+    assert res.exit_code == 0 and "VALID. 28 strict local minima" in res.output, res.output
+    record = json.loads((folder / "families.json").read_text())
+    assert "families_certificates.jsonl.xz" in {o["file"] for o in record["outputs"]}
+
+
+def test_check_families_exit_codes(tmp_path, folder):
+    data = (folder / "families_certificates.jsonl.xz").read_bytes()
+    lines = read_lines(data)
+    head, rows = json.loads(lines[0]), [json.loads(x) for x in lines[1:]]
+    rows[3][5][0] = "9"  # a lower bound no block reaches
+    bad = tmp_path / "bad.jsonl.xz"
+    bad.write_bytes(encode(rows, head["prec"]))
+    res = _check(bad)
+    assert res.exit_code == 1 and "INVALID" in res.output and "line 5" in res.output
+    foreign = tmp_path / "foreign.jsonl"
+    foreign.write_text('{"format": "something"}\n')
+    assert _check(foreign).exit_code == 2
+    assert _check(tmp_path / "missing.xz").exit_code == 2
+    # the folder's table must agree with the certificate
+    copy_dir = tmp_path / "copy"
+    copy_dir.mkdir()
+    (copy_dir / "families_certificates.jsonl.xz").write_bytes(data)
+    text = (folder / "families.csv").read_text().splitlines()
+    (copy_dir / "families.csv").write_text("\n".join(text[:-1]) + "\n")
+    res = _check(copy_dir)
+    assert res.exit_code == 1 and "families.csv has" in res.output
+
+
+def test_library_runner_runs_families(tmp_path):
+    import relucheck
+
+    result = relucheck.run("families", tmp_path, k_max=9, types=("II",))
+    assert result.exit_code == 0
+    assert result.tables["main"]["verdict"].tolist() == ["saddle", "saddle", "minimum",
+                                                         "minimum"]
+    with pytest.raises(ValueError, match="--types"):
+        relucheck.run("families", tmp_path / "x", types=("B",))
