@@ -447,6 +447,9 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
                                                     "eigenvalues of one family")),
         "count": COUNT, "representative": LABEL,
         "grad_norm": unless_manifold(RESIDUAL),
+        "isotropy": Exact("the isotropy group read off the representative with entries equal "
+                          "to 1e-6 (descent.symmetry.isotropy); distinct entries differ by "
+                          "more than 1e-3"),
         "class": CLASS, "certified": CERTIFIED,
         "radius": Ignore("the proof's box radius: the least power of two above 4 float Newton "
                          "steps, whose size is rounding noise (2^-48 in one run, 2^-47 in "
