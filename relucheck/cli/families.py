@@ -17,7 +17,7 @@ D = exp.Params()
 
 
 @click.command("families",
-               short_help="Symmetric families of spurious minima, proved for every k.")
+               short_help="Families of spurious minima, proved for every k.")
 @option(D, "k_min", help="Smallest k (teacher I_k, k students).", show_default=f"{D.k_min}")
 @option(D, "k_max", help="Largest k.", show_default=f"{D.k_max}")
 @option(D, "types", help="Families: A (isotropy Delta S_{k-1}), II (Delta(S_2 x S_{k-2})); "
