@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from relucheck import proofs
+from relucheck.cli.common import checker_options
 from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
@@ -41,10 +42,7 @@ def _table_problems(folder: Path, confirmed: set, rows: int) -> list[str]:
 
 @click.command("check-families",
                short_help="Re-verify the proofs in families_certificates.jsonl.xz.")
-@click.argument("path", metavar="FILE_OR_FOLDER", type=click.Path(path_type=Path))
-@click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
-              help="Processes; 0: one per core.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@checker_options
 def command(path: Path, workers: int, quiet: bool) -> None:
     """Re-verify families_certificates.jsonl.xz (written by `relucheck families`) from the file
     alone; given the families folder, also check families.csv against it.
