@@ -10,6 +10,7 @@ against real k around each birth, the proved bracket marked and its ends written
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -52,6 +53,8 @@ def plot(tables: dict[str, Table]) -> Figure:
                 ax_a.plot(k[bad], jk[bad], "o", mfc="none", color="k", ms=4,
                           label="not proved")
         log_axis(ax_a, "x")
+        ax_a.xaxis.set_major_locator(ticker.LogLocator(base=10, numticks=12))  # every decade
+        ax_a.xaxis.set_minor_formatter(ticker.NullFormatter())  # short ranges: no crowding
         ax_a.set_xlabel("k")
         ax_a.set_ylabel("J k")
         ax_a.set_title("(a) loss times k")
@@ -68,6 +71,8 @@ def plot(tables: dict[str, Table]) -> Figure:
                     ax_b.plot(spec["k"][mi][order], spec["eigenvalue"][mi][order],
                               style.get(name, "-"), color=BLOCK_COLOR.get(blk, "k"), lw=0.8)
         log_axis(ax_b, "x")
+        ax_b.xaxis.set_major_locator(ticker.LogLocator(base=10, numticks=12))
+        ax_b.xaxis.set_minor_formatter(ticker.NullFormatter())
         log_axis(ax_b, "y")
         ax_b.set_xlabel("k")
         ax_b.set_ylabel("Hessian eigenvalue")
