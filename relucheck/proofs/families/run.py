@@ -1,6 +1,6 @@
 """The whole pipeline over a range of k: continuation (float64) and the arb proof at every
 integer k, in segments that run in parallel (processes, or tasks of a dask cluster), and the
-two birth brackets. ``python -m relucheck.proofs.families.run OUT.jsonl.gz [k_max]`` writes
+two birth brackets. ``python -m relucheck.proofs.families.run OUT.jsonl.xz [k_max]`` writes
 the certificate.
 
 A segment [k_lo, k_hi] of one type starts from a point found by Newton from the seed's trace
