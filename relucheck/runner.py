@@ -51,6 +51,7 @@ ALL = [
     ("noise-sweep", "noise_sweep", {}),
     ("init-prob", "init_prob", {}),
     ("census --certify", "census", {"certify": True}),
+    ("conjecture2", "conjecture2", {}),
 ]
 #: Experiments that spend their time in compiled kernels releasing the GIL: the writers and
 #: matplotlib are warmed on another thread meanwhile (:func:`run_and_write`, ``preload``).

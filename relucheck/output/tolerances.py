@@ -289,6 +289,31 @@ class FlatMinima(Rule):
                 + [f"otherwise: {w}" for w in self.strict.reasons()])
 
 
+#: The columns a proof of minima adds to a table of families (census --certify, conjecture2).
+CERTIFY_RULES: dict[str, Rule] = {
+    "certified": CERTIFIED,
+    "radius": Ignore("the proof's box radius: the least power of two above 4 float Newton "
+                     "steps, whose size is rounding noise (2^-48 in one run, 2^-47 in "
+                     "another); the proof's outcome is `certified`, compared exactly"),
+    "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
+                       "the minimum: they intersect"),
+    "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
+                       "the minimum: they intersect"),
+    "lambda_min_lo": SameSign(Close(
+        "a lower bound of lambda_min over the proof's box: both runs' bounds lie below the "
+        "exact lambda_min by at most their slack lambda_min - lambda_min_lo",
+        rtol=1e-9, bound_text="sum of both slacks and lambda_err",
+        bound=lambda p: (np.abs(p.num("lambda_min") - p.num("lambda_min_lo"))
+                         + np.abs(p.num("lambda_min", "fresh") - p.num("lambda_min_lo",
+                                                                       "fresh"))
+                         + np.abs(p.num("lambda_err")) + np.abs(p.num("lambda_err",
+                                                                      "fresh")))),
+        why="its sign (> 0) is the proof of a strict minimum"),
+    "in_box": COUNT,
+    "certify_note": CERTIFIED,
+}
+
+
 # -- the table --------------------------------------------------------------------------------
 
 TOLERANCES: dict[str, dict[str, Rule]] = {
@@ -447,26 +472,8 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
                                                     "eigenvalues of one family")),
         "count": COUNT, "representative": LABEL,
         "grad_norm": unless_manifold(RESIDUAL),
-        "class": CLASS, "certified": CERTIFIED,
-        "radius": Ignore("the proof's box radius: the least power of two above 4 float Newton "
-                         "steps, whose size is rounding noise (2^-48 in one run, 2^-47 in "
-                         "another); the proof's outcome is `certified`, compared exactly"),
-        "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
-                           "the minimum: they intersect"),
-        "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
-                           "the minimum: they intersect"),
-        "lambda_min_lo": SameSign(Close(
-            "a lower bound of lambda_min over the proof's box: both runs' bounds lie below the "
-            "exact lambda_min by at most their slack lambda_min - lambda_min_lo",
-            rtol=1e-9, bound_text="sum of both slacks and lambda_err",
-            bound=lambda p: (np.abs(p.num("lambda_min") - p.num("lambda_min_lo"))
-                             + np.abs(p.num("lambda_min", "fresh") - p.num("lambda_min_lo",
-                                                                           "fresh"))
-                             + np.abs(p.num("lambda_err")) + np.abs(p.num("lambda_err",
-                                                                          "fresh")))),
-            why="its sign (> 0) is the proof of a strict minimum"),
-        "in_box": COUNT,
-        "certify_note": CERTIFIED,
+        "class": CLASS,
+        **CERTIFY_RULES,
     },
     "census_runs.csv": {
         "k": PARAM, "n": PARAM, "run": LABEL, "status": CLASS,
@@ -492,6 +499,29 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
                 "rounding (measured 9e-16) or where Newton left a tiny row of a pair (a row of "
                 "8e-6 at 6e-3 rad: 9e-8); an end of the loss rule (J <= 1e-8 J(0), 5e-3 to 9e-3 "
                 "off the set) is the same path's, bit for bit on two CPUs; 1e-6 leaves 10x room"),
+    },
+    "conjecture2.csv": {
+        "K": PARAM, "d": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM,
+        "runs": COUNT, "reached": COUNT, "share": SHARE, "share_lo": LIBM, "share_hi": LIBM,
+        "spurious_minimum": COUNT, "saddle": COUNT, "degenerate": COUNT, "singular": COUNT,
+        "diverged": COUNT, "not_converged": COUNT, "families": COUNT,
+        "step_checked": COUNT, "step_agree": COUNT, "median_iterations": ITERS,
+        "verdict": CLASS,
+    },
+    "conjecture2_reached.csv": {
+        "K": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM, "family": LABEL, "count": COUNT,
+    },
+    "conjecture2_families.csv": {
+        "K": PARAM, "d": PARAM, "family": LABEL, "loss": LOSS,
+        "lambda_min": within("lambda_err", "Hessian eigenvalue: each run within its recorded "
+                             "error bound"),
+        "lambda_err": Close("an error bound: u times sums of magnitudes", rtol=1e-6),
+        "count": COUNT, "cells": COUNT, "failing_cells": COUNT,
+        **CERTIFY_RULES,
+    },
+    "conjecture2_runs.csv": {
+        "K": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM, "run": LABEL, "class": CLASS,
+        "family": LABEL, "loss": LOSS, "iterations": ITERS,
     },
     "summary.csv": {
         "command": LABEL, "claim": LABEL, "level": LABEL,
