@@ -1,30 +1,9 @@
-"""What "reproduced" means for every column of every CSV that ``relucheck all`` writes.
+"""What "reproduced" means for every column of every CSV that ``relucheck all`` writes: one rule
+per column, each with the reason for its size, applied by :mod:`relucheck.output.compare`.
 
-One rule per column, each with the reason for its size (``make check-figures`` compares a fresh
-run with the committed figures/ by this table; :mod:`relucheck.output.compare` applies it). The
-reproduction runs the same code with the same seed, so every random draw is the same (numpy's
-Generator streams are fixed for a numpy version); what may change on another machine is the
-order of floating-point operations: another BLAS or CPU kernel, another libm, numba compiled for
-another CPU (FMA or not). The rules follow from that:
-
-- **exact** for what no rounding can change: parameters, indices, labels, counts, classes,
-  certified flags and booleans decided with margin, ratios of counts (one correctly rounded
-  division), and the signs of certified enclosures (they are the proofs);
-- **relative 1e-9** for floats from deterministic reductions (sums of up to 10^7 terms: a
-  reordered sum moves by at most n u ~ 1e-9 of its terms, in practice ~1e-14: see the reasons);
-- **a recorded bound** where the computation records its own error bound (loss rounding, Hessian
-  error, quadrature error) or standard error: two runs may differ by the sum of their bounds;
-- **intersecting intervals** for interval enclosures: two valid enclosures of one number meet;
-- **ignored**: wall times, and prose that renders numbers compared elsewhere.
-
-Stopping tests and class decisions compare a float with a threshold; a rounding change flips one
-only if the float lies within ~1e-15 relative of its threshold, so iteration counts and classes
-are exact, except where the quantity itself is not determined: descent to the non-isolated global
-minima of an over-parameterised student (n > k) stops somewhere on a manifold that depends on every
-rounding of the path (measured: Hessian eigenvalues there move by 0.03, iteration counts by 25 %).
-There a representative's coordinates are compared by what is invariant on that set of minima (its
-loss, and its part off the set: :class:`FlatMinima`), and every isolated one coordinate by
-coordinate.
+Why the rules are exact, relative 1e-9, a recorded bound, intersecting intervals or ignored, and
+how the non-isolated minima of n > k are compared (:class:`FlatMinima`): docs/reproducibility.md,
+"The tables: what reproduced means, column by column".
 """
 
 from __future__ import annotations
