@@ -19,6 +19,7 @@ The commands
     noise_sweep -- Figure 9: noisy initialisation and top-layer weights
     init_prob -- Theorem 6: the success probability of a random initialisation
     census -- where gradient descent ends, per teacher size k and extra units e
+    conjecture2 -- Conjecture 2: where descent from noisy symmetric starts ends
 
 Each parameter's rule
     params -- param, Rule, rule_of, check_fields, check: the rules that ``Params``, the CLI and

@@ -10,9 +10,9 @@ Writing a set
 
 Drawing
     style -- one matplotlib style for every figure, and byte-reproducible saving (save_figure)
-    census, conjecture1_certify, conjecture1_grid, init_prob, noise_sweep, ssb_2d,
-    verify_formula -- one plot module per command, each ``plot(...) -> Figure`` drawn from its
-    command's CSV tables alone
+    census, conjecture1_certify, conjecture1_grid, conjecture2, init_prob, noise_sweep,
+    ssb_2d, verify_formula -- one plot module per command, each ``plot(...) -> Figure``
+    drawn from its command's CSV tables alone
     plots -- FIGURES, which function draws which stem, and ``draw(csv_path)`` (relucheck plot)
 
 Checking the committed figures (docs/reproducibility.md)
