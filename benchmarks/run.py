@@ -41,6 +41,7 @@ CASES = [
     ("noise-sweep (defaults)", ["noise-sweep"], 30.0, None),
     ("init-prob (defaults)", ["init-prob"], 15.0, None),
     ("census (defaults)", ["census"], 60.0, None),
+    ("conjecture2 (defaults)", ["conjecture2"], 60.0, None),
     ("census --K 10 --extra 0 --runs 300", ["census", "--K", "10", "--extra", "0", "--runs",
                                             "300"], None, None),
     ("numpy baseline --K 10 --extra 0 --runs 300",

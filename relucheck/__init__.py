@@ -2,10 +2,12 @@
 Gradient for two-layered ReLU network and its Applications in Convergence and Critical Point
 Analysis".
 
-Layers (imports point down only): ``theory`` (closed forms); ``sampling`` (random inputs, Monte
-Carlo, statistics), ``descent`` (descent, flow and endpoints), ``proofs`` (interval proofs) and
-``runtime`` (workers, progress, clusters); ``experiments`` (one module per command, returning a
-Result); ``output`` (writers and figures); ``cli`` (the click shell).
+Layers (imports point down only; docs/design.md, "Layers"): ``theory`` (closed forms),
+``sampling`` (random inputs, Monte Carlo, statistics) and ``runtime`` (workers, progress,
+memory, clusters); ``descent`` (descent, flow and endpoints) and ``proofs`` (interval proofs);
+``experiments`` (one module per command, returning a Result) and ``output`` (writers, figures,
+the checks of the committed figures); ``runner`` (``relucheck.run``: a command run, drawn and
+published as the command line does it); ``cli`` (the click shell over the runner).
 
 The public library API (docs/api.md) is re-exported here from :mod:`relucheck.api`::
 

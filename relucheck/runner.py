@@ -52,6 +52,7 @@ ALL = [
     ("noise-sweep", "noise_sweep", {}),
     ("init-prob", "init_prob", {}),
     ("census --certify", "census", {"certify": True}),
+    ("conjecture2", "conjecture2", {}),
     ("families", "families", {}),
 ]
 #: Experiments that spend their time in compiled kernels releasing the GIL: the writers and

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from relucheck.cli import main
 from relucheck.experiments import census
 from relucheck.experiments import conjecture1_certify as cc
 from relucheck.experiments import conjecture1_grid as grid
+from relucheck.experiments import conjecture2 as c2
 from relucheck.output.writers import table_to_csv
 from relucheck.runtime import cluster
 
@@ -55,6 +57,14 @@ def test_census_and_its_proofs_on_the_cluster_equal_one_worker(dask_cluster):
     ref = _census(workers=1)
     assert ref.documents["certificates"]["certificates"]  # there is something to prove
     _same_tables(ref, _census(scheduler=address))
+
+
+def test_conjecture2_runs_and_proofs_on_the_cluster_equal_one_worker(dask_cluster):
+    address, _ = dask_cluster
+    p = c2.Params(**c2.QUICK, workers=1)
+    ref = c2.run(p, np.random.default_rng(0))
+    assert ref.documents["certificates"]["certificates"]  # a failing cell, something proved
+    _same_tables(ref, c2.run(replace(p, scheduler=address), np.random.default_rng(0)))
 
 
 def test_conjecture1_grid_rows_and_proof_boxes_on_the_cluster(dask_cluster):

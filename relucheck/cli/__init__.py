@@ -1,8 +1,18 @@
-"""The ``relucheck`` command: a thin click group over the experiments (docs/design.md, layer 5).
+"""The ``relucheck`` command: a thin click group over the library runner (docs/design.md,
+"Layers").
 
-Each subcommand lives in its own module here, named in :data:`COMMANDS`, and is imported only
-when it is run (or listed by ``--help``): ``relucheck census`` does not pay for importing the
-modules of every other command (a third of a second, a tenth of a short run).
+The group
+    main -- the click group (``relucheck --help``), with Ctrl-C exiting 130 and SIGTERM 143
+    run -- the console script (also ``python -m relucheck``): :func:`main`, then a fast exit
+
+Lazy command loading
+    COMMANDS -- command name -> its module here (each defines ``command``); a module is
+    imported only when its command runs or is listed by ``--help``, so ``relucheck census``
+    does not pay for importing every other command (a third of a second, a tenth of a short run)
+    commands() -- every command, imported (for tests and tools that walk the options)
+
+Shared by every command: ``common`` (the common options, options derived from the parameters'
+rules, and ``execute``, which hands the parsed options to :mod:`relucheck.runner`).
 """
 
 from __future__ import annotations

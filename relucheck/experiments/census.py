@@ -32,7 +32,6 @@ from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import Claim, Result, below
 from relucheck.runtime import cluster
 from relucheck.runtime.memory import F8
-from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import Progress, null_progress
 from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.stats import wilson_interval
@@ -317,28 +316,17 @@ def _result(p: Params, tables, checks, to_prove, proofs, params) -> Result:
     return Result(STEM, tables, claims, params, summary=summary, documents=documents)
 
 
-def _prove_task(task: tuple) -> Proof:
-    from relucheck.proofs.minimum.proof import prove_minimum  # python-flint: only to prove
-
-    k, n, d, _, _, W, dist, prec = task
-    return prove_minimum(W, teacher(k, d), np.ones(n), np.ones(k), prec=prec,
-                         cover=float(dist.max()))
-
-
 def prove_families(tasks: list[tuple], *, prec: int, workers: int,
                    progress: Progress = null_progress, client=None) -> list[Proof]:
-    """The interval proof (relucheck.proofs.minimum.proof) of each (k, n, d, family, class,
-    representative, members' distances) task, in a box holding every member where it can,
-    one process per core (the families are independent), or one cluster
-    task each with a dask ``client``."""
-    from relucheck.proofs import pool_map  # python-flint: only to prove
+    """The interval proof of each (k, n, d, family, class, representative, members'
+    distances) task, in a box made to hold every member where it can
+    (:func:`relucheck.proofs.minimum.proof.prove_minima`)."""
+    # python-flint: only to prove
+    from relucheck.proofs.minimum.proof import prove_minima
 
-    if client is not None:
-        return cluster.map_tasks(client, _prove_task, [(*t, prec) for t in tasks],
-                                 kind="census-proof", progress=progress, desc="certifying")
-    return pool_map(_prove_task, [(*t, prec) for t in tasks], prec=prec,
-                    workers=min(cores(workers), len(tasks)),
-                    progress=progress, desc="certifying")
+    return prove_minima([(W, teacher(k, d), dist.max()) for k, _, d, _, _, W, dist in tasks],
+                        prec=prec, workers=workers, progress=progress, client=client,
+                        kind="census-proof")
 
 
 #: Columns that --certify adds to census_families.csv.

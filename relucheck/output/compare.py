@@ -1,15 +1,8 @@
-"""Compare the CSV tables of two output folders, column by column, with stated tolerances.
-
-``make check-figures`` reruns ``relucheck all`` into a temporary folder and compares it with the
-committed ``figures/``: same files, same columns, same rows, and every cell within its column's
-tolerance (:mod:`relucheck.output.tolerances`, one rule and one reason per column). A column with
-no rule is itself a difference, so a new column forces a decision instead of passing unchecked.
-
-Cells are compared as the text the writers produced (``relucheck.output.writers``): exact rules
-compare text, numeric rules parse it (an empty cell is a missing value and must be missing in
-both). The rules see both whole tables, so a tolerance can come from another column of the same
-row (a recorded error bound, a standard error, the other end of an enclosure), and can read
-another table of the same two folders (:meth:`Pair.other`: e.g. the class of a census family).
+"""Compare the CSV tables of two output folders, column by column: :class:`Pair` (the committed
+and the fresh version of one table), :class:`Rule` and its kinds (Exact, Close, SameSign,
+Overlap, Floats, Where, Ignore), and :func:`compare_folders`. The rules of every column are
+:mod:`relucheck.output.tolerances`; what a comparison checks, and how a rule reads other columns
+and tables: docs/reproducibility.md, "The tables: what reproduced means, column by column".
 """
 
 from __future__ import annotations

@@ -1,26 +1,7 @@
-"""A command's outputs are one set: probed before any work, staged, then published together.
-
-The contract (docs/design.md, "Conventions of every command"):
-
-- **Before any work** the folder is created and probed: a file is written and removed there,
-  so a folder that cannot take files (read-only, /proc, a full disk) is an input error (exit 2),
-  not a failure after minutes of computation. An empty --out is refused.
-- **One run at a time per folder.** An exclusive lock on ``.relucheck.lock`` (filelock: flock on
-  POSIX, LockFileEx on Windows; released by the kernel when the process ends, however it ends)
-  keeps two runs from mixing their files; a second run is refused with the other run's pid. The
-  lock file is removed before the lock is released (only a killed run leaves it; the next run
-  takes it).
-- **Stale leftovers are removed.** Holding the lock, the run removes temporary files
-  (``.*.tmp``) and staging folders of earlier runs that were killed.
-- **Staging, then publication.** Every file is written into a staging folder inside --out, then
-  moved into place with ``os.replace`` (atomic, and it needs no space), the JSON record last. The
-  JSON lists every file of the set with its SHA-256, so a reader can tell a complete set and
-  check it. Files that the previous set of the same stem listed and the new one does not have
-  (e.g. a certificate file of an earlier ``--certify`` run) are removed, so a folder never holds
-  CSVs of one run beside a JSON of another.
-- **Failures of the environment** while writing (disk full, folder removed) raise
-  :class:`EnvironmentFailure` (exit 3) and leave the previous set as it was: nothing is moved in
-  until every file of the new set has been written.
+"""A command's outputs are one set: --out probed and locked before any work (:func:`locked`), the
+files staged (:func:`staging`) and then published together, the JSON last (:func:`publish`);
+:class:`OutputError` (exit 2) and :class:`EnvironmentFailure` (exit 3). The contract:
+docs/design.md, "Conventions of every command" (outputs are one set).
 """
 
 from __future__ import annotations

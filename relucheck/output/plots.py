@@ -17,6 +17,7 @@ from relucheck.output import (
     census,
     conjecture1_certify,
     conjecture1_grid,
+    conjecture2,
     families,
     init_prob,
     noise_sweep,
@@ -41,6 +42,7 @@ FIGURES: dict[str, Entry] = {
     "fig10_conjecture1_certificate": Entry(lambda t: conjecture1_certify.plot(t["main"])),
     "thm6_init_prob": Entry(lambda t: init_prob.plot(t["main"])),
     "census": Entry(census.plot, siblings=("families", "runs")),
+    "conjecture2": Entry(lambda t: conjecture2.plot(t["main"])),
     "families": Entry(families.plot, siblings=("spectrum", "births", "near_birth")),
 }
 

@@ -1,20 +1,8 @@
-"""Redraw every figure of a folder from its CSVs alone and compare the bytes with its PNG and PDF.
-
-The figures are promised to be a function of the tables (docs/design.md: `relucheck plot` redraws
-them byte for byte). This checks the promise on a whole folder, e.g. the committed figures/: a
-figure that differs was drawn from other tables, or by other plotting code, or in another drawing
-environment. What the bytes depend on besides the tables and the code:
-
-- the drawing libraries: matplotlib (Agg, its bundled DejaVu fonts and the FreeType it was built
-  with), Pillow (the PNG encoder and its zlib), fontTools (the PDF's embedded font subset), numpy;
-- numpy's CPU-dispatched SIMD kernels: log10 and power give results that differ in the last bit
-  between AVX-512 and AVX2 (measured on fig7's log axes), so a figure whose rasterization turns a
-  last-bit change of a coordinate into another grey level depends on the CPU that draws it.
-
-:func:`drawing_environment` lists those; when a redraw differs, :func:`environment_notes` says
-which of them differ from what the committed provenance recorded (or that it recorded none), and
-``redraw_differences(folder, simd=False)`` redraws with numpy's SIMD dispatch turned off
-(``NPY_DISABLE_CPU_FEATURES``, in a subprocess) to show whether a figure depends on the CPU.
+"""Redraw every figure of a folder from its CSVs alone and compare the bytes with its PNG and PDF
+(:func:`redraw_differences`), with the drawing environment (:func:`drawing_environment`), what
+differs from the one the provenance recorded (:func:`environment_notes`) and the pinned versions
+(constraints/figures.txt). What a figure's bytes depend on besides the tables and the code:
+docs/reproducibility.md, "The figures: what a redraw depends on".
 """
 
 from __future__ import annotations

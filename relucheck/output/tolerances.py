@@ -1,30 +1,9 @@
-"""What "reproduced" means for every column of every CSV that ``relucheck all`` writes.
+"""What "reproduced" means for every column of every CSV that ``relucheck all`` writes: one rule
+per column, each with the reason for its size, applied by :mod:`relucheck.output.compare`.
 
-One rule per column, each with the reason for its size (``make check-figures`` compares a fresh
-run with the committed figures/ by this table; :mod:`relucheck.output.compare` applies it). The
-reproduction runs the same code with the same seed, so every random draw is the same (numpy's
-Generator streams are fixed for a numpy version); what may change on another machine is the
-order of floating-point operations: another BLAS or CPU kernel, another libm, numba compiled for
-another CPU (FMA or not). The rules follow from that:
-
-- **exact** for what no rounding can change: parameters, indices, labels, counts, classes,
-  certified flags and booleans decided with margin, ratios of counts (one correctly rounded
-  division), and the signs of certified enclosures (they are the proofs);
-- **relative 1e-9** for floats from deterministic reductions (sums of up to 10^7 terms: a
-  reordered sum moves by at most n u ~ 1e-9 of its terms, in practice ~1e-14: see the reasons);
-- **a recorded bound** where the computation records its own error bound (loss rounding, Hessian
-  error, quadrature error) or standard error: two runs may differ by the sum of their bounds;
-- **intersecting intervals** for interval enclosures: two valid enclosures of one number meet;
-- **ignored**: wall times, and prose that renders numbers compared elsewhere.
-
-Stopping tests and class decisions compare a float with a threshold; a rounding change flips one
-only if the float lies within ~1e-15 relative of its threshold, so iteration counts and classes
-are exact, except where the quantity itself is not determined: descent to the non-isolated global
-minima of an over-parameterised student (n > k) stops somewhere on a manifold that depends on every
-rounding of the path (measured: Hessian eigenvalues there move by 0.03, iteration counts by 25 %).
-There a representative's coordinates are compared by what is invariant on that set of minima (its
-loss, and its part off the set: :class:`FlatMinima`), and every isolated one coordinate by
-coordinate.
+Why the rules are exact, relative 1e-9, a recorded bound, intersecting intervals or ignored, and
+how the non-isolated minima of n > k are compared (:class:`FlatMinima`): docs/reproducibility.md,
+"The tables: what reproduced means, column by column".
 """
 
 from __future__ import annotations
@@ -289,6 +268,31 @@ class FlatMinima(Rule):
                 + [f"otherwise: {w}" for w in self.strict.reasons()])
 
 
+#: The columns a proof of minima adds to a table of families (census --certify, conjecture2).
+CERTIFY_RULES: dict[str, Rule] = {
+    "certified": CERTIFIED,
+    "radius": Ignore("the proof's box radius: the least power of two above 4 float Newton "
+                     "steps, whose size is rounding noise (2^-48 in one run, 2^-47 in "
+                     "another); the proof's outcome is `certified`, compared exactly"),
+    "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
+                       "the minimum: they intersect"),
+    "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
+                       "the minimum: they intersect"),
+    "lambda_min_lo": SameSign(Close(
+        "a lower bound of lambda_min over the proof's box: both runs' bounds lie below the "
+        "exact lambda_min by at most their slack lambda_min - lambda_min_lo",
+        rtol=1e-9, bound_text="sum of both slacks and lambda_err",
+        bound=lambda p: (np.abs(p.num("lambda_min") - p.num("lambda_min_lo"))
+                         + np.abs(p.num("lambda_min", "fresh") - p.num("lambda_min_lo",
+                                                                       "fresh"))
+                         + np.abs(p.num("lambda_err")) + np.abs(p.num("lambda_err",
+                                                                      "fresh")))),
+        why="its sign (> 0) is the proof of a strict minimum"),
+    "in_box": COUNT,
+    "certify_note": CERTIFIED,
+}
+
+
 # -- the table --------------------------------------------------------------------------------
 
 TOLERANCES: dict[str, dict[str, Rule]] = {
@@ -450,26 +454,8 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
         "isotropy": Exact("the isotropy group read off the representative with entries equal "
                           "to 1e-6 (descent.symmetry.isotropy); distinct entries differ by "
                           "more than 1e-3"),
-        "class": CLASS, "certified": CERTIFIED,
-        "radius": Ignore("the proof's box radius: the least power of two above 4 float Newton "
-                         "steps, whose size is rounding noise (2^-48 in one run, 2^-47 in "
-                         "another); the proof's outcome is `certified`, compared exactly"),
-        "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
-                           "the minimum: they intersect"),
-        "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of J over boxes that both hold "
-                           "the minimum: they intersect"),
-        "lambda_min_lo": SameSign(Close(
-            "a lower bound of lambda_min over the proof's box: both runs' bounds lie below the "
-            "exact lambda_min by at most their slack lambda_min - lambda_min_lo",
-            rtol=1e-9, bound_text="sum of both slacks and lambda_err",
-            bound=lambda p: (np.abs(p.num("lambda_min") - p.num("lambda_min_lo"))
-                             + np.abs(p.num("lambda_min", "fresh") - p.num("lambda_min_lo",
-                                                                           "fresh"))
-                             + np.abs(p.num("lambda_err")) + np.abs(p.num("lambda_err",
-                                                                          "fresh")))),
-            why="its sign (> 0) is the proof of a strict minimum"),
-        "in_box": COUNT,
-        "certify_note": CERTIFIED,
+        "class": CLASS,
+        **CERTIFY_RULES,
     },
     "census_runs.csv": {
         "k": PARAM, "n": PARAM, "run": LABEL, "status": CLASS,
@@ -495,6 +481,29 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
                 "rounding (measured 9e-16) or where Newton left a tiny row of a pair (a row of "
                 "8e-6 at 6e-3 rad: 9e-8); an end of the loss rule (J <= 1e-8 J(0), 5e-3 to 9e-3 "
                 "off the set) is the same path's, bit for bit on two CPUs; 1e-6 leaves 10x room"),
+    },
+    "conjecture2.csv": {
+        "K": PARAM, "d": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM,
+        "runs": COUNT, "reached": COUNT, "share": SHARE, "share_lo": LIBM, "share_hi": LIBM,
+        "spurious_minimum": COUNT, "saddle": COUNT, "degenerate": COUNT, "singular": COUNT,
+        "diverged": COUNT, "not_converged": COUNT, "families": COUNT,
+        "step_checked": COUNT, "step_agree": COUNT, "median_iterations": ITERS,
+        "verdict": CLASS,
+    },
+    "conjecture2_reached.csv": {
+        "K": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM, "family": LABEL, "count": COUNT,
+    },
+    "conjecture2_families.csv": {
+        "K": PARAM, "d": PARAM, "family": LABEL, "loss": LOSS,
+        "lambda_min": within("lambda_err", "Hessian eigenvalue: each run within its recorded "
+                             "error bound"),
+        "lambda_err": Close("an error bound: u times sums of magnitudes", rtol=1e-6),
+        "count": COUNT, "cells": COUNT, "failing_cells": COUNT,
+        **CERTIFY_RULES,
+    },
+    "conjecture2_runs.csv": {
+        "K": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM, "run": LABEL, "class": CLASS,
+        "family": LABEL, "loss": LOSS, "iterations": ITERS,
     },
     "summary.csv": {
         "command": LABEL, "claim": LABEL, "level": LABEL,

@@ -1,21 +1,8 @@
-"""Running independent tasks on a dask.distributed cluster (the optional extra
-the ``distributed`` extra).
-
-``--scheduler`` takes
-
-- ``local:N``: a ``LocalCluster`` of N single-threaded worker processes on this machine;
-- ``tcp://HOST:PORT`` (or another dask address such as ``tls://...``): an existing scheduler;
-- the path of a scheduler file (JSON written by ``dask scheduler --scheduler-file``).
-
-Tasks are keyed by content: the key of a task is its kind plus ``dask.base.tokenize`` of its
-arguments, a deterministic hash of the numbers it will compute with. Every task is a pure
-function of those numbers (the census's runs and proofs, Conjecture 1's grid rows and boxes do
-not depend on anything else), so a task that a worker loses and the scheduler retries computes the
-same bytes, and the results are gathered in the order of the tasks, so the output is byte-identical
-to the in-process run whatever the number of workers.
-
-Progress comes from the futures as they complete (one bar); Ctrl-C cancels the futures still
-pending before the KeyboardInterrupt goes on (the command then exits 130).
+"""Independent tasks on a dask.distributed cluster (``--scheduler``; the optional ``distributed``
+extra, imported only when a cluster is used): :func:`parse` and :func:`check_option` read the
+option, :func:`client` connects (or starts a LocalCluster), :func:`map_tasks` and
+:class:`Executor` submit content-keyed tasks and gather them in order. The task keys, why the
+bytes do not depend on the cluster, progress and Ctrl-C: docs/cluster.md.
 """
 
 from __future__ import annotations

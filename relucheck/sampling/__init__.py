@@ -3,8 +3,9 @@
 Drawing
     sample_inputs, uniform_sphere, pairs_at_angles -- inputs x and (e, w) pairs (docs/math.md
     section 3); uniform_ball, ball_plane_coordinates -- starts uniform in a d-ball, whole or
-    reduced to their plane with w* (Theorem 6); keyed_rng -- a random stream keyed by what it
-    is for, not by the order it is asked for
+    reduced to their plane with w* (Theorem 6); symmetric_start -- Theorem 7's start plus noise
+    (Conjecture 2); keyed_rng -- a random stream keyed by what it is for, not by the order it
+    is asked for
 
 Estimating
     sampled_F -- the Monte Carlo gating sum X^T D(e) D(w) X w (Eqn 5 with sampled X)
@@ -20,6 +21,7 @@ from relucheck._lazy import exports
 __getattr__, __dir__, __all__ = exports(__name__, {
     "sample_inputs": "inputs", "uniform_sphere": "inputs", "pairs_at_angles": "inputs",
     "uniform_ball": "ball", "ball_plane_coordinates": "ball", "keyed_rng": "seeding",
+    "symmetric_start": "starts",
     "sampled_F": "montecarlo",
     "chunk_rows": "chunks", "CHUNK_FLOATS": "chunks", "MC_CHUNK_FLOATS": "chunks",
     "wilson_interval": "stats", "fit_line": "stats", "hotelling_pvalue": "stats",

@@ -13,8 +13,18 @@ from fractions import Fraction
 
 import numpy as np
 
-from relucheck.proofs._arb import arb, arb_mat, float_bounds, precision, require_flint
+from relucheck.proofs._arb import (
+    arb,
+    arb_mat,
+    float_bounds,
+    pool_map,
+    precision,
+    require_flint,
+)
 from relucheck.proofs.minimum.interval import NotEnclosable, box, enclose
+from relucheck.runtime import cluster
+from relucheck.runtime.parallel import cores
+from relucheck.runtime.progress import Progress, null_progress
 
 #: Working precision (bits) of the proof. Boxes are far wider than 2^-64 relative, so more
 #: precision does not help; a re-check may ask for more.
@@ -281,3 +291,24 @@ def prove_minimum(W0: np.ndarray, W_star: np.ndarray, a: np.ndarray | None = Non
                 return replace(last, seconds=time.perf_counter() - t0)
     return replace(last, seconds=time.perf_counter() - t0,
                    reason=f"{last.reason} (a Newton step from the representative is {step:.3g})")
+
+
+def _prove_task(task: tuple) -> Proof:
+    W0, W_star, cover, prec = task
+    n, k = W0.shape[0], W_star.shape[0]
+    return prove_minimum(W0, W_star, np.ones(n), np.ones(k), prec=prec, cover=cover)
+
+
+def prove_minima(points: list[tuple[np.ndarray, np.ndarray, float]], *, prec: int = PREC,
+                 workers: int = 0, progress: Progress = null_progress, client=None,
+                 kind: str = "minimum-proof") -> list[Proof]:
+    """:func:`prove_minimum` of each (W0, W*, cover) with a = a* = 1: one process per core
+    (the points are independent), or one task each on a dask ``client``; in order."""
+    tasks = [(W0, W_star, float(cover), prec) for W0, W_star, cover in points]
+    if not tasks:
+        return []
+    if client is not None:
+        return cluster.map_tasks(client, _prove_task, tasks, kind=kind, progress=progress,
+                                 desc="certifying")
+    return pool_map(_prove_task, tasks, prec=prec, workers=min(cores(workers), len(tasks)),
+                    progress=progress, desc="certifying")
