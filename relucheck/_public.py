@@ -26,4 +26,4 @@ NAMES = (
 #: The commands that run an experiment (``relucheck.run(command, ...)``, ``relucheck <command>``),
 #: each in the module of its name with "_" for "-" in relucheck.experiments and relucheck.cli.
 RUNNABLE = ("verify-formula", "conjecture1-grid", "ssb-2d", "noise-sweep", "init-prob", "census",
-            "conjecture2")
+            "conjecture2", "families")

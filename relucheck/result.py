@@ -137,6 +137,9 @@ class Result:
     params: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the JSON record
     documents: dict[str, Any] = field(default_factory=dict)  # written as <stem>_<name>.json
+    # other files, as bytes (e.g. a compressed certificate): written as <stem>_<name>, the name
+    # carrying its suffix
+    files: dict[str, bytes] = field(default_factory=dict)
     # facts of this run, not of its inputs (step timings, workers used): <stem>.run.json
     run: dict[str, Any] = field(default_factory=dict)
 

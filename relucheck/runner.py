@@ -28,6 +28,7 @@ from relucheck._public import RUNNABLE
 from relucheck.experiments.params import option_name, rule_of
 from relucheck.output import outset
 from relucheck.output.writers import (
+    atomic_write_bytes,
     provenance,
     read_csv,
     run_record,
@@ -52,10 +53,13 @@ ALL = [
     ("init-prob", "init_prob", {}),
     ("census --certify", "census", {"certify": True}),
     ("conjecture2", "conjecture2", {}),
+    ("families", "families", {}),
 ]
 #: Experiments that spend their time in compiled kernels releasing the GIL: the writers and
 #: matplotlib are warmed on another thread meanwhile (:func:`run_and_write`, ``preload``).
 PRELOAD = ("noise_sweep",)
+#: Commands that are interval proofs throughout (python-flint needed; a usage error without it).
+NEEDS_FLINT = ("families",)
 #: Parameters that say how a result is computed, not what it is: the same set either way.
 HOW_FIELDS = ("workers", "scheduler")
 #: conjecture1-grid's options that belong to the grid only, and to the proof (--certify) only.
@@ -152,7 +156,10 @@ def plan(command: str, *, quick: bool = False, **given: Any) -> Plan:
     exp = experiment(EXPERIMENTS[command])
     if command == "noise-sweep":
         _check_noise_sweep(given)
-    return Plan(exp, build_params(exp, quick, _parse_given(exp, given)))
+    params = build_params(exp, quick, _parse_given(exp, given))
+    if command in NEEDS_FLINT and not proofs.flint_available():
+        raise ParameterError(proofs.FLINT_HINT)
+    return Plan(exp, params)
 
 
 def _check_noise_sweep(given: dict[str, Any]) -> None:
@@ -326,6 +333,10 @@ def run_and_write(
             doc_path = stage / f"{result.stem}_{name}.json"
             write_json(doc_path, doc)
             paths.append(doc_path)
+        for name, data in result.files.items():  # bytes, e.g. a compressed certificate
+            file_path = stage / f"{result.stem}_{name}"
+            atomic_write_bytes(file_path, data)
+            paths.append(file_path)
         names = [p.name for p in paths]
         context = {
             "command": command,

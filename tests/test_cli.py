@@ -467,9 +467,10 @@ def test_the_default_set_guard_lets_make_figures_and_the_same_runs_through(defau
 
 def test_every_computing_command_takes_strict():
     """--strict (issue 31) is a shared option: every command that computes claims (all but
-    plot and the two checkers) takes it, and its help says what it does."""
+    plot and the checkers) takes it, and its help says what it does."""
     computing = {n for n, cmd in commands().items() if any(p.name == "quick" for p in cmd.params)}
-    assert computing == set(commands()) - {"plot", "check-certificate", "check-minimum"}
+    assert computing == set(commands()) - {"plot", "check-certificate", "check-minimum",
+                                           "check-families"}
     for name in computing:
         text = invoke(name, "--help").output
         assert "--strict" in text and "UNDECIDED" in text, name
@@ -516,7 +517,8 @@ def test_run_refuses_what_the_cli_refuses_in_the_same_words(tmp_path, command, o
     import relucheck as rc
 
     text = ",".join(map(str, bad)) if isinstance(bad, tuple) else str(bad)
-    extra = ["--certify"] if option in ("--a-zero", "--a-margin", "--max-depth", "--prec") else []
+    extra = (["--certify"] if command == "conjecture1-grid"
+             and option in ("--a-zero", "--a-margin", "--max-depth", "--prec") else [])
     cli = CliRunner().invoke(main, [command, *extra, option, text, "--out", str(tmp_path / "a")])
     assert cli.exit_code == 2, cli.output
     error = next(ln for ln in cli.output.splitlines() if ln.startswith("Error: "))

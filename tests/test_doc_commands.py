@@ -106,6 +106,7 @@ PLACEHOLDERS = {
     ("check-certificate", "CSV"): ["figures/fig10_conjecture1_certificate.csv"],
     ("check-minimum", "FILE"): ["figures/census_certificates.json"],
     ("check-minimum", "FOLDER"): ["figures"],
+    ("check-families", "FOLDER"): ["figures"],  # syntax-only until figures/ holds the set
     ("plot", "CSV"): ["figures/fig9_noise_sweep.csv"],  # as on the plot page (runs once)
     ("plot", "<stem>.csv"): ["figures/fig9_noise_sweep.csv"],
     ("all", "DIR"): ["out"],

@@ -1,160 +1,189 @@
-"""Family certificates: an honest file re-checks; every kind of tampering is refused."""
+"""Family certificates: an honest file re-checks, is byte-stable and small; every kind of
+tampering is refused (labels in the header, rows, claims)."""
 
 from __future__ import annotations
 
 import copy
+import gzip
 import json
+from fractions import Fraction
 
 import pytest
 
-from relucheck.proofs.families.certificate import MINIMUM, check_families
+from relucheck.proofs.families.certificate import (
+    MULTIPLICITY,
+    PROVED,
+    check_families,
+    encode,
+    read_lines,
+)
+from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.run import run
 
 
 @pytest.fixture(scope="module")
 def honest(tmp_path_factory):
-    path = tmp_path_factory.mktemp("fam") / "families.jsonl"
+    path = tmp_path_factory.mktemp("fam") / "families.jsonl.xz"
     run(path, k_max=12, log=lambda *a: None)
-    rows = [json.loads(x) for x in path.read_text().splitlines()]
-    return path, rows
+    lines = read_lines(path.read_bytes())
+    return path, json.loads(lines[0]), [json.loads(x) for x in lines[1:]]
 
 
-def _write(tmp_path, rows, name="t.jsonl"):
+def _write(tmp_path, head, rows, name="t.jsonl.gz"):
     p = tmp_path / name
-    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    text = "".join(json.dumps(r) + "\n" for r in [head, *rows])
+    p.write_bytes(gzip.compress(text.encode(), mtime=0))
     return p
 
 
 def _row(rows, name, k):
-    return next(i for i, r in enumerate(rows) if r["type"] == name and r["k"] == k)
+    return next(i for i, r in enumerate(rows) if r[0] == name and r[1] == k)
 
 
 def test_honest_file_checks(honest):
-    path, rows = honest
+    path, _, rows = honest
     rep = check_families(path)
     assert rep.ok, rep.refused
     assert rep.rows == len(rows) == 7 + 7
     assert rep.confirmed == 7 + 5  # type A 6..12, type II 8..12
     assert rep.failures_listed == 2  # type II at 6, 7: saddles, listed as not proved
+    assert check_families(path, workers=2, chunk=3).confirmed == 12
+
+
+def test_byte_stable_and_plain_text_too(tmp_path, honest):
+    path, head, rows = honest
+    assert encode(rows, head["prec"]) == path.read_bytes()
+    p = tmp_path / "plain.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in [head, *rows]))
+    assert check_families(p).confirmed == 12
+
+
+def test_multiplicity_texts_are_the_blocks_dimensions():
+    for name, texts in MULTIPLICITY.items():
+        for blk, text in zip(PATTERNS[name].blocks, texts, strict=True):
+            for k in range(6, 40):
+                expr = text.replace(")(", ")*(")
+                assert Fraction(eval(expr, {"k": Fraction(k)})) == blk.dim(k), (name, text)
 
 
 def _tampered(tmp_path, honest, edit, name="A", k=9):
-    _, rows = honest
-    rows = copy.deepcopy(rows)
-    edit(rows, _row(rows, name, k))
-    rep = check_families(_write(tmp_path, rows))
+    _, head, rows = honest
+    head, rows = copy.deepcopy(head), copy.deepcopy(rows)
+    edit(head, rows, _row(rows, name, k))
+    rep = check_families(_write(tmp_path, head, rows))
     assert not rep.ok
     return rep.refused
 
 
 def test_relabelled_type(tmp_path, honest):
-    def edit(rows, i):
-        rows[i]["type"] = "II"
-        rows[i]["k"] = 99
+    def edit(head, rows, i):
+        rows[i][0] = "II"
+        rows[i][1] = 99
+    assert "unknowns" in _tampered(tmp_path, honest, edit)[0][1]
+
+
+def test_relabelled_unknowns_in_header(tmp_path, honest):
+    def edit(head, rows, i):
+        u = head["types"]["A"]["unknowns"]
+        u[1], u[2] = u[2], u[1]
     assert "unknowns" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_wrong_multiplicity(tmp_path, honest):
-    def edit(rows, i):
-        rows[i]["blocks"][1]["multiplicity"] += 1
+    def edit(head, rows, i):
+        head["types"]["A"]["blocks"][1][2] = "k - 1"
     assert "multiplicity" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_blocks_reordered(tmp_path, honest):
-    def edit(rows, i):
-        rows[i]["blocks"][2], rows[i]["blocks"][3] = rows[i]["blocks"][3], rows[i]["blocks"][2]
+    def edit(head, rows, i):
+        b = head["types"]["II"]["blocks"]
+        b[2], b[3] = b[3], b[2]
     assert "block" in _tampered(tmp_path, honest, edit)[0][1]
 
 
+def test_foreign_header(tmp_path, honest):
+    def edit(head, rows, i):
+        head["format"] = "something else"
+    assert "not a" in _tampered(tmp_path, honest, edit)[0][1]
+
+
 def test_duplicate_k(tmp_path, honest):
-    def edit(rows, i):
+    def edit(head, rows, i):
         rows.append(copy.deepcopy(rows[i]))
     assert "duplicate" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_loss_not_enclosed(tmp_path, honest):
-    def edit(rows, i):
-        hi = rows[i]["loss"][1]
-        rows[i]["loss"] = [hi, str(float(hi) * 2)]
+    def edit(head, rows, i):
+        hi = rows[i][4][1]
+        rows[i][4] = [hi, str(float(hi) * 2)]
     assert "loss" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_loss_too_narrow(tmp_path, honest):
-    def edit(rows, i):
-        lo, _ = rows[i]["loss"]
-        rows[i]["loss"] = [lo, lo]
+    def edit(head, rows, i):
+        lo, _ = rows[i][4]
+        rows[i][4] = [lo, lo]
     assert "loss" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_lower_bound_too_high(tmp_path, honest):
-    def edit(rows, i):
-        rows[i]["blocks"][1]["lambda_min_lower"] = "0.5"
+    def edit(head, rows, i):
+        rows[i][5][1] = "0.5"
     assert "standard" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_centre_moved(tmp_path, honest):
-    def edit(rows, i):
-        c = float.fromhex(rows[i]["center"][0])
-        rows[i]["center"][0] = (c + 1e-6).hex()
+    def edit(head, rows, i):
+        c = float.fromhex(rows[i][3][0])
+        rows[i][3][0] = (c + 1e-6).hex()
     assert "Krawczyk" in _tampered(tmp_path, honest, edit)[0][1]
 
 
-def test_radius_not_positive(tmp_path, honest):
-    def edit(rows, i):
-        rows[i]["radius"][2] = (0.0).hex()
-    assert "radius" in _tampered(tmp_path, honest, edit)[0][1]
+def test_radius_shift_not_allowed(tmp_path, honest):
+    for bad in (0, 37, 2.0**-36, "36"):
+        def edit(head, rows, i, bad=bad):
+            rows[i][2] = bad
+        assert "shift" in _tampered(tmp_path, honest, edit)[0][1]
 
 
 def test_saddle_claimed_as_minimum(tmp_path, honest):
     """Type II at k = 7 is a saddle: claiming a minimum is refused whatever the bound."""
-    for lower in ("0", "0.001", "1e-30"):
-        def edit(rows, i, lower=lower):
-            rows[i]["verdict"] = MINIMUM
-            rows[i]["blocks"][2]["lambda_min_lower"] = lower
+    for lower in ("0.001", "1e-30"):
+        def edit(head, rows, i, lower=lower):
+            rows[i][6] = PROVED
+            rows[i][5][2] = lower
+            rows[i][5] = [x if float(x) > 0 else "1e-30" for x in rows[i][5]]
         reason = _tampered(tmp_path, honest, edit, "II", 7)[0][1]
         assert "standard" in reason
 
 
+def test_zero_lower_bound(tmp_path, honest):
+    def edit(head, rows, i):
+        rows[i][5][0] = "0"
+    assert "not > 0" in _tampered(tmp_path, honest, edit)[0][1]
+
+
 def test_non_integer_k(tmp_path, honest):
     for bad in (9.0, True, "9", 4):
-        def edit(rows, i, bad=bad):
-            rows[i]["k"] = bad
+        def edit(head, rows, i, bad=bad):
+            rows[i][1] = bad
         assert "k must be" in _tampered(tmp_path, honest, edit)[0][1]
 
 
-def test_not_json(tmp_path, honest):
-    path, _ = honest
+def test_not_json_and_not_gzip(tmp_path, honest):
+    path, head, rows = honest
     p = tmp_path / "g.jsonl"
-    p.write_text(path.read_text() + "{not json\n")
+    p.write_text("".join(json.dumps(r) + "\n" for r in [head, *rows]) + "{not json\n")
     rep = check_families(p)
     assert not rep.ok and "JSON" in rep.refused[0][1]
+    p.write_bytes(path.read_bytes()[:-20])  # a cut gzip file
+    rep = check_families(p)
+    assert not rep.ok and "not a certificate file" in rep.refused[0][1]
 
 
 def test_unknown_verdict(tmp_path, honest):
-    def edit(rows, i):
-        rows[i]["verdict"] = "probably fine"
+    def edit(head, rows, i):
+        rows[i][6] = "probably fine"
     assert "verdict" in _tampered(tmp_path, honest, edit)[0][1]
-
-
-# A row of the k = 6..10^4 run that an earlier checker refused although it was right: its
-# proved loss ends 9e-21 below the claimed upper decimal, and the checker parsed the decimals
-# as 53-bit balls (wider than that). Decimals are now compared as exact rationals.
-ROW_7041 = (
-    '{"type":"II","k":7041,"unknowns":["a","g","b","c","e","f"],"center":["0x1.1f69d469464b2p'
-    '-12","-0x1.ff9cc3c8b1023p-1","0x1.7ea076800990fp-13","0x1.29c1302e168d7p-12","0x1.000001'
-    'b26e571p+0","-0x1.bd7b3f6c58173p-25"],"radius":["0x1.1f69d469464b2p-48","0x1.ff9cc3c8b10'
-    '23p-37","0x1.7ea076800990fp-49","0x1.29c1302e168d7p-48","0x1.000001b26e571p-36","0x1.bd7'
-    'b3f6c58173p-61"],"prec":80,"loss":["0.0000840313103027","0.0000840313103065"],"blocks":['
-    '{"name":"trivial","size":6,"multiplicity":1,"lambda_min_lower":"0.0863"},{"name":"sign",'
-    '"size":4,"multiplicity":1,"lambda_min_lower":"0.0840"},{"name":"standard","size":5,"mult'
-    'iplicity":7038,"lambda_min_lower":"0.0850"},{"name":"sign x standard","size":2,"multipli'
-    'city":7038,"lambda_min_lower":"0.0851"},{"name":"(m-2,2)","size":1,"multiplicity":247632'
-    '02,"lambda_min_lower":"0.388"},{"name":"(m-2,1,1)","size":1,"multiplicity":24763203,"lam'
-    'bda_min_lower":"0.0862"}],"verdict":"strict local minimum"}')
-
-
-def test_claim_at_a_decimal_boundary_is_accepted(tmp_path):
-    p = tmp_path / "r.jsonl"
-    p.write_text(ROW_7041 + "\n")
-    rep = check_families(p)
-    assert rep.ok and rep.confirmed == 1, rep.refused

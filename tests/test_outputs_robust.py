@@ -221,7 +221,8 @@ def no_flint(tmp_path):
 
 def test_without_python_flint_proofs_are_usage_errors_and_all_plans_without_them(tmp_path,
                                                                                   no_flint):
-    for cmd in (["census", "--K", "4", "--certify"], ["conjecture1-grid", "--certify"]):
+    for cmd in (["census", "--K", "4", "--certify"], ["conjecture1-grid", "--certify"],
+                ["families", "--quick"]):
         out = tmp_path / cmd[0]
         res = subprocess.run([sys.executable, "-m", "relucheck", *cmd, "--out", str(out)],
                              capture_output=True, text=True, env=no_flint, timeout=120)
@@ -235,6 +236,7 @@ def test_without_python_flint_proofs_are_usage_errors_and_all_plans_without_them
     plan, skipped = res.stdout.strip().splitlines()
     assert "census" in plan and "--certify" not in plan
     assert "conjecture1-grid --certify" in skipped and "census --certify" in skipped
+    assert "families" in skipped and "families" not in plan
 
 
 # ---------------------------------------------------------------- check-certificate on bad files

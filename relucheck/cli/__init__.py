@@ -29,7 +29,8 @@ from relucheck._public import RUNNABLE
 
 #: command name -> its module in relucheck.cli (each defines ``command``)
 COMMANDS = {name: name.replace("-", "_")
-            for name in (*RUNNABLE, "all", "plot", "check-certificate", "check-minimum")}
+            for name in (*RUNNABLE, "all", "plot", "check-certificate", "check-minimum",
+                         "check-families")}
 
 
 def commands() -> dict[str, click.Command]:

@@ -102,11 +102,16 @@ def command(out: Path, seed: int, quick: bool, quiet: bool, strict: bool) -> Non
 
 def plan_commands() -> tuple[list[tuple[str, ModuleType, dict]], list[str]]:
     """The commands to run, decided before any work: without python-flint the proofs are left
-    out (conjecture1-grid --certify) or run without their proof (census), and named."""
+    out (conjecture1-grid --certify, families) or run without their proof (census), and
+    named."""
     from relucheck.proofs import flint_available
+    from relucheck.runner import NEEDS_FLINT
 
     plan, skipped = [], []
     for name, exp, flags in experiments():
+        if not flint_available() and name in NEEDS_FLINT:
+            skipped.append(name)
+            continue
         if not flint_available() and name.endswith("--certify"):
             skipped.append(name)
             if not flags.get("certify"):

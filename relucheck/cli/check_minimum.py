@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from relucheck import proofs
+from relucheck.cli.common import checker_options
 from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import tqdm_progress
 
@@ -20,10 +21,7 @@ def _not_a_certificate(path: Path, why: str) -> None:
 
 
 @click.command("check-minimum", short_help="Re-verify the proofs in census_certificates.json.")
-@click.argument("path", metavar="FILE_OR_FOLDER", type=click.Path(path_type=Path))
-@click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
-              help="Processes; 0: one per core.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@checker_options
 def command(path: Path, workers: int, quiet: bool) -> None:
     """Re-verify census_certificates.json (written by `relucheck census --certify`) from the file
     alone; given the census folder, also check census_families.csv against it.

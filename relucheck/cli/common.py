@@ -238,6 +238,15 @@ def common_options(f: Callable | None = None, *, quick: dict[str, Any] | None = 
     return f
 
 
+def checker_options(f: Callable) -> Callable:
+    """A certificate checker's FILE_OR_FOLDER argument, --workers and --quiet (check-minimum,
+    check-families)."""
+    f = click.option("--quiet", is_flag=True, help="No progress bar.")(f)
+    f = click.option("--workers", type=click.IntRange(min=0, max=1024), default=0,
+                     show_default=True, help="Processes; 0: one per core.")(f)
+    return click.argument("path", metavar="FILE_OR_FOLDER", type=click.Path(path_type=Path))(f)
+
+
 def click_type(rule: Rule) -> click.ParamType:
     """The click type of an option, derived from its parameter's rule: a single number is
     checked against its range while parsing, a list entry by entry for floats (an integer

@@ -14,6 +14,7 @@ Where a run ended
     section 7)
     match_rows, relative_error -- a student against the teacher up to permutation
     find_families, symmetric_distance -- endpoints grouped up to the problem's symmetry
+    isotropy -- the isotropy group of a point, read off up to a tolerance
 
 The compiled kernels (numba) live in the private ``_kernels`` and load on first use.
 """
@@ -29,5 +30,5 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "integrate_planar": "one_relu_flow",
     "Network": "network",
     "match_rows": "matching", "relative_error": "matching",
-    "find_families": "symmetry", "symmetric_distance": "symmetry",
+    "find_families": "symmetry", "symmetric_distance": "symmetry", "isotropy": "symmetry",
 })

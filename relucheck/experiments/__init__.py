@@ -20,6 +20,8 @@ The commands
     init_prob -- Theorem 6: the success probability of a random initialisation
     census -- where gradient descent ends, per teacher size k and extra units e
     conjecture2 -- Conjecture 2: where descent from noisy symmetric starts ends
+    families -- the symmetric families of spurious minima proved for every k, their Hessian
+    spectrum and births
 
 Each parameter's rule
     params -- param, Rule, rule_of, check_fields, check: the rules that ``Params``, the CLI and

@@ -25,7 +25,7 @@ from relucheck.descent.endpoints import (
     classify_runs,
 )
 from relucheck.descent.network import Network
-from relucheck.descent.symmetry import find_families, symmetric_distance
+from relucheck.descent.symmetry import find_families, isotropy, symmetric_distance
 from relucheck.descent.train import DescentConfig, Runs, gradient, train
 from relucheck.experiments.params import check, check_fields, param
 from relucheck.finite_differences import fd_derivatives, fd_hessian
@@ -271,7 +271,8 @@ def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, 
                 row = dict(k=k, n=n, family=f, cls=c, loss=ends.loss[rep],
                            lambda_min=ends.lam_min[rep], lambda_max=ends.lam_max[rep],
                            lambda_err=ends.lam_err[rep], lambda_min_spread=spread, count=cnt,
-                           representative=rep, grad_norm=out.grad[rep])
+                           representative=rep, grad_norm=out.grad[rep],
+                           isotropy=isotropy(out.W[rep], k))
                 for col in FAMILY_COLUMNS:
                     fam_t[col].append(row[col])
                 for (i, j), v in np.ndenumerate(out.W[rep]):
@@ -384,7 +385,7 @@ MAIN_COLUMNS = ("k", "n", "extra", "d", "runs", *CLASSES, "spurious_share", "spu
 RUN_COLUMNS = ("k", "n", "run", "cls", "status", "loss", "grad_norm", "lambda_min",
                "lambda_max", "iterations", "polish_steps", "family")
 FAMILY_COLUMNS = ("k", "n", "family", "cls", "loss", "lambda_min", "lambda_max", "lambda_err",
-                  "lambda_min_spread", "count", "representative", "grad_norm")
+                  "lambda_min_spread", "count", "representative", "grad_norm", "isotropy")
 
 
 class _forward:

@@ -10,8 +10,8 @@ Writing a set
 
 Drawing
     style -- one matplotlib style for every figure, and byte-reproducible saving (save_figure)
-    census, conjecture1_certify, conjecture1_grid, conjecture2, init_prob, noise_sweep,
-    ssb_2d, verify_formula -- one plot module per command, each ``plot(...) -> Figure``
+    census, conjecture1_certify, conjecture1_grid, conjecture2, families, init_prob,
+    noise_sweep, ssb_2d, verify_formula -- one plot module per command, each ``plot(...) -> Figure``
     drawn from its command's CSV tables alone
     plots -- FIGURES, which function draws which stem, and ``draw(csv_path)`` (relucheck plot)
 

@@ -18,6 +18,7 @@ from relucheck.output import (
     conjecture1_certify,
     conjecture1_grid,
     conjecture2,
+    families,
     init_prob,
     noise_sweep,
     ssb_2d,
@@ -42,6 +43,7 @@ FIGURES: dict[str, Entry] = {
     "thm6_init_prob": Entry(lambda t: init_prob.plot(t["main"])),
     "census": Entry(census.plot, siblings=("families", "runs")),
     "conjecture2": Entry(lambda t: conjecture2.plot(t["main"])),
+    "families": Entry(families.plot, siblings=("spectrum", "births", "near_birth")),
 }
 
 

@@ -451,6 +451,9 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
                                                     "eigenvalues of one family")),
         "count": COUNT, "representative": LABEL,
         "grad_norm": unless_manifold(RESIDUAL),
+        "isotropy": Exact("the isotropy group read off the representative with entries equal "
+                          "to 1e-6 (descent.symmetry.isotropy); distinct entries differ by "
+                          "more than 1e-3"),
         "class": CLASS,
         **CERTIFY_RULES,
     },

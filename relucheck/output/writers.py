@@ -43,6 +43,10 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
 def _cell(x: Any) -> str:
     """Full-precision, locale-free text for one value: floats round-trip exactly (repr)."""
     if isinstance(x, (bool, np.bool_)):

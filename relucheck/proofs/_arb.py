@@ -15,9 +15,9 @@ from typing import Any
 from relucheck.runtime import cluster
 
 try:  # python-flint is the optional extra ``certify``
-    from flint import arb, arb_mat, arb_series, ctx
+    from flint import arb, arb_mat, arb_series, ctx, fmpq
 except ImportError:  # pragma: no cover - exercised by require_flint's message
-    arb = arb_mat = arb_series = ctx = None
+    arb = arb_mat = arb_series = ctx = fmpq = None
 
 FLINT_HINT = ("the interval proof needs python-flint (arb ball arithmetic): "
               "pip install '.[certify]' from a clone of relucheck, or pip install "

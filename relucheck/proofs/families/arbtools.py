@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 
-import flint
+from relucheck.proofs._arb import arb, arb_mat
 
 
 def exact_fraction(x) -> Fraction:
@@ -96,13 +96,13 @@ def krawczyk(center, radius, g_center, jac_box):
     Returns (ok, K as a list of balls, the slack min_p (radius_p - |K_p - x_p|)/radius_p).
     """
     n = len(center)
-    Jm = flint.arb_mat(n, n, [jac_box[p][q].mid() for p in range(n) for q in range(n)])
+    Jm = arb_mat(n, n, [jac_box[p][q].mid() for p in range(n) for q in range(n)])
     Y = Jm.inv()
-    Y = flint.arb_mat(n, n, [Y[p, q].mid() for p in range(n) for q in range(n)])
-    J = flint.arb_mat(n, n, [jac_box[p][q] for p in range(n) for q in range(n)])
-    g = flint.arb_mat(n, 1, list(g_center))
-    D = flint.arb_mat(n, 1, [flint.arb(0, r) for r in radius])
-    eye = flint.arb_mat(n, n, [1 if p == q else 0 for p in range(n) for q in range(n)])
+    Y = arb_mat(n, n, [Y[p, q].mid() for p in range(n) for q in range(n)])
+    J = arb_mat(n, n, [jac_box[p][q] for p in range(n) for q in range(n)])
+    g = arb_mat(n, 1, list(g_center))
+    D = arb_mat(n, 1, [arb(0, r) for r in radius])
+    eye = arb_mat(n, n, [1 if p == q else 0 for p in range(n) for q in range(n)])
     Kd = -(Y * g) + (eye - Y * J) * D  # K(X) - x
     ok = True
     slack = 1.0
@@ -111,4 +111,4 @@ def krawczyk(center, radius, g_center, jac_box):
         if not dev < radius[p]:
             ok = False
         slack = min(slack, 1.0 - float(dev.mid()) / radius[p])
-    return ok, [flint.arb(center[p]) + Kd[p, 0] for p in range(n)], slack
+    return ok, [arb(center[p]) + Kd[p, 0] for p in range(n)], slack

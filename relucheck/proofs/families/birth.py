@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import flint
 import numpy as np
 
+from relucheck.proofs._arb import arb, ctx
 from relucheck.proofs.families.arbtools import krawczyk, normalised, outward_decimals
 from relucheck.proofs.families.continuation import birth, follow_integers
 from relucheck.proofs.families.kit import ARB
@@ -54,11 +54,11 @@ def negative_direction(name: str, k: float, u, radius, block: str, prec: int = 1
     the box, as an arb) at real k."""
     pat = PATTERNS[name]
     blk = next(b for b in pat.blocks if b.name == block)
-    old = flint.ctx.prec
-    flint.ctx.prec = prec
+    old = ctx.prec
+    ctx.prec = prec
     try:
-        box = [flint.arb(c, r) for c, r in zip(u, radius, strict=True)]
-        _, g = pat.loss_and_gradient([flint.arb(c) for c in u], k, ARB)
+        box = [arb(c, r) for c, r in zip(u, radius, strict=True)]
+        _, g = pat.loss_and_gradient([arb(c) for c in u], k, ARB)
         jac = pat.block(pat.blocks[0], box, k, ARB)[0]
         ok, _, _ = krawczyk(list(u), list(radius), g, jac)
         B, G = pat.block(blk, box, k, ARB)
@@ -66,12 +66,12 @@ def negative_direction(name: str, k: float, u, radius, block: str, prec: int = 1
         m = len(Bn)
         mid = np.array([[float(x.mid()) for x in row] for row in Bn])
         v = np.linalg.eigh(mid)[1][:, 0]  # a float vector: any vector is sound
-        v = [flint.arb(float(x)) for x in v]
-        num = sum((v[p] * Bn[p][q] * v[q] for p in range(m) for q in range(m)), flint.arb(0))
-        den = sum((x * x for x in v), flint.arb(0))
+        v = [arb(float(x)) for x in v]
+        num = sum((v[p] * Bn[p][q] * v[q] for p in range(m) for q in range(m)), arb(0))
+        den = sum((x * x for x in v), arb(0))
         return ok, num / den
     finally:
-        flint.ctx.prec = old
+        ctx.prec = old
 
 
 def birth_bracket(name: str, half_width: float = 4e-9, prec: int = 100,

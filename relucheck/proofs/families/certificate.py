@@ -1,56 +1,113 @@
-"""Certificates: one JSON object per line per (type, k), and a checker that re-derives every
-verdict from the file alone with arb (no numpy linear algebra, no numba).
+"""Certificates of the families' proofs: a compact, byte-stable file (xz of JSON lines) and
+a checker that re-derives every verdict from the file alone with arb (no numpy linear algebra,
+no numba). Format (docs/families.md section 6):
 
-Row fields (docs/families.md):
-  type        "A" or "II"
-  k           integer dimension (teacher I_k, k students)
-  unknowns    names of the fixed-space coordinates, in order
-  center      box centre, one exact float per unknown, as float.hex() strings
-  radius      box radius per unknown, float.hex() strings (> 0)
-  prec        arb working precision in bits
-  loss        [lo, hi] decimal strings: J at the critical point lies in [lo, hi]
-  blocks      [{name, size, multiplicity, lambda_min_lower}] in the pattern's block order;
-              lambda_min_lower a decimal string L: every Hessian eigenvalue of that block >= L
-  verdict     "strict local minimum" or "not proved: <reason>"
+line 1, the header: {"format", "version", "prec" (arb bits), "types": {type: {"unknowns",
+  "min_k", "blocks": [[name, size, multiplicity in k], ...]}}, and the row layout in words};
+  the checker refuses a header whose labels are not the patterns' own.
+each further line, one (type, k): [type, k, s, centre, [loss lo, loss hi], lowers, verdict]
+  s        the box's radius shift: r_p = 2^(e_p - s), 2^e_p the power of two at or below
+           max(|c_p|, 1/k^2) (1/k^2 the IEEE double 1.0 / (k * k)), recomputed by the checker
+  centre   one exact float per unknown (44 significant bits), short hex (float.fromhex)
+  loss     decimal strings: J at the critical point lies in [lo, hi]
+  lowers   one decimal string L per block, in the header's order: every Hessian eigenvalue of
+           that block >= L
+  verdict  "M" (strict local minimum) or "not proved: <reason>" (claims nothing, counted)
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import lzma
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
-import flint
-
+from relucheck.proofs._arb import arb, fmpq, pool_map
 from relucheck.proofs.families.arbtools import endpoints, krawczyk, ldl_positive, normalised
 from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
-from relucheck.proofs.families.proof import ProofResult, loss_over_box
+from relucheck.proofs.families.proof import (
+    RADIUS_SHIFT,
+    WIDER,
+    ProofResult,
+    default_radius,
+    loss_over_box,
+)
+from relucheck.runtime.progress import null_progress
 
+FORMAT = "relucheck-families-certificate"
+VERSION = 2
 MINIMUM = "strict local minimum"
+PROVED = "M"  # a row's verdict: strict local minimum
+TYPES = ("A", "II")
+#: The multiplicity of each block as a polynomial in k (the header states them; tests check
+#: them against Block.dim).
+MULTIPLICITY = {"A": ("1", "k - 2", "(k - 1)(k - 4)/2", "(k - 2)(k - 3)/2"),
+                "II": ("1", "1", "k - 3", "k - 3", "(k - 2)(k - 5)/2", "(k - 3)(k - 4)/2")}
+SHIFTS = (RADIUS_SHIFT, RADIUS_SHIFT - WIDER)
+ROW = ("[type, k, s, centre (hex floats), [loss lo, loss hi], [lower bound per block], "
+       "verdict ('M': strict local minimum, or 'not proved: <reason>')]")
+RADIUS = ("r_p = 2^(e_p - s), 2^e_p the power of two at or below max(|c_p|, 1/k^2), "
+          "1/k^2 the IEEE double 1.0 / (k * k)")
 
 
-def result_to_row(res: ProofResult, prec: int) -> dict:
-    pat = PATTERNS[res.pattern]
-    return {
-        "type": res.pattern,
-        "k": res.k,
-        "unknowns": list(pat.unknowns),
-        "center": [float(x).hex() for x in res.center],
-        "radius": [float(x).hex() for x in res.radius],
-        "prec": prec,
-        "loss": list(res.loss),
-        "blocks": [{"name": b.name, "size": b.size, "multiplicity": b.multiplicity,
-                    "lambda_min_lower": b.lower} for b in res.blocks],
-        "verdict": MINIMUM if res.proved else f"not proved: {res.reason}",
-    }
+def labels() -> dict:
+    """The header's labels: each type's unknowns, smallest k and blocks (name, size,
+    multiplicity)."""
+    return {name: {"unknowns": list(PATTERNS[name].unknowns), "min_k": PATTERNS[name].min_k,
+                   "blocks": [[b.name, len(b.rules), m] for b, m in
+                              zip(PATTERNS[name].blocks, MULTIPLICITY[name], strict=True)]}
+            for name in TYPES}
+
+
+def header(prec: int) -> dict:
+    return {"format": FORMAT, "version": VERSION, "prec": prec, "row": ROW, "radius": RADIUS,
+            "types": labels()}
+
+
+def hex_float(x: float) -> str:
+    """float.hex without the mantissa's trailing zeros (float.fromhex reads it back)."""
+    s = float(x).hex()
+    if "." not in s:
+        return s
+    mant, exp = s.split("p")
+    return mant.rstrip("0").rstrip(".") + "p" + exp
+
+
+def result_to_row(res: ProofResult) -> list:
+    if res.shift is None:
+        raise ValueError("only default boxes (radius from a shift) go into a certificate")
+    return [res.pattern, res.k, res.shift, [hex_float(x) for x in res.center], list(res.loss),
+            [b.lower for b in res.blocks],
+            PROVED if res.proved else f"not proved: {res.reason}"]
+
+
+def encode(rows, prec: int) -> bytes:
+    """The certificate's bytes: xz (preset 6, CRC-64; the format has no time stamp or file
+    name) of the header and the rows as JSON lines; the same rows give the same bytes (with the
+    same liblzma). 760 KB for k = 6..10^4 and both types, in 2.5 s (gzip -9: 1.06 MB; xz
+    preset 9e: 730 KB in 13.6 s)."""
+    lines = [json.dumps(header(prec), separators=(",", ":"))]
+    lines += [json.dumps(r, separators=(",", ":")) for r in rows]
+    return lzma.compress(("\n".join(lines) + "\n").encode("utf-8"), format=lzma.FORMAT_XZ,
+                         check=lzma.CHECK_CRC64, preset=6)
 
 
 def write_certificate(path, results, prec: int) -> None:
-    with open(path, "w") as fh:
-        for res in results:
-            fh.write(json.dumps(result_to_row(res, prec), separators=(",", ":")) + "\n")
+    Path(path).write_bytes(encode([result_to_row(r) for r in results], prec))
+
+
+def read_lines(data: bytes) -> list[str]:
+    """The certificate's text lines (xz, gzip, or plain text)."""
+    if data[:6] == b"\xfd7zXZ\x00":
+        data = lzma.decompress(data)
+    elif data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data.decode("utf-8").splitlines()
 
 
 @dataclass
@@ -59,6 +116,9 @@ class CheckReport:
     confirmed: int = 0  # rows claiming a minimum, re-proved
     failures_listed: int = 0  # rows honestly claiming "not proved"
     refused: list = field(default_factory=list)  # (line number, reason)
+    prec: int | None = None
+    readable: bool = True  # False: not this format at all (unreadable, foreign, other version)
+    confirmed_keys: set = field(default_factory=set)  # (type, k) re-proved minima
 
     @property
     def ok(self) -> bool:
@@ -74,115 +134,183 @@ def _decimal(s) -> Fraction:
     return Fraction(d)
 
 
-def check_row(row: dict) -> str | None:
-    """None when the row's claims are re-proved (or it honestly claims no proof);
-    otherwise the reason to refuse it."""
-    name = row.get("type")
-    if name not in ("A", "II"):
-        return f"unknown type {name!r}"
-    pat = PATTERNS[name]
-    k = row.get("k")
-    if not isinstance(k, int) or isinstance(k, bool) or k < pat.min_k:
-        return f"k must be an integer >= {pat.min_k}"
-    if row.get("unknowns") != list(pat.unknowns):
-        return f"unknowns {row.get('unknowns')} are not type {name}'s {list(pat.unknowns)}"
-    n = len(pat.unknowns)
-    try:
-        center = [float.fromhex(x) for x in row["center"]]
-        radius = [float.fromhex(x) for x in row["radius"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        return f"bad centre/radius: {exc}"
-    if len(center) != n or len(radius) != n:
-        return "centre/radius of the wrong length"
-    if not all(r > 0 and r < float("inf") for r in radius):
-        return "radius must be positive and finite"
-    prec = row.get("prec")
-    if not isinstance(prec, int) or not 53 <= prec <= 4096:
+def check_header(head) -> str | None:
+    """None when the header is this format's, with the patterns' own labels."""
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        return f"not a {FORMAT} file"
+    if head.get("version") != VERSION:
+        return f"version {head.get('version')!r}, this checker reads {VERSION}"
+    prec = head.get("prec")
+    if not isinstance(prec, int) or isinstance(prec, bool) or not 53 <= prec <= 4096:
         return "prec must be an integer in [53, 4096]"
-    blocks = row.get("blocks")
-    if not isinstance(blocks, list) or len(blocks) != len(pat.blocks):
-        return f"type {name} has {len(pat.blocks)} blocks"
-    for b, blk in zip(blocks, pat.blocks, strict=True):
-        if b.get("name") != blk.name:
-            return f"block {b.get('name')!r} where type {name} has {blk.name!r}"
-        if b.get("size") != len(blk.rules):
-            return f"block {blk.name}: size {b.get('size')} != {len(blk.rules)}"
-        if b.get("multiplicity") != blk.dim(k):
-            return f"block {blk.name}: multiplicity {b.get('multiplicity')} != {blk.dim(k)}"
-    verdict = row.get("verdict")
-    if not isinstance(verdict, str):
-        return "missing verdict"
-    if verdict.startswith("not proved"):
-        return None  # a listed failure claims nothing
-    if verdict != MINIMUM:
-        return f"unknown verdict {verdict!r}"
-    try:
-        lowers_q = [_decimal(b["lambda_min_lower"]) for b in blocks]
-        lo_q, hi_q = (_decimal(x) for x in row["loss"])
-    except (KeyError, TypeError, ValueError) as exc:
-        return f"bad number: {exc}"
-    old = flint.ctx.prec
-    flint.ctx.prec = prec
-    try:
-        # balls holding the exact decimals (the LDL below holds for every value in them)
-        lowers = [flint.arb(flint.fmpq(q.numerator, q.denominator)) for q in lowers_q]
-        box = [flint.arb(c, r) for c, r in zip(center, radius, strict=True)]
-        J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
-        cache: dict = {}
-        jac = None
-        for blk, L, b in zip(pat.blocks, lowers, blocks, strict=True):
-            if not L > 0:
-                return f"block {blk.name}: lower bound {b['lambda_min_lower']} is not > 0"
-            B, G = pat.block(blk, box, k, ARB, cache)
-            if jac is None:
-                jac = B
-            Bn = normalised(B, G)
-            m = len(Bn)
-            ok, _ = ldl_positive([[Bn[p][q] - (L if p == q else 0) for q in range(m)]
-                                  for p in range(m)])
-            if not ok:
-                return f"block {blk.name}: not proved >= {b['lambda_min_lower']}"
-        ok, _, _ = krawczyk(center, radius, g, jac)
-        if not ok:
-            return "Krawczyk: K(X) not inside X (no proved unique critical point in the box)"
-        J = loss_over_box(J0, g, jac, radius)
-        # the claimed decimals must enclose the proved ball (exact rational comparison)
-        j_lo, j_hi = endpoints(J)
-        if not (lo_q <= j_lo and j_hi <= hi_q):
-            return f"loss {J} not enclosed by the claim [{row['loss'][0]}, {row['loss'][1]}]"
-    finally:
-        flint.ctx.prec = old
+    types = head.get("types")
+    want = labels()
+    if not isinstance(types, dict) or sorted(types) != sorted(want):
+        return f"types must be {sorted(want)}"
+    for name, lab in want.items():
+        got = types[name]
+        if not isinstance(got, dict):
+            return f"type {name}: labels not an object"
+        for key in ("unknowns", "min_k"):
+            if got.get(key) != lab[key]:
+                return f"type {name}: {key} {got.get(key)!r} are not {lab[key]!r}"
+        blocks = got.get("blocks")
+        if not isinstance(blocks, list) or len(blocks) != len(lab["blocks"]):
+            return f"type {name} has {len(lab['blocks'])} blocks"
+        for b, w in zip(blocks, lab["blocks"], strict=True):
+            if not isinstance(b, list) or len(b) != 3 or b[0] != w[0]:
+                return f"type {name}: block {b!r} where the pattern has {w[0]!r}"
+            if b[1] != w[1]:
+                return f"type {name}: block {w[0]} of size {b[1]!r}, not {w[1]}"
+            if b[2] != w[2]:
+                return f"type {name}: block {w[0]} of multiplicity {b[2]!r}, not {w[2]}"
     return None
 
 
-def check_families(path) -> CheckReport:
-    """Re-derive every verdict of a certificate file; refuse malformed or mislabelled rows,
-    duplicate (type, k) and claims that do not re-prove."""
+def parse_row(row) -> tuple[str | None, tuple | None]:
+    """(reason to refuse, None) or (None, parsed): the row's shape and labels. ``parsed`` is
+    (type, k, centre, radius, lowers, loss lo, loss hi, verdict)."""
+    if not isinstance(row, list) or len(row) != 7:
+        return "a row is a list of 7 fields: " + ROW, None
+    name, k, shift, centre_s, loss_s, lowers_s, verdict = row
+    if name not in TYPES:
+        return f"unknown type {name!r}", None
+    pat = PATTERNS[name]
+    if not isinstance(k, int) or isinstance(k, bool) or k < pat.min_k:
+        return f"k must be an integer >= {pat.min_k}", None
+    if not isinstance(shift, int) or isinstance(shift, bool) or shift not in SHIFTS:
+        return f"radius shift must be one of {SHIFTS}", None
+    n = len(pat.unknowns)
+    if not isinstance(centre_s, list) or len(centre_s) != n:
+        return f"type {name} has {n} unknowns {list(pat.unknowns)}: centre of the wrong length", \
+            None
+    try:
+        centre = [float.fromhex(x) for x in centre_s]
+    except (TypeError, ValueError) as exc:
+        return f"bad centre: {exc}", None
+    if not all(abs(c) < float("inf") for c in centre):
+        return "centre must be finite", None
+    radius = default_radius(centre, k, 2.0**-shift)
+    if not isinstance(lowers_s, list) or len(lowers_s) != len(pat.blocks):
+        return f"type {name} has {len(pat.blocks)} blocks: one lower bound each", None
+    if not isinstance(verdict, str):
+        return "missing verdict", None
+    if verdict.startswith("not proved"):
+        return None, (name, k, centre, radius, None, None, None, verdict)
+    if verdict != PROVED:
+        return f"unknown verdict {verdict!r}", None
+    try:
+        lowers = [_decimal(x) for x in lowers_s]
+        if not isinstance(loss_s, list) or len(loss_s) != 2:
+            raise ValueError("loss must be [lo, hi]")
+        lo, hi = (_decimal(x) for x in loss_s)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        return f"bad number: {exc}", None
+    for blk, L, s in zip(pat.blocks, lowers, lowers_s, strict=True):
+        if not L > 0:
+            return f"block {blk.name}: lower bound {s} is not > 0", None
+    return None, (name, k, centre, radius, lowers, lo, hi, verdict)
+
+
+def reprove(parsed) -> str | None:
+    """None when a parsed row's claims re-prove at the working precision (arb); otherwise the
+    reason to refuse it."""
+    name, k, center, radius, lowers_q, lo_q, hi_q, _ = parsed
+    pat = PATTERNS[name]
+    # balls holding the exact decimals (the LDL below holds for every value in them)
+    lowers = [arb(fmpq(q.numerator, q.denominator)) for q in lowers_q]
+    box = [arb(c, r) for c, r in zip(center, radius, strict=True)]
+    J0, g = pat.loss_and_gradient([arb(c) for c in center], k, ARB)
+    cache: dict = {}
+    jac = None
+    for blk, L, q in zip(pat.blocks, lowers, lowers_q, strict=True):
+        B, G = pat.block(blk, box, k, ARB, cache)
+        if jac is None:
+            jac = B
+        Bn = normalised(B, G)
+        m = len(Bn)
+        ok, _ = ldl_positive([[Bn[p][r] - (L if p == r else 0) for r in range(m)]
+                              for p in range(m)])
+        if not ok:
+            return f"block {blk.name}: not proved >= {float(q):.4g}"
+    ok, _, _ = krawczyk(center, radius, g, jac)
+    if not ok:
+        return "Krawczyk: K(X) not inside X (no proved unique critical point in the box)"
+    J = loss_over_box(J0, g, jac, radius)
+    # the claimed decimals must enclose the proved ball (exact rational comparison)
+    j_lo, j_hi = endpoints(J)
+    if not (lo_q <= j_lo and j_hi <= hi_q):
+        return f"loss {J} not enclosed by the claim [{float(lo_q)!r}, {float(hi_q)!r}]"
+    return None
+
+
+def _reprove_chunk(chunk: list) -> list:
+    return [(lineno, reprove(parsed)) for lineno, parsed in chunk]
+
+
+def check_families(path, *, workers: int = 1, progress=null_progress, client=None,
+                   chunk: int = 250) -> CheckReport:
+    """Re-derive every verdict of a certificate file (xz, gzip or text); refuse a foreign or
+    mislabelled header, malformed or mislabelled rows, a duplicate (type, k) and claims that
+    do not re-prove. The re-proofs run in ``workers`` processes (or on a dask ``client``)."""
     rep = CheckReport()
+    try:
+        lines = read_lines(Path(path).read_bytes())
+    except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError, zlib.error) as exc:
+        rep.refused.append((0, f"not a certificate file: {exc.__class__.__name__}: {exc}"))
+        rep.readable = False
+        return rep
+    if not lines:
+        rep.refused.append((0, "empty file"))
+        rep.readable = False
+        return rep
+    try:
+        head = json.loads(lines[0])
+    except json.JSONDecodeError as exc:
+        head, bad = None, f"header not JSON: {exc}"
+    else:
+        bad = check_header(head)
+    if bad is not None:
+        rep.refused.append((1, bad))
+        rep.readable = not (head is None or bad.startswith(("not a ", "version")))
+        return rep
+    prec = rep.prec = head["prec"]
     seen = set()
-    with open(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            rep.rows += 1
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rep.refused.append((lineno, f"not JSON: {exc}"))
-                continue
-            if not isinstance(row, dict):
-                rep.refused.append((lineno, "not an object"))
-                continue
-            key = (row.get("type"), row.get("k"))
-            if key in seen:
-                rep.refused.append((lineno, f"duplicate {key}"))
-                continue
-            seen.add(key)
-            reason = check_row(row)
-            if reason is not None:
-                rep.refused.append((lineno, reason))
-            elif row["verdict"] == MINIMUM:
-                rep.confirmed += 1
-            else:
-                rep.failures_listed += 1
+    todo = []
+    for lineno, line in enumerate(lines[1:], 2):
+        if not line.strip():
+            continue
+        rep.rows += 1
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rep.refused.append((lineno, f"not JSON: {exc}"))
+            continue
+        reason, parsed = parse_row(row)
+        if reason is not None:
+            rep.refused.append((lineno, reason))
+            continue
+        key = parsed[:2]
+        if key in seen:
+            rep.refused.append((lineno, f"duplicate {key}"))
+            continue
+        seen.add(key)
+        if parsed[-1] == PROVED:
+            todo.append((lineno, parsed))
+        else:
+            rep.failures_listed += 1
+    keys = {lineno: parsed[:2] for lineno, parsed in todo}
+    chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+    if chunks:
+        done = pool_map(_reprove_chunk, chunks, prec=prec, workers=workers, progress=progress,
+                        desc="families: re-proving", client=client)
+        for part in done:
+            for lineno, reason in part:
+                if reason is None:
+                    rep.confirmed += 1
+                    rep.confirmed_keys.add(keys[lineno])
+                else:
+                    rep.refused.append((lineno, reason))
+    rep.refused.sort()
     return rep
+

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 
-import flint
 import mpmath
+
+from relucheck.proofs._arb import arb
 
 
 class FloatKit:
@@ -81,26 +82,26 @@ def _clip_unit(c):
     lo, hi = c.lower(), c.upper()
     if lo >= -1 and hi <= 1:
         return c
-    lo = flint.arb(-1) if lo < -1 else lo
-    hi = flint.arb(1) if hi > 1 else hi
+    lo = arb(-1) if lo < -1 else lo
+    hi = arb(1) if hi > 1 else hi
     if lo > 1 or hi < -1:
-        return flint.arb("nan")
+        return arb("nan")
     return lo.union(hi)
 
 
 class ArbKit:
-    """python-flint ``arb`` balls at the context precision (``flint.ctx.prec``)."""
+    """python-flint ``arb`` balls at the context precision (``ctx.prec``)."""
 
     name = "arb"
 
     @property
     def pi(self):
-        return flint.arb.pi()
+        return arb.pi()
 
     @staticmethod
     def num(x):
         # ints and floats convert exactly (a float is a dyadic rational)
-        return flint.arb(x)
+        return arb(x)
 
     @staticmethod
     def sqrt(x):
@@ -108,8 +109,8 @@ class ArbKit:
             return x.sqrt()
         hi = x.upper()
         if hi < 0:
-            return flint.arb(0)
-        return flint.arb(0).union(hi.sqrt())
+            return arb(0)
+        return arb(0).union(hi.sqrt())
 
     @staticmethod
     def acos(x):
@@ -127,7 +128,7 @@ class ArbKit:
     def div_s(num, s, bound):
         if s > 0:
             return num / s
-        return flint.arb(0, bound().abs_upper())
+        return arb(0, bound().abs_upper())
 
 
 FLOAT = FloatKit()

@@ -45,3 +45,24 @@ def newton(pat, u0, k, *, tol=1e-12, maxit=40):
             polish = 2
             best = None  # only iterates after convergence count
     raise RuntimeError(f"Newton did not converge for pattern {pat.name} at k = {k}")
+
+
+def refine(pat, u0, k, *, step_tol=1e-7, maxit=8):
+    """Newton steps from a good start (a continuation's prediction) until a step is at most
+    ``step_tol`` relative: the error left is then of the order of its square, far below a
+    proof box. No polishing (the proof's Krawczyk test decides, and recentres if needed).
+    Raises RuntimeError if no step gets that small."""
+    u = np.array(u0, dtype=float)
+    for _ in range(maxit):
+        g = np.array(pat.gradient(u, k, FLOAT))
+        B = np.array(pat.trivial_block(u, k, FLOAT))
+        try:
+            step = np.linalg.solve(B, g)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)):
+            break
+        u = u - step
+        if np.abs(step).max() <= step_tol * max(1.0, np.abs(u).max()):
+            return u
+    raise RuntimeError(f"Newton did not converge for pattern {pat.name} at k = {k}")

@@ -15,11 +15,11 @@ of the full loss J on M(k, k) (python-flint arb only; floats enter as exact dyad
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
-import flint
-
+from relucheck.proofs._arb import arb, ctx
 from relucheck.proofs.families.arbtools import (
     krawczyk,
     ldl_positive,
@@ -31,6 +31,9 @@ from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
 
 PREC = 80  # bits
+RADIUS_SHIFT = 36  # default box: radius 2^-36 relative (see default_radius)
+WIDER = 8  # the last retry's box is 2^8 = 256 times wider
+CENTRE_BITS = 44  # significant bits of a box centre (the certificate stores them in hex)
 
 
 @dataclass
@@ -55,28 +58,43 @@ class ProofResult:
     slack: float = 0.0
     seconds: float = 0.0
     attempts: int = 1  # 2, 3: recentred by an arb Newton step (3: and a 256x wider box)
+    shift: int | None = RADIUS_SHIFT  # radius = default_radius(center, k, 2^-shift); None: given
     newton_center: list = field(default_factory=list, repr=False)
 
 
 def _box(center, radius):
-    return [flint.arb(c, r) for c, r in zip(center, radius, strict=True)]
+    return [arb(c, r) for c, r in zip(center, radius, strict=True)]
 
 
-def default_radius(u, k, rho=2.0**-36):
-    """Radius per unknown: rho |u_p| (relative), floored at rho / k^2 (exact floats)."""
-    return [rho * max(abs(float(x)), 1.0 / (k * k)) for x in u]
+def short_float(x: float, bits: int = CENTRE_BITS) -> float:
+    """x rounded to ``bits`` significant bits (an exact float with a short hex form)."""
+    x = float(x)
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    m, e = math.frexp(x)
+    return math.ldexp(round(math.ldexp(m, bits)), e - bits)
 
 
-def prove_blocks(pat, box, k, lowers=None, digits=3):
+def default_radius(u, k, rho=2.0**-RADIUS_SHIFT):
+    """Radius per unknown: rho times the power of two at or below max(|u_p|, 1/k^2), with
+    1/k^2 the IEEE double 1.0 / (k * k); exact floats, so that a certificate stores only
+    log2 rho and the checker recomputes the radii from the centre."""
+    floor = 1.0 / (k * k)
+    return [rho * 2.0 ** (math.frexp(max(abs(float(x)), floor))[1] - 1) for x in u]
+
+
+def prove_blocks(pat, box, k, lowers=None, digits=3, cache=None, first=None):
     """Prove each block (normalised) minus its lower bound positive definite over the box.
     ``lowers``: {block name: decimal string} (claimed); None derives them from the midpoint
     (95 % of the float smallest eigenvalue, 3 digits, rounded down).
-    Returns ([BlockClaim], the trivial block B over the box)."""
+    ``cache``: the point's geometry cache; ``first``: the trivial block's (B, Gamma) when
+    already computed. Returns ([BlockClaim], the trivial block B over the box)."""
     out = []
-    cache: dict = {}
+    cache = {} if cache is None else cache
     trivial = None
     for blk in pat.blocks:
-        B, G = pat.block(blk, box, k, ARB, cache)
+        B, G = first if (first is not None and trivial is None) else \
+            pat.block(blk, box, k, ARB, cache)
         if trivial is None:
             trivial = B
         Bn = normalised(B, G)
@@ -88,7 +106,7 @@ def prove_blocks(pat, box, k, lowers=None, digits=3):
             lower = round_down_decimal(0.95 * lam, digits) if lam > 0 else "0"
         else:
             lower = lowers[blk.name]
-        L = flint.arb(lower)
+        L = arb(lower)
         shifted = [[Bn[p][q] - (L if p == q else 0) for q in range(n)] for p in range(n)]
         ok, _ = ldl_positive(shifted)
         ok = ok and L > 0
@@ -102,9 +120,9 @@ def loss_over_box(J0, g0, jac, radius):
     """Enclosure of J over the box (so of J at the zero u* it holds) by the mean-value form
     twice: g(X) in g(x) + Jac(X)(X - x) and J(X) in J(x) + g(X).(X - x)."""
     n = len(radius)
-    D = [flint.arb(0, r) for r in radius]
-    gX = [g0[p] + sum((jac[p][q] * D[q] for q in range(n)), flint.arb(0)) for p in range(n)]
-    return J0 + sum((gX[p] * D[p] for p in range(n)), flint.arb(0))
+    D = [arb(0, r) for r in radius]
+    gX = [g0[p] + sum((jac[p][q] * D[q] for q in range(n)), arb(0)) for p in range(n)]
+    return J0 + sum((gX[p] * D[p] for p in range(n)), arb(0))
 
 
 def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: bool = False,
@@ -119,37 +137,47 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
         k = float(k)
     elif not isinstance(k, int) or k < pat.min_k:
         raise ValueError(f"k must be an integer >= {pat.min_k}")
-    center = [float(x) for x in u]
-    auto = radius is None
+    auto = radius is None  # the default box: centre to CENTRE_BITS, radius from the shift
+    bits = CENTRE_BITS if auto else 53
+    center = [short_float(x, bits) for x in u]
+    shift = RADIUS_SHIFT if auto else None
     radius = default_radius(center, k) if auto else [float(r) for r in radius]
-    old = flint.ctx.prec
-    flint.ctx.prec = prec
+    old = ctx.prec
+    ctx.prec = prec
     try:
         for attempt in range(retries + 1):
-            res = _attempt(pat, k, center, radius, digits)
-            res.attempts = attempt + 1
+            res = _attempt(pat, k, center, radius, digits, last=attempt == retries)
+            res.attempts, res.shift = attempt + 1, shift
             if res.proved or not res.reason.startswith("Krawczyk"):
                 break
             # the float centre was not accurate enough for the box: recentre by one arb
             # Newton step (rounded to floats) and, at the last attempt, widen a default box
-            center = res.newton_center
+            center = [short_float(x, bits) for x in res.newton_center]
             if attempt == 1 and auto:
-                radius = [r * 256 for r in default_radius(center, k)]
+                shift = RADIUS_SHIFT - WIDER
+            radius = default_radius(center, k, 2.0**-shift) if auto else radius
     finally:
-        flint.ctx.prec = old
+        ctx.prec = old
     res.seconds = time.perf_counter() - t0
     return res
 
 
-def _attempt(pat, k, center, radius, digits) -> ProofResult:
+def _attempt(pat, k, center, radius, digits, last=True) -> ProofResult:
+    """One proof on one box; when Krawczyk fails and it is not the ``last`` attempt, the
+    other blocks are not computed (the box will be recentred)."""
     res = ProofResult(pat.name, k, center, radius, False, "")
     box = _box(center, radius)
-    J0, g = pat.loss_and_gradient([flint.arb(c) for c in center], k, ARB)
+    J0, g = pat.loss_and_gradient([arb(c) for c in center], k, ARB)
     # the trivial block over the box is the Jacobian enclosure of g
-    blocks, jac = prove_blocks(pat, box, k, digits=digits)
-    ok, K, slack = krawczyk(center, radius, g, jac)
+    cache: dict = {}
+    first = pat.block(pat.blocks[0], box, k, ARB, cache)
+    ok, K, slack = krawczyk(center, radius, g, first[0])
     res.newton_center = [float(x.mid()) for x in K]
     res.slack = slack
+    if not ok and not last:
+        res.reason = "Krawczyk: K(X) not inside X"
+        return res
+    blocks, jac = prove_blocks(pat, box, k, digits=digits, cache=cache, first=first)
     res.blocks = blocks
     res.loss = outward_decimals(loss_over_box(J0, g, jac, radius))
     bad = [b.name for b in blocks if not b.proved]

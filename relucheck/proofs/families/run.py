@@ -1,38 +1,157 @@
-"""Run the whole pipeline: continuation (float) for k in [k_min, k_max], the arb proof at
-every integer k, the certificate file, timings. ``python -m relucheck.proofs.families.run
-OUT.jsonl [k_max]``."""
+"""The whole pipeline over a range of k: continuation (float64) and the arb proof at every
+integer k, in segments that run in parallel (processes, or tasks of a dask cluster), and the
+two birth brackets. ``python -m relucheck.proofs.families.run OUT.jsonl.xz [k_max]`` writes
+the certificate.
+
+A segment [k_lo, k_hi] of one type starts from a point found by Newton from the seed's trace
+(scaled to k_lo, :func:`continuation.scaled_guess`), follows the integers with a quadratic
+prediction and a few Newton steps (:func:`newton.refine`), and proves each k
+(:func:`proof.prove_point`). Segments return plain data (floats and strings, no arb balls)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 
-from relucheck.proofs.families.certificate import write_certificate
-from relucheck.proofs.families.continuation import follow_integers
+from relucheck.proofs._arb import pool_map
+from relucheck.proofs.families.continuation import (
+    Point,
+    _predict,
+    follow_integers,
+    scaled_guess,
+)
+from relucheck.proofs.families.newton import newton, refine
+from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.proof import PREC, prove_point
+from relucheck.runtime.progress import null_progress
+
+SMALL_K = 60  # below this the trace follows the seed with full Newton (one segment per type)
+CHUNK = 500  # integers per segment above SMALL_K
 
 
-def run(out_path, k_max: int = 10_000, names=("A", "II"), k_min: int = 6, log=print):
-    results = []
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    k_lo: int
+    k_hi: int  # inclusive
+    ref: Point | None = None  # a traced point below k_lo (None: trace from the seed)
+    prec: int = PREC  # arb bits of the proofs
+
+
+def segments(names, k_min: int, k_max: int, chunk: int = CHUNK, prec: int = PREC) -> list:
+    """The segments covering [k_min, k_max] for each type (largest work first)."""
+    out = []
+    for name in names:
+        lo = max(k_min, PATTERNS[name].min_k)
+        if lo > k_max:
+            continue
+        top = min(k_max, max(SMALL_K - 1, lo))
+        out.append(Segment(name, lo, top, prec=prec))
+        if top < k_max:
+            ref = follow_integers(name, top)[top]
+            for a in range(top + 1, k_max + 1, chunk):
+                out.append(Segment(name, a, min(a + chunk - 1, k_max), ref, prec))
+    return out
+
+
+def trace(seg: Segment) -> list:
+    """[Point] for k = seg.k_lo..seg.k_hi."""
+    pat = PATTERNS[seg.name]
+    if seg.ref is None:
+        pts = follow_integers(seg.name, seg.k_hi, k_min=seg.k_lo)
+        return [pts[k] for k in range(seg.k_lo, seg.k_hi + 1)]
+    hist: list = []
+    for k in range(seg.k_lo, seg.k_hi + 1):
+        if len(hist) < 3:  # the first points: full Newton (from the scaled reference, then
+            # from the previous point)
+            start = scaled_guess(seg.name, hist[-1] if hist else seg.ref, k)
+            u = newton(pat, start, k)[0]
+        else:
+            u = refine(pat, _predict(hist, k), k)
+        hist.append(Point(seg.name, k, u, float("nan"), float("nan")))
+    return hist
+
+
+def prove_segment(seg: Segment) -> list:
+    """The proof at every k of the segment ([ProofResult], no arb objects kept)."""
+    out = []
+    for p in trace(seg):
+        res = prove_point(seg.name, int(p.k), p.u, prec=seg.prec)
+        res.newton_center = []
+        out.append(res)
+    return out
+
+
+def _task(item):
+    kind, arg = item
+    if kind == "birth":
+        from relucheck.proofs.families.birth import birth_bracket
+
+        return birth_bracket(arg)
+    return prove_segment(arg)
+
+
+def prove_range(names=("A", "II"), k_min: int = 6, k_max: int = 10_000, *, workers: int = 1,
+                births: bool = True, progress=null_progress, client=None,
+                chunk: int = CHUNK, prec: int = PREC) -> tuple[dict, dict, dict]:
+    """({type: [ProofResult] by k}, {type: Bracket}, timings): every k in [k_min, k_max]
+    proved (or its failure with the reason), and each type's birth bracket."""
+    t0 = time.perf_counter()
+    segs = segments(names, k_min, k_max, chunk, prec)
+    items = [("birth", n) for n in names] if births else []
+    # the long type II segments first, so that the two workers finish together
+    items += [("segment", s) for s in sorted(segs, key=lambda s: s.name != "II")]
+    t_plan = time.perf_counter() - t0
+    done = pool_map(_task, items, prec=prec, workers=workers, progress=progress,
+                    desc="families: segments", client=client)
+    results = {n: [] for n in names}
+    brackets = {}
+    for (kind, arg), r in zip(items, done, strict=True):
+        if kind == "birth":
+            brackets[arg] = r
+        else:
+            results[arg.name].extend(r)
+    for n in names:
+        results[n].sort(key=lambda r: r.k)
+    timings = {"plan_seconds": t_plan, "prove_seconds": time.perf_counter() - t0,
+               "proof_cpu_seconds": {n: sum(r.seconds for r in results[n]) for n in names}}
+    return results, brackets, timings
+
+
+def prove_saddle(name: str, k: int, centre, prec: int = 100):
+    """A proved saddle at integer k: (block, upper bound < 0 of a Rayleigh quotient of that
+    block over a box holding a proved unique critical point), or None when no block gives
+    one (:func:`birth.negative_direction`, tried block by block)."""
+    from relucheck.proofs.families.birth import negative_direction
+    from relucheck.proofs.families.proof import default_radius
+
+    radius = default_radius(centre, k, 2.0**-40)
+    for blk in PATTERNS[name].blocks:
+        if blk.dim(k) <= 0:
+            continue
+        ok, ray = negative_direction(name, k, list(centre), radius, blk.name, prec)
+        if ok and ray < 0:
+            return blk.name, float(ray.upper())
+    return None
+
+
+def run(out_path, k_max: int = 10_000, names=("A", "II"), k_min: int = 6, log=print,
+        workers: int = 1):
+    """Prove every k in [k_min, k_max] and write the certificate to ``out_path``."""
+    from relucheck.proofs.families.certificate import write_certificate
+
+    results, _, timings = prove_range(names, k_min, k_max, workers=workers, births=False)
     stats = {}
     for name in names:
-        t0 = time.process_time()
-        pts = follow_integers(name, k_max, k_min=k_min)
-        t_cont = time.process_time() - t0
-        t0 = time.process_time()
-        res = [prove_point(name, k, p.u) for k, p in sorted(pts.items()) if k >= k_min]
-        t_proof = time.process_time() - t0
-        results += res
+        res = results[name]
         failed = [(r.k, r.reason) for r in res if not r.proved]
-        stats[name] = dict(n=len(res), proved=len(res) - len(failed), failed=failed,
-                           cpu_continuation=t_cont, cpu_proof=t_proof,
-                           per_k_ms=1e3 * t_proof / max(1, len(res)))
-        log(f"type {name}: {stats[name]['proved']}/{len(res)} proved; continuation "
-            f"{t_cont:.1f} s CPU, proofs {t_proof:.1f} s CPU "
-            f"({stats[name]['per_k_ms']:.2f} ms per k); failed: {failed[:10]}")
-    write_certificate(out_path, results, PREC)
-    return results, stats
+        stats[name] = dict(n=len(res), proved=len(res) - len(failed), failed=failed)
+        log(f"type {name}: {stats[name]['proved']}/{len(res)} proved; failed: {failed[:10]}")
+    flat = [r for n in names for r in results[n]]
+    write_certificate(out_path, flat, PREC)
+    return flat, {**stats, "timings": timings}
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
+    run(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10_000, workers=2)
