@@ -45,7 +45,7 @@ SAFE, FAILS, OPEN, STEP_DEPENDENT = "reaches", "fails", "open", "step-dependent"
 class Params:
     """A Conjecture 2 sweep: cells (K, x0, y0 = ratio x0, sigma)."""
 
-    K: tuple[int, ...] = param((2, 4, 6, 8, 10, 12, 16, 20), many=True, min=2, max=64,
+    K: tuple[int, ...] = param((2, 4, 6, 8, 10, 12, 20), many=True, min=2, max=64,
                                distinct=True)
     x0: tuple[float, ...] = param((1e-3, 0.1, 1.0), kind=float, many=True, min=0, max=1,
                                   min_open=True, distinct=True, why="Omega: 0 < x0 <= 1")
