@@ -293,6 +293,16 @@ CERTIFY_RULES: dict[str, Rule] = {
 }
 
 
+#: A proved bound rounded outward to three significant digits: the rounding of a box centre
+#: (44 bits) moves the exact bound by far less than a unit of the third digit, so the two runs'
+#: bounds are within 1 % of each other, and the sign is the proof.
+FAMILY_BOUND = SameSign(Close("a proved eigenvalue bound, rounded outward to three digits",
+                              rtol=1e-2, atol=1e-12),
+                        why="its sign proves the block's definiteness")
+#: Least-squares fits over float eigenvalues known to ~1e-14: smooth in their data.
+FITS = Close("a least-squares fit of float64 eigenvalues known to ~1e-14", rtol=1e-6, atol=1e-9)
+
+
 # -- the table --------------------------------------------------------------------------------
 
 TOLERANCES: dict[str, dict[str, Rule]] = {
@@ -504,6 +514,46 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
     "conjecture2_runs.csv": {
         "K": PARAM, "x0": PARAM, "y0": PARAM, "sigma": PARAM, "run": LABEL, "class": CLASS,
         "family": LABEL, "loss": LOSS, "iterations": ITERS,
+    },
+    "families.csv": {
+        "type": LABEL, "k": PARAM,
+        "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of the family's J at k over "
+                           "boxes that both hold the critical point: they intersect"),
+        "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of the family's J at k over "
+                           "boxes that both hold the critical point: they intersect"),
+        "loss_times_k": Close("k times the midpoint of an enclosure about 1e-12 wide",
+                              rtol=1e-9),
+        "proved": CERTIFIED, "verdict": CERTIFIED, "reason": CERTIFIED,
+        "lambda_lower": FAMILY_BOUND, "lambda_block": LABEL, "attempts": COUNT,
+    },
+    "families_births.csv": {
+        "type": LABEL,
+        "k_lo": Overlap("k_lo", "k_hi", "proved brackets of one birth k*: they intersect"),
+        "k_hi": Overlap("k_lo", "k_hi", "proved brackets of one birth k*: they intersect"),
+        "width": Close("the bracket's width, a difference of two floats near 6", atol=1e-12),
+        "k_star_float": Close("the float bisection's estimate, inside its 8e-9 bracket",
+                              atol=1e-8),
+        "block": LABEL, "multiplicity": LABEL,
+        "lambda_lo_upper": FAMILY_BOUND, "lower_hi": FAMILY_BOUND,
+        "proved_lo": CERTIFIED, "proved_hi": CERTIFIED,
+    },
+    "families_fits.csv": {
+        "type": LABEL, "quantity": LABEL, "block": LABEL, "index": LABEL, "model": LABEL,
+        "C": FITS, "p": FITS, "limit": FITS, "value_at_k_to": FITS,
+        "k_from": PARAM, "k_to": PARAM, "points": PARAM,
+        "behaviour": Exact("bounded or linear, decided by the fitted power with a wide margin "
+                           "(p near 0 or 1)"),
+    },
+    "families_near_birth.csv": {
+        "type": LABEL, "k": PARAM, "block": LABEL,
+        "lambda_min": Close("a block eigenvalue at a Newton point (float64): O(1) entries, "
+                            "rounding ~1e-14", rtol=1e-9, atol=1e-12),
+    },
+    "families_spectrum.csv": {
+        "type": LABEL, "k": PARAM, "block": LABEL, "index": LABEL, "multiplicity": LABEL,
+        "eigenvalue": Close("a block eigenvalue at a Newton point (float64): O(1) entries, "
+                            "rounding ~1e-14", rtol=1e-9, atol=1e-12),
+        "lower": FAMILY_BOUND, "proved": CERTIFIED,
     },
     "summary.csv": {
         "command": LABEL, "claim": LABEL, "level": LABEL,
