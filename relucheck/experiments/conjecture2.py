@@ -31,7 +31,6 @@ from relucheck.sampling.seeding import keyed_rng
 from relucheck.sampling.starts import symmetric_start
 from relucheck.sampling.stats import wilson_interval
 from relucheck.theory.gradient import population_loss
-from relucheck.theory.symmetric import saddle
 
 if TYPE_CHECKING:
     from relucheck.proofs.minimum.proof import Proof
@@ -498,8 +497,3 @@ def claims(p: Params, t: dict) -> list[Claim]:
 def _ended(main: dict, i: int) -> str:
     counts = [f"{main[k][i]} {k}" for k in CLASSES if k != TEACHER and main[k][i]]
     return ", ".join(counts) or "no endpoint"
-
-
-def saddle_x(K: int) -> float:
-    """Theorem 7 (2)'s saddle x = y for the figure."""
-    return float(saddle(K)[0])

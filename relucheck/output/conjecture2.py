@@ -8,22 +8,15 @@ Theorem 7 (2)'s saddle on it. Bottom: the largest sigma up to which every start 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from relucheck.output.style import TEXT_WIDTH, log_axis, paper_style
 from relucheck.result import Table
+from relucheck.theory.symmetric import saddle
 
 CMAP = "RdYlGn"
-
-
-def _saddle(K: int) -> float:
-    """Theorem 7 (2): x = y = (sqrt(K-1) - arctan(sqrt(K-1)) + pi) / (pi K)."""
-    r = math.sqrt(K - 1)
-    return (r - math.atan(r) + math.pi) / (math.pi * K)
 
 
 def safe_sigmas(main: Table) -> dict[int, float | None]:
@@ -69,7 +62,7 @@ def plot(main: Table) -> Figure:
                 if dep.any():
                     ax.scatter(x[dep], ratio[dep], marker="x", c="black", s=14, zorder=4)
                 ax.axhline(1.0, color="#555555", lw=0.7, ls="--", zorder=1)
-                xs = _saddle(K)
+                xs = float(saddle(K))  # Theorem 7 (2): the saddle x = y
                 ax.plot([xs], [1.0], marker="*", color="black", ms=5, zorder=4, clip_on=False)
                 log_axis(ax, "x")
                 ax.set_xlim(lo / 3, hi * 3)
