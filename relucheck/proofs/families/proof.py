@@ -11,6 +11,8 @@ of the full loss J on M(k, k) (python-flint arb only; floats enter as exact dyad
    Every block, normalised, minus its claimed lower bound L is proved positive definite over
    the whole box X by an arb LDL^T with provably positive pivots. All L > 0 => H(W(u*)) is
    positive definite => W(u*) is a strict local minimum (and so is its whole orbit).
+4. With a proved critical point in the box, each unit's split embedding at n = k + 1 gets a
+   proved direction of negative curvature (:mod:`relucheck.proofs.families.split`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from relucheck.proofs.families.arbtools import (
 )
 from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
+from relucheck.proofs.families.split import SPLIT_PATTERNS, UNITS, prove_split
 
 PREC = 80  # bits
 RADIUS_SHIFT = 36  # default box: radius 2^-36 relative (see default_radius)
@@ -60,6 +63,9 @@ class ProofResult:
     attempts: int = 1  # 2, 3: recentred by an arb Newton step (3: and a 256x wider box)
     shift: int | None = RADIUS_SHIFT  # radius = default_radius(center, k, 2^-shift); None: given
     newton_center: list = field(default_factory=list, repr=False)
+    # the split embeddings at n = k + 1 ([split.SplitClaim], one per unit; empty where the box
+    # holds no proved critical point or the pattern has no spurious residual, as W = I)
+    splits: list = field(default_factory=list)
 
 
 def _box(center, radius):
@@ -180,6 +186,8 @@ def _attempt(pat, k, center, radius, digits, last=True) -> ProofResult:
     blocks, jac = prove_blocks(pat, box, k, digits=digits, cache=cache, first=first)
     res.blocks = blocks
     res.loss = outward_decimals(loss_over_box(J0, g, jac, radius))
+    if ok and pat.name in SPLIT_PATTERNS:
+        res.splits = [prove_split(pat.name, unit, box, k, cache) for unit in UNITS]
     bad = [b.name for b in blocks if not b.proved]
     if not ok:
         res.reason = "Krawczyk: K(X) not inside X"

@@ -26,6 +26,8 @@ from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.proof import PREC, prove_point
 from relucheck.runtime.progress import null_progress
 
+#: The global minimum W = I: x = 1 on the diagonal, y = 0 off it.
+EXACT_GLOBAL = (1.0, 0.0)
 SMALL_K = 60  # below this the trace follows the seed with full Newton (one segment per type)
 CHUNK = 500  # integers per segment above SMALL_K
 
@@ -49,7 +51,7 @@ def segments(names, k_min: int, k_max: int, chunk: int = CHUNK, prec: int = PREC
         top = min(k_max, max(SMALL_K - 1, lo))
         out.append(Segment(name, lo, top, prec=prec))
         if top < k_max:
-            ref = follow_integers(name, top)[top]
+            ref = None if name == "global" else follow_integers(name, top)[top]
             for a in range(top + 1, k_max + 1, chunk):
                 out.append(Segment(name, a, min(a + chunk - 1, k_max), ref, prec))
     return out
@@ -58,6 +60,9 @@ def segments(names, k_min: int, k_max: int, chunk: int = CHUNK, prec: int = PREC
 def trace(seg: Segment) -> list:
     """[Point] for k = seg.k_lo..seg.k_hi."""
     pat = PATTERNS[seg.name]
+    if seg.name == "global":  # W = I, known exactly at every k
+        return [Point("global", k, EXACT_GLOBAL, 0.0, 0.0)
+                for k in range(seg.k_lo, seg.k_hi + 1)]
     if seg.ref is None:
         pts = follow_integers(seg.name, seg.k_hi, k_min=seg.k_lo)
         return [pts[k] for k in range(seg.k_lo, seg.k_hi + 1)]
