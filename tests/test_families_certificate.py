@@ -19,6 +19,7 @@ from relucheck.proofs.families.certificate import (
 )
 from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.run import run
+from relucheck.proofs.families.split import SPLITS
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +45,14 @@ def test_honest_file_checks(honest):
     path, _, rows = honest
     rep = check_families(path)
     assert rep.ok, rep.refused
-    assert rep.rows == len(rows) == 7 + 7
-    assert rep.confirmed == 7 + 5  # type A 6..12, type II 8..12
+    assert rep.rows == len(rows) == 7 + 7 + 7
+    assert rep.confirmed == 7 + 5 + 7  # type A 6..12, type II 8..12, global 6..12
     assert rep.failures_listed == 2  # type II at 6, 7: saddles, listed as not proved
-    assert check_families(path, workers=2, chunk=3).confirmed == 12
+    # every A and II row (the two saddles too) claims both split saddles, re-proved
+    assert rep.split_keys == {(n, k, u) for n in ("A", "II") for k in range(6, 13)
+                              for u in ("special", "generic")}
+    again = check_families(path, workers=2, chunk=3)
+    assert again.confirmed == 19 and again.split_keys == rep.split_keys
 
 
 def test_byte_stable_and_plain_text_too(tmp_path, honest):
@@ -55,15 +60,23 @@ def test_byte_stable_and_plain_text_too(tmp_path, honest):
     assert encode(rows, head["prec"]) == path.read_bytes()
     p = tmp_path / "plain.jsonl"
     p.write_text("".join(json.dumps(r) + "\n" for r in [head, *rows]))
-    assert check_families(p).confirmed == 12
+    assert check_families(p).confirmed == 19
 
 
 def test_multiplicity_texts_are_the_blocks_dimensions():
     for name, texts in MULTIPLICITY.items():
         for blk, text in zip(PATTERNS[name].blocks, texts, strict=True):
             for k in range(6, 40):
-                expr = text.replace(")(", ")*(")
+                expr = text.replace(")(", ")*(").replace("k(", "k*(")
                 assert Fraction(eval(expr, {"k": Fraction(k)})) == blk.dim(k), (name, text)
+
+
+def test_split_multiplicity_texts_are_the_blocks_dimensions():
+    for (name, unit), su in SPLITS.items():
+        assert sum(len(b.vectors) * b.dim(20) for b in su.blocks) == 20, (name, unit)
+        for blk in su.blocks:
+            for k in range(6, 40):
+                assert eval(blk.formula, {"k": k}) == blk.dim(k), (name, unit, blk.name)
 
 
 def _tampered(tmp_path, honest, edit, name="A", k=9):
@@ -187,3 +200,57 @@ def test_unknown_verdict(tmp_path, honest):
     def edit(head, rows, i):
         rows[i][6] = "probably fine"
     assert "verdict" in _tampered(tmp_path, honest, edit)[0][1]
+
+
+# -- the split embeddings at n = k + 1 ------------------------------------------------------
+def test_split_bound_too_low(tmp_path, honest):
+    """Claiming more negative curvature than the direction has is refused."""
+    def edit(head, rows, i):
+        rows[i][7][1][3] = str(float(rows[i][7][1][3]) * 1.5)
+    assert "split generic: Rayleigh" in _tampered(tmp_path, honest, edit)[0][1]
+
+
+def test_split_direction_swapped(tmp_path, honest):
+    """The generic unit's direction under the special unit's label does not re-prove (the
+    bound was for the other row's block)."""
+    def edit(head, rows, i):
+        rows[i][7][0][2] = rows[i][7][1][2]
+        rows[i][7][0][3] = rows[i][7][1][3]
+    assert "split special: Rayleigh" in _tampered(tmp_path, honest, edit, "II", 9)[0][1]
+
+
+def test_split_units_relabelled(tmp_path, honest):
+    def edit(head, rows, i):
+        rows[i][7].reverse()
+    assert "unit" in _tampered(tmp_path, honest, edit)[0][1]
+
+
+def test_split_nonnegative_or_wrong_block(tmp_path, honest):
+    for field, bad, word in ((3, "0", "not < 0"), (1, "sign", "block"),
+                             (2, ["0x0p+0"] * 2, "direction")):
+        def edit(head, rows, i, field=field, bad=bad):
+            rows[i][7][0][field] = bad
+        assert word in _tampered(tmp_path, honest, edit)[0][1]
+
+
+def test_split_on_a_moved_saddle_box(tmp_path, honest):
+    """Type II at k = 7 is no minimum, but its split claims are re-proved on a box whose
+    critical point is re-proved: moving the centre is refused."""
+    def edit(head, rows, i):
+        c = float.fromhex(rows[i][3][0])
+        rows[i][3][0] = (c + 1e-6).hex()
+    assert "Krawczyk" in _tampered(tmp_path, honest, edit, "II", 7)[0][1]
+
+
+def test_split_claimed_for_global(tmp_path, honest):
+    def edit(head, rows, i):
+        rows[i][7] = copy.deepcopy(rows[_row(rows, "A", 9)][7])
+    assert "no split" in _tampered(tmp_path, honest, edit, "global", 9)[0][1]
+
+
+def test_split_labels_in_header(tmp_path, honest):
+    for edit_labels in (lambda s: s["A"]["generic"].__setitem__("row", 2),
+                        lambda s: s["II"]["generic"]["blocks"][2].__setitem__(2, "k - 3")):
+        def edit(head, rows, i, e=edit_labels):
+            e(head["splits"])
+        assert "split labels" in _tampered(tmp_path, honest, edit)[0][1]

@@ -3,9 +3,11 @@ a checker that re-derives every verdict from the file alone with arb (no numpy l
 no numba). Format (docs/families.md section 6):
 
 line 1, the header: {"format", "version", "prec" (arb bits), "types": {type: {"unknowns",
-  "min_k", "blocks": [[name, size, multiplicity in k], ...]}}, and the row layout in words};
-  the checker refuses a header whose labels are not the patterns' own.
-each further line, one (type, k): [type, k, s, centre, [loss lo, loss hi], lowers, verdict]
+  "min_k", "blocks": [[name, size, multiplicity in k], ...]}}, "splits": {type: {unit: {"row",
+  "blocks": [[name, size, multiplicity in k], ...]}}}, and the row layout in words}; the
+  checker refuses a header whose labels are not the patterns' own.
+each further line, one (type, k): [type, k, s, centre, [loss lo, loss hi], lowers, verdict,
+  splits]
   s        the box's radius shift: r_p = 2^(e_p - s), 2^e_p the power of two at or below
            max(|c_p|, 1/k^2) (1/k^2 the IEEE double 1.0 / (k * k)), recomputed by the checker
   centre   one exact float per unknown (44 significant bits), short hex (float.fromhex)
@@ -13,6 +15,11 @@ each further line, one (type, k): [type, k, s, centre, [loss lo, loss hi], lower
   lowers   one decimal string L per block, in the header's order: every Hessian eigenvalue of
            that block >= L
   verdict  "M" (strict local minimum) or "not proved: <reason>" (claims nothing, counted)
+  splits   [] or, for types A and II, one [unit, block, direction, upper] per unit (special,
+           generic): the box holds a proved critical point (Krawczyk, re-checked) and
+           v^T R~ v / v^T v <= upper < 0 over the box, v the direction (hex floats) in the
+           named block of R_unit = H_unit,unit - I/2: the split embedding at n = k + 1 is a
+           saddle (relucheck.proofs.families.split)
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from relucheck.proofs._arb import arb, fmpq, pool_map
 from relucheck.proofs.families.arbtools import endpoints, krawczyk, ldl_positive, normalised
 from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
+from relucheck.proofs.families.split import SPLIT_PATTERNS, SPLITS, UNITS, rayleigh, split_blocks
 from relucheck.proofs.families.proof import (
     RADIUS_SHIFT,
     WIDER,
@@ -40,17 +48,20 @@ from relucheck.proofs.families.proof import (
 from relucheck.runtime.progress import null_progress
 
 FORMAT = "relucheck-families-certificate"
-VERSION = 2
+VERSION = 3
 MINIMUM = "strict local minimum"
 PROVED = "M"  # a row's verdict: strict local minimum
-TYPES = ("A", "II")
+TYPES = ("A", "II", "global")
 #: The multiplicity of each block as a polynomial in k (the header states them; tests check
 #: them against Block.dim).
 MULTIPLICITY = {"A": ("1", "k - 2", "(k - 1)(k - 4)/2", "(k - 2)(k - 3)/2"),
-                "II": ("1", "1", "k - 3", "k - 3", "(k - 2)(k - 5)/2", "(k - 3)(k - 4)/2")}
+                "II": ("1", "1", "k - 3", "k - 3", "(k - 2)(k - 5)/2", "(k - 3)(k - 4)/2"),
+                "global": ("1", "k - 1", "k(k - 3)/2", "(k - 1)(k - 2)/2")}
 SHIFTS = (RADIUS_SHIFT, RADIUS_SHIFT - WIDER)
 ROW = ("[type, k, s, centre (hex floats), [loss lo, loss hi], [lower bound per block], "
-       "verdict ('M': strict local minimum, or 'not proved: <reason>')]")
+       "verdict ('M': strict local minimum, or 'not proved: <reason>'), splits ([] or one "
+       "[unit, block, direction (hex floats), upper < 0] per unit: the split embedding at "
+       "n = k + 1 has a Rayleigh quotient <= upper)]")
 RADIUS = ("r_p = 2^(e_p - s), 2^e_p the power of two at or below max(|c_p|, 1/k^2), "
           "1/k^2 the IEEE double 1.0 / (k * k)")
 
@@ -64,9 +75,19 @@ def labels() -> dict:
             for name in TYPES}
 
 
+def split_labels() -> dict:
+    """The header's split labels: per type and unit, the row split and R's blocks (name, size,
+    multiplicity)."""
+    return {name: {unit: {"row": SPLITS[name, unit].row,
+                          "blocks": [[b.name, len(b.vectors), b.formula]
+                                     for b in SPLITS[name, unit].blocks]}
+                   for unit in UNITS}
+            for name in SPLIT_PATTERNS}
+
+
 def header(prec: int) -> dict:
     return {"format": FORMAT, "version": VERSION, "prec": prec, "row": ROW, "radius": RADIUS,
-            "types": labels()}
+            "types": labels(), "splits": split_labels()}
 
 
 def hex_float(x: float) -> str:
@@ -81,9 +102,11 @@ def hex_float(x: float) -> str:
 def result_to_row(res: ProofResult) -> list:
     if res.shift is None:
         raise ValueError("only default boxes (radius from a shift) go into a certificate")
+    splits = [[c.unit, c.block, [hex_float(x) for x in c.direction], c.upper]
+              for c in res.splits] if res.splits and all(c.proved for c in res.splits) else []
     return [res.pattern, res.k, res.shift, [hex_float(x) for x in res.center], list(res.loss),
             [b.lower for b in res.blocks],
-            PROVED if res.proved else f"not proved: {res.reason}"]
+            PROVED if res.proved else f"not proved: {res.reason}", splits]
 
 
 def encode(rows, prec: int) -> bytes:
@@ -119,6 +142,7 @@ class CheckReport:
     prec: int | None = None
     readable: bool = True  # False: not this format at all (unreadable, foreign, other version)
     confirmed_keys: set = field(default_factory=set)  # (type, k) re-proved minima
+    split_keys: set = field(default_factory=set)  # (type, k, unit) re-proved split saddles
 
     @property
     def ok(self) -> bool:
@@ -164,15 +188,17 @@ def check_header(head) -> str | None:
                 return f"type {name}: block {w[0]} of size {b[1]!r}, not {w[1]}"
             if b[2] != w[2]:
                 return f"type {name}: block {w[0]} of multiplicity {b[2]!r}, not {w[2]}"
+    if head.get("splits") != split_labels():
+        return f"split labels must be {split_labels()!r}"
     return None
 
 
 def parse_row(row) -> tuple[str | None, tuple | None]:
     """(reason to refuse, None) or (None, parsed): the row's shape and labels. ``parsed`` is
-    (type, k, centre, radius, lowers, loss lo, loss hi, verdict)."""
-    if not isinstance(row, list) or len(row) != 7:
-        return "a row is a list of 7 fields: " + ROW, None
-    name, k, shift, centre_s, loss_s, lowers_s, verdict = row
+    (type, k, centre, radius, lowers, loss lo, loss hi, verdict, splits)."""
+    if not isinstance(row, list) or len(row) != 8:
+        return "a row is a list of 8 fields: " + ROW, None
+    name, k, shift, centre_s, loss_s, lowers_s, verdict, splits_s = row
     if name not in TYPES:
         return f"unknown type {name!r}", None
     pat = PATTERNS[name]
@@ -195,8 +221,11 @@ def parse_row(row) -> tuple[str | None, tuple | None]:
         return f"type {name} has {len(pat.blocks)} blocks: one lower bound each", None
     if not isinstance(verdict, str):
         return "missing verdict", None
+    reason, splits = parse_splits(name, splits_s)
+    if reason is not None:
+        return reason, None
     if verdict.startswith("not proved"):
-        return None, (name, k, centre, radius, None, None, None, verdict)
+        return None, (name, k, centre, radius, None, None, None, verdict, splits)
     if verdict != PROVED:
         return f"unknown verdict {verdict!r}", None
     try:
@@ -209,13 +238,65 @@ def parse_row(row) -> tuple[str | None, tuple | None]:
     for blk, L, s in zip(pat.blocks, lowers, lowers_s, strict=True):
         if not L > 0:
             return f"block {blk.name}: lower bound {s} is not > 0", None
-    return None, (name, k, centre, radius, lowers, lo, hi, verdict)
+    return None, (name, k, centre, radius, lowers, lo, hi, verdict, splits)
+
+
+def parse_splits(name: str, splits_s) -> tuple[str | None, list | None]:
+    """(reason to refuse, None) or (None, [(unit, block, direction floats, upper Fraction)]):
+    [] or one claim per unit, in the order of UNITS, each naming a block of that unit's R
+    with a direction of the block's size and a negative upper bound."""
+    if not isinstance(splits_s, list):
+        return "splits must be a list", None
+    if not splits_s:
+        return None, []
+    if name not in SPLIT_PATTERNS:
+        return f"type {name} has no split embedding: its splits must be []", None
+    if len(splits_s) != len(UNITS):
+        return f"splits: one claim per unit {list(UNITS)}", None
+    out = []
+    for unit, claim in zip(UNITS, splits_s, strict=True):
+        if not isinstance(claim, list) or len(claim) != 4:
+            return "a split claim is [unit, block, direction, upper]", None
+        u, blk, dir_s, up_s = claim
+        if u != unit:
+            return f"split claim for unit {u!r} where {unit!r} is due", None
+        sizes = {b.name: len(b.vectors) for b in SPLITS[name, unit].blocks}
+        if blk not in sizes:
+            return f"split {unit}: block {blk!r} is not one of {sorted(sizes)}", None
+        if not isinstance(dir_s, list) or len(dir_s) != sizes[blk]:
+            return f"split {unit}: block {blk} needs a direction of {sizes[blk]} floats", None
+        try:
+            v = [float.fromhex(x) for x in dir_s]
+            up = _decimal(up_s)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            return f"split {unit}: bad number: {exc}", None
+        if not all(abs(x) < float("inf") for x in v) or not any(v):
+            return f"split {unit}: the direction must be finite and nonzero", None
+        if not up < 0:
+            return f"split {unit}: upper bound {up_s} is not < 0", None
+        out.append((unit, blk, v, up))
+    return None, out
+
+
+def reprove_splits(name, k, box, splits, cache) -> str | None:
+    """None when every split claim re-proves over the box (the box's critical point is
+    checked by the caller); otherwise the reason to refuse the row."""
+    for unit, blk, v, up in splits:
+        R, G = next((R, G) for b, R, G in split_blocks(name, unit, box, k, ARB, cache)
+                    if b.name == blk)
+        rho = rayleigh(R, G, v)
+        if not endpoints(rho)[1] <= up:
+            return f"split {unit}: Rayleigh quotient {rho} not <= the claimed {float(up):.4g}"
+    return None
 
 
 def reprove(parsed) -> str | None:
     """None when a parsed row's claims re-prove at the working precision (arb); otherwise the
-    reason to refuse it."""
-    name, k, center, radius, lowers_q, lo_q, hi_q, _ = parsed
+    reason to refuse it. A row that is not a proved minimum but claims split saddles has its
+    critical point (Krawczyk) and its split claims re-proved."""
+    name, k, center, radius, lowers_q, lo_q, hi_q, verdict, splits = parsed
+    if verdict != PROVED:
+        return _reprove_critical_splits(name, k, center, radius, splits)
     pat = PATTERNS[name]
     # balls holding the exact decimals (the LDL below holds for every value in them)
     lowers = [arb(fmpq(q.numerator, q.denominator)) for q in lowers_q]
@@ -241,7 +322,22 @@ def reprove(parsed) -> str | None:
     j_lo, j_hi = endpoints(J)
     if not (lo_q <= j_lo and j_hi <= hi_q):
         return f"loss {J} not enclosed by the claim [{float(lo_q)!r}, {float(hi_q)!r}]"
-    return None
+    return reprove_splits(name, k, box, splits, cache)
+
+
+def _reprove_critical_splits(name, k, center, radius, splits) -> str | None:
+    """A row claiming no minimum: only its split claims (if any), on a box whose unique
+    critical point is re-proved first."""
+    if not splits:
+        return None
+    pat = PATTERNS[name]
+    box = [arb(c, r) for c, r in zip(center, radius, strict=True)]
+    _, g = pat.loss_and_gradient([arb(c) for c in center], k, ARB)
+    cache: dict = {}
+    jac = pat.block(pat.blocks[0], box, k, ARB, cache)[0]
+    if not krawczyk(center, radius, g, jac)[0]:
+        return "Krawczyk: K(X) not inside X (the split claims need a proved critical point)"
+    return reprove_splits(name, k, box, splits, cache)
 
 
 def _reprove_chunk(chunk: list) -> list:
@@ -295,11 +391,11 @@ def check_families(path, *, workers: int = 1, progress=null_progress, client=Non
             rep.refused.append((lineno, f"duplicate {key}"))
             continue
         seen.add(key)
-        if parsed[-1] == PROVED:
+        if parsed[7] == PROVED or parsed[8]:
             todo.append((lineno, parsed))
-        else:
+        if parsed[7] != PROVED:
             rep.failures_listed += 1
-    keys = {lineno: parsed[:2] for lineno, parsed in todo}
+    keys = {lineno: parsed for lineno, parsed in todo}
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     if chunks:
         done = pool_map(_reprove_chunk, chunks, prec=prec, workers=workers, progress=progress,
@@ -307,8 +403,11 @@ def check_families(path, *, workers: int = 1, progress=null_progress, client=Non
         for part in done:
             for lineno, reason in part:
                 if reason is None:
-                    rep.confirmed += 1
-                    rep.confirmed_keys.add(keys[lineno])
+                    parsed = keys[lineno]
+                    if parsed[7] == PROVED:
+                        rep.confirmed += 1
+                        rep.confirmed_keys.add(parsed[:2])
+                    rep.split_keys.update((*parsed[:2], unit) for unit, *_ in parsed[8])
                 else:
                     rep.refused.append((lineno, reason))
     rep.refused.sort()

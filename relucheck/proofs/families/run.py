@@ -141,7 +141,7 @@ def prove_saddle(name: str, k: int, centre, prec: int = 100):
     return None
 
 
-def run(out_path, k_max: int = 10_000, names=("A", "II"), k_min: int = 6, log=print,
+def run(out_path, k_max: int = 10_000, names=("A", "II", "global"), k_min: int = 6, log=print,
         workers: int = 1):
     """Prove every k in [k_min, k_max] and write the certificate to ``out_path``."""
     from relucheck.proofs.families.certificate import write_certificate
