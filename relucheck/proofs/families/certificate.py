@@ -39,8 +39,8 @@ from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.split import SPLIT_PATTERNS, SPLITS, UNITS, rayleigh, split_blocks
 from relucheck.proofs.families.proof import (
-    RADIUS_SHIFT,
     WIDER,
+    box_shift,
     ProofResult,
     default_radius,
     loss_over_box,
@@ -57,13 +57,20 @@ TYPES = ("A", "II", "global")
 MULTIPLICITY = {"A": ("1", "k - 2", "(k - 1)(k - 4)/2", "(k - 2)(k - 3)/2"),
                 "II": ("1", "1", "k - 3", "k - 3", "(k - 2)(k - 5)/2", "(k - 3)(k - 4)/2"),
                 "global": ("1", "k - 1", "k(k - 3)/2", "(k - 1)(k - 2)/2")}
-SHIFTS = (RADIUS_SHIFT, RADIUS_SHIFT - WIDER)
+
+
+def shifts(k: int) -> tuple[int, int]:
+    """The radius shifts a row at k may use: the default box's and the 256 times wider one."""
+    return box_shift(k), box_shift(k) - WIDER
+
+
 ROW = ("[type, k, s, centre (hex floats), [loss lo, loss hi], [lower bound per block], "
        "verdict ('M': strict local minimum, or 'not proved: <reason>'), splits ([] or one "
        "[unit, block, direction (hex floats), upper < 0] per unit: the split embedding at "
        "n = k + 1 has a Rayleigh quotient <= upper)]")
 RADIUS = ("r_p = 2^(e_p - s), 2^e_p the power of two at or below max(|c_p|, 1/k^2), "
-          "1/k^2 the IEEE double 1.0 / (k * k)")
+          "1/k^2 the IEEE double 1.0 / (k * k); s is S(k) or S(k) - 8, S(k) = 36 for "
+          "k <= 10^4, else min(48, 38 + 2 ceil(log2(k / 10^4)))")
 
 
 def labels() -> dict:
@@ -204,8 +211,8 @@ def parse_row(row) -> tuple[str | None, tuple | None]:
     pat = PATTERNS[name]
     if not isinstance(k, int) or isinstance(k, bool) or k < pat.min_k:
         return f"k must be an integer >= {pat.min_k}", None
-    if not isinstance(shift, int) or isinstance(shift, bool) or shift not in SHIFTS:
-        return f"radius shift must be one of {SHIFTS}", None
+    if not isinstance(shift, int) or isinstance(shift, bool) or shift not in shifts(k):
+        return f"radius shift at k = {k} must be one of {shifts(k)}", None
     n = len(pat.unknowns)
     if not isinstance(centre_s, list) or len(centre_s) != n:
         return f"type {name} has {n} unknowns {list(pat.unknowns)}: centre of the wrong length", \
