@@ -40,6 +40,7 @@ CENTRE_BITS = 44  # significant bits of a box centre (the certificate stores the
 #: Above this k the blocks' enclosures widen like k^2 times the box (J sums k^2 terms), so
 #: the box shrinks with k (box_shift) and the centre keeps all 53 bits.
 LARGE_K = 10_000
+K_LIMIT = 1_000_000  # the largest k the box schedule is made and tested for
 MAX_SHIFT = 48  # k = 10^6 proves at 48 (44 leaves a block unproved; 52 is below the
 #                 centre's own rounding and Krawczyk fails)
 
