@@ -270,3 +270,19 @@ def test_crafted_values_are_refused_not_crashes(tmp_path, honest):
         def edit(head, rows, i, change=change):
             change(rows[i])
         assert word in _tampered(tmp_path, honest, edit)[0][1], word
+
+
+def test_one_unit_claimed_alone(tmp_path, honest):
+    """A row may claim the split saddle of one unit only (the other's proof failed): only that
+    unit is re-proved and counted; a unit twice is refused."""
+    _, head, rows = honest
+    rows = copy.deepcopy(rows)
+    i = _row(rows, "A", 9)
+    rows[i][7] = rows[i][7][1:]
+    rep = check_families(_write(tmp_path, head, rows))
+    assert rep.ok, rep.refused
+    assert ("A", 9, "generic") in rep.split_keys and ("A", 9, "special") not in rep.split_keys
+
+    def edit(head, rows, i):
+        rows[i][7] = [rows[i][7][0], rows[i][7][0]]
+    assert "at most once" in _tampered(tmp_path, honest, edit)[0][1]

@@ -59,7 +59,7 @@ def test_blocks_are_the_full_row_block(points, name, k, unit):
 @pytest.mark.parametrize(("name", "k", "unit"), CASES[::3])
 @pytest.mark.parametrize("t", [0.5, 0.1])
 def test_split_curvature_against_full_hessian(points, name, k, unit, t):
-    u, W = _full(name, k, points)
+    _, W = _full(name, k, points)
     i = SPLITS[name, unit].row
     Ws = _split_W(W, i, t)
     teacher = np.eye(k)
@@ -95,7 +95,7 @@ def test_split_curvature_by_finite_differences(points, name, k):
         v = np.zeros_like(Ws)
         v[i], v[i + 1] = d, -d
 
-        def second_difference(h):  # per |v|^2 = 2
+        def second_difference(h, Ws=Ws, v=v):  # per |v|^2 = 2
             J = [population_loss(Ws + s * h * v, teacher) for s in (-1, 0, 1)]
             return (J[0] - 2 * J[1] + J[2]) / h**2 / 2
 

@@ -39,15 +39,15 @@ from relucheck.proofs._arb import arb, fmpq, pool_map
 from relucheck.proofs.families.arbtools import endpoints, krawczyk, ldl_positive, normalised
 from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
-from relucheck.proofs.families.split import SPLIT_PATTERNS, SPLITS, UNITS, rayleigh, split_blocks
 from relucheck.proofs.families.proof import (
     K_LIMIT,
     WIDER,
-    box_shift,
     ProofResult,
+    box_shift,
     default_radius,
     loss_over_box,
 )
+from relucheck.proofs.families.split import SPLIT_PATTERNS, SPLITS, UNITS, rayleigh, split_blocks
 from relucheck.runtime.progress import null_progress
 
 FORMAT = "relucheck-families-certificate"
@@ -113,7 +113,7 @@ def result_to_row(res: ProofResult) -> list:
     if res.shift is None:
         raise ValueError("only default boxes (radius from a shift) go into a certificate")
     splits = [[c.unit, c.block, [hex_float(x) for x in c.direction], c.upper]
-              for c in res.splits] if res.splits and all(c.proved for c in res.splits) else []
+              for c in res.splits if c.proved]
     return [res.pattern, res.k, res.shift, [hex_float(x) for x in res.center], list(res.loss),
             [b.lower for b in res.blocks],
             PROVED if res.proved else f"not proved: {res.reason}", splits]
@@ -257,7 +257,7 @@ def parse_row(row) -> tuple[str | None, tuple | None]:
 
 def parse_splits(name: str, splits_s) -> tuple[str | None, list | None]:
     """(reason to refuse, None) or (None, [(unit, block, direction floats, upper Fraction)]):
-    [] or one claim per unit, in the order of UNITS, each naming a block of that unit's R
+    at most one claim per unit, in the order of UNITS, each naming a block of that unit's R
     with a direction of the block's size and a negative upper bound."""
     if not isinstance(splits_s, list):
         return "splits must be a list", None
@@ -265,15 +265,16 @@ def parse_splits(name: str, splits_s) -> tuple[str | None, list | None]:
         return None, []
     if name not in SPLIT_PATTERNS:
         return f"type {name} has no split embedding: its splits must be []", None
-    if len(splits_s) != len(UNITS):
-        return f"splits: one claim per unit {list(UNITS)}", None
     out = []
-    for unit, claim in zip(UNITS, splits_s, strict=True):
+    due = list(UNITS)
+    for claim in splits_s:
         if not isinstance(claim, list) or len(claim) != 4:
             return "a split claim is [unit, block, direction, upper]", None
-        u, blk, dir_s, up_s = claim
-        if u != unit:
-            return f"split claim for unit {u!r} where {unit!r} is due", None
+        unit, blk, dir_s, up_s = claim
+        if not isinstance(unit, str) or unit not in due:
+            return (f"split claim for unit {unit!r}: the units are {list(UNITS)}, each at "
+                    "most once and in this order"), None
+        due = due[due.index(unit) + 1:]
         sizes = {b.name: len(b.vectors) for b in SPLITS[name, unit].blocks}
         if not isinstance(blk, str) or blk not in sizes:
             return f"split {unit}: block {blk!r} is not one of {sorted(sizes)}", None
