@@ -254,3 +254,19 @@ def test_split_labels_in_header(tmp_path, honest):
         def edit(head, rows, i, e=edit_labels):
             e(head["splits"])
         assert "split labels" in _tampered(tmp_path, honest, edit)[0][1]
+
+
+def test_crafted_values_are_refused_not_crashes(tmp_path, honest):
+    """Values a writer never produces are refused with a reason (no traceback, no stall)."""
+    cases = [
+        (lambda r: r[7][0].__setitem__(1, ["trivial"]), "block"),
+        (lambda r: r.__setitem__(1, 10**400), "k must be"),
+        (lambda r: r.__setitem__(1, 1_000_001), "k must be"),
+        (lambda r: r[3].__setitem__(0, "0x1p+5000"), "bad centre"),
+        (lambda r: r[7][0].__setitem__(3, "-1e-999999999"), "exponent"),
+        (lambda r: r[4].__setitem__(1, "1" * 100), "too long"),
+    ]
+    for change, word in cases:
+        def edit(head, rows, i, change=change):
+            change(rows[i])
+        assert word in _tampered(tmp_path, honest, edit)[0][1], word

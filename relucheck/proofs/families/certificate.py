@@ -10,11 +10,13 @@ each further line, one (type, k): [type, k, s, centre, [loss lo, loss hi], lower
   splits]
   s        the box's radius shift: r_p = 2^(e_p - s), 2^e_p the power of two at or below
            max(|c_p|, 1/k^2) (1/k^2 the IEEE double 1.0 / (k * k)), recomputed by the checker
-  centre   one exact float per unknown (44 significant bits), short hex (float.fromhex)
+  centre   one exact float per unknown (44 significant bits up to k = 10^4, 53 above), short
+           hex (float.fromhex)
   loss     decimal strings: J at the critical point lies in [lo, hi]
   lowers   one decimal string L per block, in the header's order: every Hessian eigenvalue of
            that block >= L
-  verdict  "M" (strict local minimum) or "not proved: <reason>" (claims nothing, counted)
+  verdict  "M" (strict local minimum) or "not proved: <reason>" (claims no minimum, counted;
+           it may still carry split claims)
   splits   [] or, for types A and II, one [unit, block, direction, upper] per unit (special,
            generic): the box holds a proved critical point (Krawczyk, re-checked) and
            v^T R~ v / v^T v <= upper < 0 over the box, v the direction (hex floats) in the
@@ -39,8 +41,9 @@ from relucheck.proofs.families.kit import ARB
 from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.split import SPLIT_PATTERNS, SPLITS, UNITS, rayleigh, split_blocks
 from relucheck.proofs.families.proof import (
-    RADIUS_SHIFT,
+    K_LIMIT,
     WIDER,
+    box_shift,
     ProofResult,
     default_radius,
     loss_over_box,
@@ -57,13 +60,20 @@ TYPES = ("A", "II", "global")
 MULTIPLICITY = {"A": ("1", "k - 2", "(k - 1)(k - 4)/2", "(k - 2)(k - 3)/2"),
                 "II": ("1", "1", "k - 3", "k - 3", "(k - 2)(k - 5)/2", "(k - 3)(k - 4)/2"),
                 "global": ("1", "k - 1", "k(k - 3)/2", "(k - 1)(k - 2)/2")}
-SHIFTS = (RADIUS_SHIFT, RADIUS_SHIFT - WIDER)
+
+
+def shifts(k: int) -> tuple[int, int]:
+    """The radius shifts a row at k may use: the default box's and the 256 times wider one."""
+    return box_shift(k), box_shift(k) - WIDER
+
+
 ROW = ("[type, k, s, centre (hex floats), [loss lo, loss hi], [lower bound per block], "
        "verdict ('M': strict local minimum, or 'not proved: <reason>'), splits ([] or one "
        "[unit, block, direction (hex floats), upper < 0] per unit: the split embedding at "
        "n = k + 1 has a Rayleigh quotient <= upper)]")
 RADIUS = ("r_p = 2^(e_p - s), 2^e_p the power of two at or below max(|c_p|, 1/k^2), "
-          "1/k^2 the IEEE double 1.0 / (k * k)")
+          "1/k^2 the IEEE double 1.0 / (k * k); s is S(k) or S(k) - 8, S(k) = 36 for "
+          "k <= 10^4, else min(48, 38 + 2 ceil(log2(k / 10^4)))")
 
 
 def labels() -> dict:
@@ -152,9 +162,13 @@ class CheckReport:
 def _decimal(s) -> Fraction:
     if not isinstance(s, str):
         raise ValueError(f"expected a decimal string, got {s!r}")
+    if len(s) > 64:  # the writer's decimals have at most 12 digits
+        raise ValueError(f"decimal string too long: {s[:20]!r}...")
     d = Decimal(s)
     if not d.is_finite():
         raise ValueError(f"not a finite decimal: {s!r}")
+    if abs(d.adjusted()) > 400:  # exact conversion of 1e-999999999 would stall the checker
+        raise ValueError(f"decimal exponent out of range: {s!r}")
     return Fraction(d)
 
 
@@ -202,17 +216,17 @@ def parse_row(row) -> tuple[str | None, tuple | None]:
     if name not in TYPES:
         return f"unknown type {name!r}", None
     pat = PATTERNS[name]
-    if not isinstance(k, int) or isinstance(k, bool) or k < pat.min_k:
-        return f"k must be an integer >= {pat.min_k}", None
-    if not isinstance(shift, int) or isinstance(shift, bool) or shift not in SHIFTS:
-        return f"radius shift must be one of {SHIFTS}", None
+    if not isinstance(k, int) or isinstance(k, bool) or not pat.min_k <= k <= K_LIMIT:
+        return f"k must be an integer in [{pat.min_k}, {K_LIMIT}]", None
+    if not isinstance(shift, int) or isinstance(shift, bool) or shift not in shifts(k):
+        return f"radius shift at k = {k} must be one of {shifts(k)}", None
     n = len(pat.unknowns)
     if not isinstance(centre_s, list) or len(centre_s) != n:
         return f"type {name} has {n} unknowns {list(pat.unknowns)}: centre of the wrong length", \
             None
     try:
         centre = [float.fromhex(x) for x in centre_s]
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         return f"bad centre: {exc}", None
     if not all(abs(c) < float("inf") for c in centre):
         return "centre must be finite", None
@@ -261,14 +275,14 @@ def parse_splits(name: str, splits_s) -> tuple[str | None, list | None]:
         if u != unit:
             return f"split claim for unit {u!r} where {unit!r} is due", None
         sizes = {b.name: len(b.vectors) for b in SPLITS[name, unit].blocks}
-        if blk not in sizes:
+        if not isinstance(blk, str) or blk not in sizes:
             return f"split {unit}: block {blk!r} is not one of {sorted(sizes)}", None
         if not isinstance(dir_s, list) or len(dir_s) != sizes[blk]:
             return f"split {unit}: block {blk} needs a direction of {sizes[blk]} floats", None
         try:
             v = [float.fromhex(x) for x in dir_s]
             up = _decimal(up_s)
-        except (TypeError, ValueError, ArithmeticError) as exc:
+        except (TypeError, ValueError, ArithmeticError) as exc:  # OverflowError included
             return f"split {unit}: bad number: {exc}", None
         if not all(abs(x) < float("inf") for x in v) or not any(v):
             return f"split {unit}: the direction must be finite and nonzero", None

@@ -34,9 +34,28 @@ from relucheck.proofs.families.patterns import PATTERNS
 from relucheck.proofs.families.split import SPLIT_PATTERNS, UNITS, prove_split
 
 PREC = 80  # bits
-RADIUS_SHIFT = 36  # default box: radius 2^-36 relative (see default_radius)
+RADIUS_SHIFT = 36  # default box up to k = 10^4: radius 2^-36 relative (see default_radius)
 WIDER = 8  # the last retry's box is 2^8 = 256 times wider
 CENTRE_BITS = 44  # significant bits of a box centre (the certificate stores them in hex)
+#: Above this k the blocks' enclosures widen like k^2 times the box (J sums k^2 terms), so
+#: the box shrinks with k (box_shift) and the centre keeps all 53 bits.
+LARGE_K = 10_000
+K_LIMIT = 1_000_000  # the largest k the box schedule is made and tested for
+MAX_SHIFT = 48  # k = 10^6 proves at 48 (44 leaves a block unproved; 52 is below the
+#                 centre's own rounding and Krawczyk fails)
+
+
+def box_shift(k) -> int:
+    """The default box's radius shift at k: 36 up to LARGE_K, then 2 more bits per doubling
+    of k (plus 2), at most MAX_SHIFT."""
+    if k <= LARGE_K:
+        return RADIUS_SHIFT
+    return min(MAX_SHIFT, RADIUS_SHIFT + 2 + 2 * math.ceil(math.log2(k / LARGE_K)))
+
+
+def centre_bits(k) -> int:
+    """Significant bits of a default box's centre at k."""
+    return CENTRE_BITS if k <= LARGE_K else 53
 
 
 @dataclass
@@ -143,11 +162,11 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
         k = float(k)
     elif not isinstance(k, int) or k < pat.min_k:
         raise ValueError(f"k must be an integer >= {pat.min_k}")
-    auto = radius is None  # the default box: centre to CENTRE_BITS, radius from the shift
-    bits = CENTRE_BITS if auto else 53
+    auto = radius is None  # the default box: centre to centre_bits, radius from box_shift
+    bits = centre_bits(k) if auto else 53
     center = [short_float(x, bits) for x in u]
-    shift = RADIUS_SHIFT if auto else None
-    radius = default_radius(center, k) if auto else [float(r) for r in radius]
+    shift = box_shift(k) if auto else None
+    radius = default_radius(center, k, 2.0**-shift) if auto else [float(r) for r in radius]
     old = ctx.prec
     ctx.prec = prec
     try:
@@ -160,7 +179,7 @@ def prove_point(name: str, k: int, u, *, radius=None, prec: int = PREC, real_k: 
             # Newton step (rounded to floats) and, at the last attempt, widen a default box
             center = [short_float(x, bits) for x in res.newton_center]
             if attempt == 1 and auto:
-                shift = RADIUS_SHIFT - WIDER
+                shift = box_shift(k) - WIDER
             radius = default_radius(center, k, 2.0**-shift) if auto else radius
     finally:
         ctx.prec = old

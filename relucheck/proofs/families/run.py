@@ -23,7 +23,7 @@ from relucheck.proofs.families.continuation import (
 )
 from relucheck.proofs.families.newton import newton, refine
 from relucheck.proofs.families.patterns import PATTERNS
-from relucheck.proofs.families.proof import PREC, prove_point
+from relucheck.proofs.families.proof import LARGE_K, PREC, prove_point
 from relucheck.runtime.progress import null_progress
 
 #: The global minimum W = I: x = 1 on the diagonal, y = 0 off it.
@@ -48,11 +48,15 @@ def segments(names, k_min: int, k_max: int, chunk: int = CHUNK, prec: int = PREC
         lo = max(k_min, PATTERNS[name].min_k)
         if lo > k_max:
             continue
-        top = min(k_max, max(SMALL_K - 1, lo))
-        out.append(Segment(name, lo, top, prec=prec))
-        if top < k_max:
-            ref = None if name == "global" else follow_integers(name, top)[top]
-            for a in range(top + 1, k_max + 1, chunk):
+        start = lo
+        if lo < SMALL_K:
+            top = min(k_max, SMALL_K - 1)
+            out.append(Segment(name, lo, top, prec=prec))
+            start = top + 1
+        if start <= k_max:  # from the trace's last point below SMALL_K, scaled
+            ref = None if name == "global" else \
+                follow_integers(name, SMALL_K - 1)[SMALL_K - 1]
+            for a in range(start, k_max + 1, chunk):
                 out.append(Segment(name, a, min(a + chunk - 1, k_max), ref, prec))
     return out
 
@@ -69,9 +73,11 @@ def trace(seg: Segment) -> list:
     hist: list = []
     for k in range(seg.k_lo, seg.k_hi + 1):
         if len(hist) < 3:  # the first points: full Newton (from the scaled reference, then
-            # from the previous point)
+            # from the previous point); above LARGE_K float rounding (J sums k^2 terms) keeps
+            # Newton's steps from reaching 1e-12, so Newton stops at 1e-7 (refine) and the
+            # proof recentres the box by an arb Newton step
             start = scaled_guess(seg.name, hist[-1] if hist else seg.ref, k)
-            u = newton(pat, start, k)[0]
+            u = newton(pat, start, k)[0] if k <= LARGE_K else refine(pat, start, k, maxit=30)
         else:
             u = refine(pat, _predict(hist, k), k)
         hist.append(Point(seg.name, k, u, float("nan"), float("nan")))
@@ -104,7 +110,8 @@ def prove_range(names=("A", "II"), k_min: int = 6, k_max: int = 10_000, *, worke
     proved (or its failure with the reason), and each type's birth bracket."""
     t0 = time.perf_counter()
     segs = segments(names, k_min, k_max, chunk, prec)
-    items = [("birth", n) for n in names] if births else []
+    # the global minimum W = I is a minimum at every k: no birth
+    items = [("birth", n) for n in names if n != "global"] if births else []
     # the long type II segments first, so that the two workers finish together
     items += [("segment", s) for s in sorted(segs, key=lambda s: s.name != "II")]
     t_plan = time.perf_counter() - t0
