@@ -106,7 +106,9 @@ def run(p: Params, rng: np.random.Generator | None = None,
     with contextlib.ExitStack() as stack:
         client = None if p.scheduler is None else stack.enter_context(
             cluster.client(cluster.parse(p.scheduler)))
-        results, brackets, timings = _prove(prove, p, workers, progress, client)
+        results, brackets, timings = prove(
+            p.types, p.k_min, p.k_max, workers=workers, progress=progress, client=client,
+            prec=p.prec)
         minima = _float_spectra(p, results, workers, progress, client)
     saddles = _saddles(results, brackets)
     prove_s = time.perf_counter() - t0
@@ -134,29 +136,6 @@ def run(p: Params, rng: np.random.Generator | None = None,
              **{k: (round(v, 3) if isinstance(v, float) else
                     {n: round(x, 3) for n, x in v.items()}) for k, v in timings.items()}},
     )
-
-
-def _prove(prove, p: Params, workers: int, progress, client) -> tuple[dict, dict, dict]:
-    """The proofs of every family, with the births of the spurious ones only. Two calls:
-    ``prove_range(..., births=True)`` asks a birth bracket of every name it is given, and the
-    global minimum has none (its birth_bracket raises)."""
-    results: dict = {}
-    brackets: dict = {}
-    timings: dict = {}
-    for names, births in ((tuple(n for n in p.types if n in SPURIOUS), True),
-                          (tuple(n for n in p.types if n not in SPURIOUS), False)):
-        if not names:
-            continue
-        res, br, tm = prove(names, p.k_min, p.k_max, workers=workers, births=births,
-                            progress=progress, client=client, prec=p.prec)
-        results.update(res)
-        brackets.update(br)
-        for key, v in tm.items():
-            if isinstance(v, dict):
-                timings[key] = {**timings.get(key, {}), **v}
-            else:
-                timings[key] = timings.get(key, 0.0) + v
-    return results, brackets, timings
 
 
 # ------------------------------------------------------------------ float spectra
