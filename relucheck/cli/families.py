@@ -20,8 +20,10 @@ D = exp.Params()
                short_help="Families of spurious minima, proved for every k.")
 @option(D, "k_min", help="Smallest k (teacher I_k, k students).", show_default=f"{D.k_min}")
 @option(D, "k_max", help="Largest k.", show_default=f"{D.k_max}")
-@option(D, "types", help="Families: A (isotropy Delta S_{k-1}), II (Delta(S_2 x S_{k-2})); "
-                         "repeat the option for both.", show_default=",".join(D.types))
+@option(D, "types", help="Families: A (isotropy Delta S_{k-1}) and II (Delta(S_2 x S_{k-2})), "
+                         "the spurious minima; global, the global minimum W = I (isotropy "
+                         "Delta S_k, J = 0; no birth, no split). Repeat the option for several.",
+        show_default=",".join(D.types))
 @option(D, "prec", help="arb working precision of the per-k proofs, in bits.",
         show_default=f"{D.prec}")
 @option(D, "workers", help="Processes proving segments of k; 0: one per core. Results do not "
@@ -30,16 +32,18 @@ D = exp.Params()
         metavar="local:N|tcp://HOST:PORT|FILE")
 @common_options(quick=exp.QUICK)
 def command(out, seed, quick, quiet, strict, types, **given):
-    """The symmetric families of spurious minima (teacher I_k, n = k, a = a* = 1): type A and
-    type II proved strict local minima of J at every integer k in [k-min, k-max] in interval
-    arithmetic (python-flint), each family's birth bracketed in real k, and the Hessian spectrum
-    with its scaling in k.
+    """The symmetric families of spurious minima (teacher I_k, n = k, a = a* = 1): type A, type
+    II and the global minimum W = I proved strict local minima of J at every integer k in
+    [k-min, k-max] in interval arithmetic (python-flint), each spurious family's birth
+    bracketed in real k, the split embedding of each spurious point at n = k + 1 (one unit, the
+    special or a generic one, split in two) proved a saddle, and the Hessian spectrum with its
+    scaling in k.
 
     Every k is a row (a failed proof with its reason, never dropped); below a birth the saddle
-    is proved. Writes families.csv, families_spectrum.csv, families_births.csv,
-    families_fits.csv, families_near_birth.csv, families.{json,png,pdf} and the certificate
-    families_certificates.jsonl.xz (re-check: relucheck check-families). --seed is accepted for
-    uniformity and unused: nothing is random.
+    is proved. Writes families.csv, families_spectrum.csv, families_birth.csv,
+    families_split.csv, families_fits.csv, families_near_birth.csv, families.{json,png,pdf}
+    and the certificate families_certificates.jsonl.xz (re-check: relucheck check-families).
+    --seed is accepted for uniformity and unused: nothing is random.
     """
     given = dict(given, types=tuple(types) or None)
     execute("families", given, out=out, seed=seed, quick=quick, quiet=quiet, strict=strict)

@@ -1,12 +1,17 @@
 """Families: the symmetric families of spurious minima (types A and II, teacher I_k, n = k, a =
-a* = 1) proved strict local minima at every integer k in a range, with their Hessian spectrum,
-its scaling in k, and the real k where each family is born (docs/families.md).
+a* = 1) and the global minimum W = I proved strict local minima at every integer k in a range,
+with their Hessian spectrum, its scaling in k, the real k where each spurious family is born,
+and the split embedding at n = k + 1 of each spurious point proved a saddle
+(docs/families.md).
 
 Every k is proved in arb (Krawczyk on the fixed-point space, then each isotypic Hessian block
 positive definite over the box; :mod:`relucheck.proofs.families.proof`); a k whose proof fails
 is a row with its reason, counted, never dropped, and below a family's birth the failure is
-proved a saddle where a block has a provably negative Rayleigh quotient. The certificate
-(``families_certificates.jsonl.xz``) re-checks from the file alone.
+proved a saddle where a block has a provably negative Rayleigh quotient. Where Krawczyk proves
+the critical point of type A or II, splitting its special or a generic unit in two
+(:mod:`relucheck.proofs.families.split`) gives a critical point at n = k + 1 with a proved
+negative curvature for every split ratio t: one extra neuron turns the spurious minimum into a
+saddle. The certificate (``families_certificates.jsonl.xz``) re-checks from the file alone.
 """
 
 from __future__ import annotations
@@ -27,7 +32,17 @@ from relucheck.runtime.parallel import cores
 from relucheck.runtime.progress import Progress, null_progress
 
 STEM = "families"
-TYPES = ("A", "II")
+#: The families proved: the spurious types A and II and the global minimum W = I.
+TYPES = ("A", "II", "global")
+#: The spurious families: a birth in real k and a split embedding at n = k + 1 (W = I has
+#: neither: it is a minimum at every k, and its residual is 0, so a split is flat).
+SPURIOUS = ("A", "II")
+#: Every family's unknowns, the main table's last columns (NaN where a family has none).
+UNKNOWNS = ("a", "g", "b", "c", "e", "f", "x", "y")
+#: A block whose smallest float eigenvalue is within this (relative) of the smallest of all
+#: is named with it in ``lambda_min_block`` (W = I: standard and (m-2,1,1) are both 1/4 -
+#: 1/(2 pi), equal to the last bits).
+TIE = 1e-9
 CERTIFICATE = "certificates.jsonl.xz"  # written as families_certificates.jsonl.xz
 #: The spectrum table's k: every k up to SPECTRUM_ALL, then SPECTRUM_LOG log-spaced k up to k_max.
 SPECTRUM_ALL = 30
@@ -37,13 +52,16 @@ FIT_FROM = 100
 #: A fitted exponent within this of 0 is "bounded", within this of 1 "linear".
 FIT_TOL = 0.15
 BIRTH_WIDTH = 1e-8
+#: k per task of the float spectra (families.csv's lambda_min at every k).
+SPECTRA_CHUNK = 500
 #: The real-k window drawn around each birth (families_near_birth.csv).
 NEAR_BIRTH = (-0.5, 1.5)
 
 
 @dataclass(frozen=True)
 class Params:
-    """The range of k and the types proved; prec the arb bits of the per-k proofs."""
+    """The range of k and the families proved (``types``: A, II, global); prec the arb bits of
+    the per-k proofs."""
 
     k_min: int = param(6, min=5, why="type A is born at k = 5.59, type II at 7.56")
     k_max: int = param(10_000, min=5, max=1_000_000)
@@ -61,8 +79,9 @@ class Params:
             cluster.check_option(self.scheduler)
 
     def memory_bytes(self) -> tuple[int, str]:
-        """About 2 KB per (type, k) held until the tables are written (the proofs' plain
-        results and the certificate rows; no arb balls are kept)."""
+        """About 2 KB per (family, k) held until the tables are written (the proofs' plain
+        results with their split claims, the float spectra and the certificate rows; no arb
+        balls are kept)."""
         return 2048 * len(self.types) * max(0, self.k_max - self.k_min + 1), "k_max"
 
 
@@ -71,9 +90,10 @@ QUICK = dict(k_max=200)
 
 def run(p: Params, rng: np.random.Generator | None = None,
         progress: Progress = null_progress, *, prove=None) -> Result:
-    """Prove every k of the range for each type, locate the births, tabulate the spectrum.
-    ``prove`` replaces :func:`relucheck.proofs.families.run.prove_range` (tests); ``rng`` is
-    unused (nothing is random)."""
+    """Prove every k of the range for each family, locate the births, prove the split
+    embeddings, tabulate the spectrum. ``prove`` replaces
+    :func:`relucheck.proofs.families.run.prove_range` (tests); ``rng`` is unused (nothing is
+    random)."""
     p.validate()
     proofs.require_flint()
     # python-flint loads when a proof runs, not when the command line starts
@@ -81,27 +101,30 @@ def run(p: Params, rng: np.random.Generator | None = None,
     from relucheck.proofs.families.run import prove_range
 
     prove = prove or prove_range
+    workers = cores(p.workers)
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
         client = None if p.scheduler is None else stack.enter_context(
             cluster.client(cluster.parse(p.scheduler)))
         results, brackets, timings = prove(
-            p.types, p.k_min, p.k_max, workers=cores(p.workers), progress=progress,
-            client=client, prec=p.prec)
+            p.types, p.k_min, p.k_max, workers=workers, progress=progress, client=client,
+            prec=p.prec)
+        minima = _float_spectra(p, results, workers, progress, client)
     saddles = _saddles(results, brackets)
     prove_s = time.perf_counter() - t0
-    main = _main_table(p, results, saddles)
-    births = _births_table(brackets)
-    spectrum = _spectrum_table(p, results)
+    main = _main_table(p, results, saddles, minima)
+    birth = _birth_table(brackets)
+    split = _split_table(p, results)
+    spectrum = _spectrum_table(p, results, minima)
     fits = _fits_table(main, spectrum)
     near = _near_birth_table(brackets)
     rows = [certificate.result_to_row(r) for name in p.types for r in results[name]]
     cert = certificate.encode(rows, p.prec)
     return Result(
         stem=STEM,
-        tables={"main": main, "spectrum": spectrum, "births": births, "fits": fits,
-                "near_birth": near},
-        claims=claims(p, main, births, fits),
+        tables={"main": main, "spectrum": spectrum, "birth": birth, "split": split,
+                "fits": fits, "near_birth": near},
+        claims=claims(p, main, birth, fits, split),
         params={"k_min": p.k_min, "k_max": p.k_max, "types": list(p.types),
                 "prec_bits": p.prec},
         summary={"certificate": f"{STEM}_{CERTIFICATE}",
@@ -109,15 +132,56 @@ def run(p: Params, rng: np.random.Generator | None = None,
                  "spectrum_k": "every k <= 30, then 40 log-spaced k up to k_max",
                  "fit_range": [FIT_FROM, p.k_max]},
         files={CERTIFICATE: cert},
-        run={"workers_used": cores(p.workers), "prove_seconds": round(prove_s, 3),
+        run={"workers_used": workers, "prove_seconds": round(prove_s, 3),
              **{k: (round(v, 3) if isinstance(v, float) else
                     {n: round(x, 3) for n, x in v.items()}) for k, v in timings.items()}},
     )
 
 
+# ------------------------------------------------------------------ float spectra
+def _spectra_chunk(item) -> list:
+    """[(k, smallest eigenvalue, its block(s), [(block, multiplicity, eigenvalues)] or None)]
+    for one family's (k, centre, keep the whole spectrum?) list: the float64 Hessian blocks at
+    the box centres (a pool task)."""
+    from relucheck.proofs.families.kit import FLOAT
+    from relucheck.proofs.families.patterns import PATTERNS, block_eigenvalues
+
+    name, points = item
+    pat = PATTERNS[name]
+    out = []
+    for k, centre, keep in points:
+        spec = []
+        for blk, B, G in pat.all_blocks(np.array(centre), k, FLOAT):
+            m = blk.dim(k)
+            if m > 0:
+                spec.append((blk.name, int(m), [float(x) for x in block_eigenvalues(B, G)]))
+        lam = min(ev[0] for _, _, ev in spec)
+        tie = TIE * abs(lam)
+        where = "; ".join(b for b, _, ev in spec if ev[0] <= lam + tie)
+        out.append((k, lam, where, spec if keep else None))
+    return out
+
+
+def _float_spectra(p: Params, results, workers: int, progress, client) -> dict:
+    """{(family, k): (lambda_min, block(s), spectrum or None)}: every distinct Hessian
+    eigenvalue (float64) at every proof's box centre, the whole spectrum kept at
+    :func:`spectrum_ks` (in ``workers`` processes, about 1 ms per k)."""
+    from relucheck.proofs._arb import pool_map
+
+    want = set(spectrum_ks(p.k_min, p.k_max))
+    items = []
+    for name in p.types:
+        pts = [(r.k, list(r.center), r.k in want) for r in results[name]]
+        items += [(name, pts[i:i + SPECTRA_CHUNK]) for i in range(0, len(pts), SPECTRA_CHUNK)]
+    done = pool_map(_spectra_chunk, items, prec=p.prec, workers=workers, progress=progress,
+                    desc="families: float spectra", client=client)
+    return {(name, k): (lam, where, spec) for (name, _), chunk in zip(items, done, strict=True)
+            for k, lam, where, spec in chunk}
+
+
 # ------------------------------------------------------------------ saddles below the birth
 def _saddles(results, brackets) -> dict:
-    """{(type, k): (block, Rayleigh bound)} for the unproved k below the type's birth that are
+    """{(family, k): (block, Rayleigh bound)} for the unproved k below the family's birth that are
     proved saddles."""
     from relucheck.proofs import precision
     from relucheck.proofs.families.run import prove_saddle
@@ -146,48 +210,88 @@ def _float_up(q: Fraction) -> float:
     return math.nextafter(f, math.inf) if Fraction(f) < q else f
 
 
-def _main_table(p: Params, results, saddles) -> dict:
+def _main_table(p: Params, results, saddles, minima) -> dict:
+    """One row per (family, k): the proved loss, the float smallest Hessian eigenvalue at the
+    box centre and its block, the proved bound behind the verdict, the box centre."""
+    from relucheck.proofs.families.patterns import PATTERNS
+
     cols: dict[str, list] = {c: [] for c in (
-        "type", "k", "loss_lo", "loss_hi", "loss_times_k", "proved", "verdict", "reason",
-        "lambda_lower", "lambda_block", "attempts")}
+        "family", "k", "loss", "loss_lo", "loss_hi", "loss_times_k", "lambda_min",
+        "lambda_min_block", "lambda_bound", "certified", "verdict", "reason", "attempts",
+        *UNKNOWNS)}
     for name in p.types:
+        unknowns = PATTERNS[name].unknowns
         for r in results[name]:
             lo, hi = (Fraction(x) for x in r.loss)
-            cols["type"].append(name)
+            lam, where, _ = minima[name, r.k]
+            cols["family"].append(name)
             cols["k"].append(r.k)
+            cols["loss"].append(float((lo + hi) / 2))
             cols["loss_lo"].append(_float_down(lo))
             cols["loss_hi"].append(_float_up(hi))
             cols["loss_times_k"].append(float((lo + hi) / 2 * r.k))
-            cols["proved"].append(int(r.proved))
+            cols["lambda_min"].append(lam)
+            cols["lambda_min_block"].append(where)
+            cols["certified"].append(int(r.proved))
             sad = saddles.get((name, r.k))
             if r.proved:
                 verdict, reason = "minimum", "proved"
-                lows = [(Fraction(b.lower), b.name) for b in r.blocks]
-                low, blk = min(lows)
-                cols["lambda_lower"].append(float(low))  # a short decimal, exact in the table
-                cols["lambda_block"].append(blk)
+                # a short decimal, exact in the table
+                cols["lambda_bound"].append(float(min(Fraction(b.lower) for b in r.blocks)))
             else:
                 verdict = "saddle" if sad is not None else "unproved"
                 reason = r.reason + (f"; proved saddle: block {sad[0]} has a Rayleigh quotient"
                                      f" <= {sad[1]:.4g}" if sad is not None else "")
-                cols["lambda_lower"].append(sad[1] if sad is not None else math.nan)
-                cols["lambda_block"].append(sad[0] if sad is not None else "")
+                cols["lambda_bound"].append(sad[1] if sad is not None else math.nan)
             cols["verdict"].append(verdict)
             cols["reason"].append(reason)
             cols["attempts"].append(r.attempts)
-    return {
-        "type": np.array(cols["type"], dtype=str),
-        "k": np.array(cols["k"], dtype=int),
-        "loss_lo": np.array(cols["loss_lo"]),
-        "loss_hi": np.array(cols["loss_hi"]),
-        "loss_times_k": np.array(cols["loss_times_k"]),
-        "proved": np.array(cols["proved"], dtype=int),
-        "verdict": np.array(cols["verdict"], dtype=str),
-        "reason": np.array(cols["reason"], dtype=str),
-        "lambda_lower": np.array(cols["lambda_lower"]),
-        "lambda_block": np.array(cols["lambda_block"], dtype=str),
-        "attempts": np.array(cols["attempts"], dtype=int),
-    }
+            centre = dict(zip(unknowns, r.center, strict=True))
+            for u in UNKNOWNS:
+                cols[u].append(float(centre.get(u, math.nan)))
+    text = ("family", "lambda_min_block", "verdict", "reason")
+    ints = ("k", "certified", "attempts")
+    return {c: np.array(v, dtype=str if c in text else int if c in ints else float)
+            for c, v in cols.items()}
+
+
+def _split_table(p: Params, results) -> dict:
+    """One row per (family, k, unit) of the spurious families: the block of R_i = H_ii - I/2
+    holding the proved negative direction, the proved bound rho_upper of its Rayleigh quotient
+    (rounded up to a float), 2 rho_upper (the proved bound on an eigenvalue of the (k + 1)-unit
+    Hessian at every split ratio t, rounded up), the float smallest eigenvalue of R_i at the box
+    centre. A k without a split claim (no proved critical point) is a row of NaNs, certified 0."""
+    from relucheck.proofs.families.split import SPLITS, UNITS
+
+    cols: dict[str, list] = {c: [] for c in (
+        "family", "k", "unit", "block", "multiplicity", "rho_upper", "curvature_upper",
+        "lambda_min", "certified")}
+    for name in (n for n in p.types if n in SPURIOUS):
+        for r in results[name]:
+            got = {s.unit: s for s in r.splits}
+            for unit in UNITS:
+                s = got.get(unit)
+                cols["family"].append(name)
+                cols["k"].append(r.k)
+                cols["unit"].append(unit)
+                if s is None:
+                    for c, v in (("block", ""), ("multiplicity", ""), ("rho_upper", math.nan),
+                                 ("curvature_upper", math.nan), ("lambda_min", math.nan),
+                                 ("certified", 0)):
+                        cols[c].append(v)
+                    continue
+                blk = next(b for b in SPLITS[name, unit].blocks if b.name == s.block)
+                rho = Fraction(s.upper)
+                cols["block"].append(s.block)
+                cols["multiplicity"].append(blk.formula)
+                cols["rho_upper"].append(_float_up(rho))
+                cols["curvature_upper"].append(_float_up(2 * rho))
+                cols["lambda_min"].append(float(s.lambda_min))
+                cols["certified"].append(int(s.proved and rho < 0))
+    text = ("family", "unit", "block", "multiplicity")
+    ints = ("k", "certified")
+    return {c: np.array(v, dtype=str if c in text else int if c in ints else float)
+            for c, v in cols.items()}
 
 
 def spectrum_ks(k_min: int, k_max: int) -> list[int]:
@@ -199,61 +303,57 @@ def spectrum_ks(k_min: int, k_max: int) -> list[int]:
     return sorted(ks)
 
 
-def _spectrum_table(p: Params, results) -> dict:
+def _spectrum_table(p: Params, results, minima) -> dict:
     """Every distinct Hessian eigenvalue (float64, at the proved box centre) with its block,
     index in the block and multiplicity, at :func:`spectrum_ks`; ``lower`` is the block's
     proved lower bound at that k (NaN when the k is not proved)."""
-    from relucheck.proofs.families.kit import FLOAT
-    from relucheck.proofs.families.patterns import PATTERNS, block_eigenvalues
-
-    cols: dict[str, list] = {c: [] for c in ("type", "k", "block", "index", "eigenvalue",
-                                             "multiplicity", "lower", "proved")}
-    want = set(spectrum_ks(p.k_min, p.k_max))
+    cols: dict[str, list] = {c: [] for c in ("family", "k", "block", "index", "eigenvalue",
+                                             "multiplicity", "lower", "certified")}
     for name in p.types:
-        pat = PATTERNS[name]
         for r in results[name]:
-            if r.k not in want:
+            spec = minima[name, r.k][2]
+            if spec is None:
                 continue
             lowers = {b.name: b.lower for b in r.blocks}
-            for blk, B, G in pat.all_blocks(np.array(r.center), r.k, FLOAT):
-                m = blk.dim(r.k)
-                if m <= 0:
-                    continue
-                for i, lam in enumerate(block_eigenvalues(B, G)):
-                    cols["type"].append(name)
+            for blk, m, eigenvalues in spec:
+                for i, lam in enumerate(eigenvalues):
+                    cols["family"].append(name)
                     cols["k"].append(r.k)
-                    cols["block"].append(blk.name)
+                    cols["block"].append(blk)
                     cols["index"].append(i)
-                    cols["eigenvalue"].append(float(lam))
-                    cols["multiplicity"].append(int(m))
-                    cols["lower"].append(float(Fraction(lowers[blk.name])) if r.proved
+                    cols["eigenvalue"].append(lam)
+                    cols["multiplicity"].append(m)
+                    cols["lower"].append(float(Fraction(lowers[blk])) if r.proved
                                          else math.nan)
-                    cols["proved"].append(int(r.proved))
+                    cols["certified"].append(int(r.proved))
     return {
-        "type": np.array(cols["type"], dtype=str), "k": np.array(cols["k"], dtype=int),
+        "family": np.array(cols["family"], dtype=str), "k": np.array(cols["k"], dtype=int),
         "block": np.array(cols["block"], dtype=str), "index": np.array(cols["index"], dtype=int),
-        "eigenvalue": np.array(cols["eigenvalue"]),
+        "eigenvalue": np.array(cols["eigenvalue"], dtype=float),
         "multiplicity": np.array(cols["multiplicity"], dtype=np.int64),
-        "lower": np.array(cols["lower"]), "proved": np.array(cols["proved"], dtype=int),
+        "lower": np.array(cols["lower"], dtype=float),
+        "certified": np.array(cols["certified"], dtype=int),
     }
 
 
-def _births_table(brackets) -> dict:
+def _birth_table(brackets) -> dict:
+    """Per spurious family the proved birth bracket [k_star_lo, k_star_hi] in real k and the
+    block changing sign there."""
     from relucheck.proofs.families.certificate import MULTIPLICITY
     from relucheck.proofs.families.patterns import PATTERNS
 
     cols: dict[str, list] = {c: [] for c in (
-        "type", "k_lo", "k_hi", "width", "block", "multiplicity", "lambda_lo_upper",
-        "lower_hi", "proved_lo", "proved_hi", "k_star_float")}
+        "family", "k_star_lo", "k_star_hi", "block", "width", "multiplicity",
+        "lambda_lo_upper", "lower_hi", "proved_lo", "proved_hi", "k_star_float")}
     for name, b in brackets.items():
         names = [x.name for x in PATTERNS[name].blocks]
         hi_lower = next((x.lower for x in b.upper.blocks if x.name == b.block), "nan")
         neg = b.lower_end_critical and b.rayleigh_hi.startswith("-")
-        cols["type"].append(name)
-        cols["k_lo"].append(b.k_lo)
-        cols["k_hi"].append(b.k_hi)
-        cols["width"].append(b.k_hi - b.k_lo)
+        cols["family"].append(name)
+        cols["k_star_lo"].append(b.k_lo)
+        cols["k_star_hi"].append(b.k_hi)
         cols["block"].append(b.block)
+        cols["width"].append(b.k_hi - b.k_lo)
         cols["multiplicity"].append(MULTIPLICITY[name][names.index(b.block)])
         cols["lambda_lo_upper"].append(float(b.rayleigh_hi) if neg else math.nan)
         cols["lower_hi"].append(float(Fraction(hi_lower)) if b.upper.proved else math.nan)
@@ -261,9 +361,10 @@ def _births_table(brackets) -> dict:
         cols["proved_hi"].append(int(b.upper.proved))
         cols["k_star_float"].append(b.k_star_float)
     return {
-        "type": np.array(cols["type"], dtype=str),
-        **{c: np.array(cols[c], dtype=float) for c in ("k_lo", "k_hi", "width")},
+        "family": np.array(cols["family"], dtype=str),
+        **{c: np.array(cols[c], dtype=float) for c in ("k_star_lo", "k_star_hi")},
         "block": np.array(cols["block"], dtype=str),
+        "width": np.array(cols["width"], dtype=float),
         "multiplicity": np.array(cols["multiplicity"], dtype=str),
         **{c: np.array(cols[c], dtype=float) for c in ("lambda_lo_upper", "lower_hi")},
         **{c: np.array(cols[c], dtype=int) for c in ("proved_lo", "proved_hi")},
@@ -281,7 +382,7 @@ def _near_birth_table(brackets) -> dict:
     )
     from relucheck.proofs.families.patterns import PATTERNS
 
-    cols: dict[str, list] = {c: [] for c in ("type", "k", "block", "lambda_min")}
+    cols: dict[str, list] = {c: [] for c in ("family", "k", "block", "lambda_min")}
     for name, b in brackets.items():
         top = math.ceil(b.k_hi + NEAR_BIRTH[1])
         start = follow_integers(name, top)[top]
@@ -290,11 +391,12 @@ def _near_birth_table(brackets) -> dict:
         pat = PATTERNS[name]
         for pt in pts:
             for blk, lam in block_minima(pat, pt.u, pt.k).items():
-                cols["type"].append(name)
+                cols["family"].append(name)
                 cols["k"].append(float(pt.k))
                 cols["block"].append(blk)
                 cols["lambda_min"].append(lam)
-    return {"type": np.array(cols["type"], dtype=str), "k": np.array(cols["k"], dtype=float),
+    return {"family": np.array(cols["family"], dtype=str),
+            "k": np.array(cols["k"], dtype=float),
             "block": np.array(cols["block"], dtype=str),
             "lambda_min": np.array(cols["lambda_min"], dtype=float)}
 
@@ -314,7 +416,7 @@ def jk_fit(k: np.ndarray, jk: np.ndarray) -> tuple[float, float, float]:
 
 def _fits_table(main, spectrum) -> dict:
     cols: dict[str, list] = {c: [] for c in (
-        "type", "quantity", "block", "index", "model", "C", "p", "limit", "k_from", "k_to",
+        "family", "quantity", "block", "index", "model", "C", "p", "limit", "k_from", "k_to",
         "points", "value_at_k_to", "behaviour")}
 
     def add(name, qty, blk, idx, model, C, p, limit, k, v):
@@ -325,8 +427,9 @@ def _fits_table(main, spectrum) -> dict:
                         strict=True):
             cols[c].append(x)
 
-    for name in dict.fromkeys(spectrum["type"]):
-        m = (spectrum["type"] == name) & (spectrum["k"] >= FIT_FROM) & (spectrum["proved"] == 1)
+    for name in dict.fromkeys(spectrum["family"]):
+        m = ((spectrum["family"] == name) & (spectrum["k"] >= FIT_FROM)
+             & (spectrum["certified"] == 1))
         for blk in dict.fromkeys(spectrum["block"][m]):
             mb = m & (spectrum["block"] == blk)
             for idx in sorted(set(spectrum["index"][mb].tolist())):
@@ -335,13 +438,15 @@ def _fits_table(main, spectrum) -> dict:
                 if len(k) >= 3:
                     C, p = power_fit(k, lam)
                     add(name, "eigenvalue", blk, idx, "C k^p", C, p, math.nan, k, lam)
-        mj = (main["type"] == name) & (main["k"] >= FIT_FROM) & (main["proved"] == 1)
+        if name not in SPURIOUS:  # J = 0 at W = I: nothing to fit
+            continue
+        mj = (main["family"] == name) & (main["k"] >= FIT_FROM) & (main["certified"] == 1)
         if mj.sum() >= 3:
             k, jk = main["k"][mj].astype(float), main["loss_times_k"][mj]
             L, a, _ = jk_fit(k, jk)
             add(name, "J k", "", -1, "L + a k^-1/2 + b k^-1", a, math.nan, L, k, jk)
     return {
-        "type": np.array(cols["type"], dtype=str),
+        "family": np.array(cols["family"], dtype=str),
         "quantity": np.array(cols["quantity"], dtype=str),
         "block": np.array(cols["block"], dtype=str), "index": np.array(cols["index"], dtype=int),
         "model": np.array(cols["model"], dtype=str),
@@ -353,18 +458,24 @@ def _fits_table(main, spectrum) -> dict:
 
 
 # ------------------------------------------------------------------ claims
-def claims(p: Params, main, births, fits) -> list[Claim]:
-    """The claims, decided from the tables alone (a row missing from ``main`` or a failed
-    proof makes the theorem-level claim FAIL)."""
+def _words(name: str) -> str:
+    return "the global minimum W = I" if name == "global" else f"type {name}"
+
+
+def claims(p: Params, main, birth, fits, split) -> list[Claim]:
+    """The claims, decided from the tables alone (a row missing from ``main`` or ``split``, or
+    a failed proof, makes the theorem-level claims FAIL). The birth and split claims are made
+    when a spurious family (A, II) is in ``p.types``."""
     out = []
+    spurious = [n for n in p.types if n in SPURIOUS]
     parts, ok_all, bad_all, n_bad = [], True, [], 0
     for name in p.types:
-        bi = np.flatnonzero(births["type"] == name)
-        born = (births["proved_lo"][bi[0]] == 1 and births["proved_hi"][bi[0]] == 1
+        bi = np.flatnonzero(birth["family"] == name)
+        born = (birth["proved_lo"][bi[0]] == 1 and birth["proved_hi"][bi[0]] == 1
                 if len(bi) else False)
-        first = max(p.k_min, math.ceil(births["k_hi"][bi[0]]) if born else p.k_min)
-        m = main["type"] == name
-        ks, proved = main["k"][m], main["proved"][m]
+        first = max(p.k_min, math.ceil(birth["k_star_hi"][bi[0]]) if born else p.k_min)
+        m = main["family"] == name
+        ks, proved = main["k"][m], main["certified"][m]
         want = set(range(first, p.k_max + 1))
         have = {int(k) for k, ok in zip(ks, proved, strict=True) if ok == 1 and k >= first}
         missing = sorted(want - {int(k) for k in ks})
@@ -376,57 +487,62 @@ def claims(p: Params, main, births, fits) -> list[Claim]:
         ok = not missing and not failed and len(have) == len(want)
         ok_all &= ok
         n_bad += len(failed) + len(missing)
-        bad_all += [f"type {name} k = {k}: {r}" for k, r in failed[:3]]
+        bad_all += [f"{_words(name)} k = {k}: {r}" for k, r in failed[:3]]
         if missing:
-            bad_all.append(f"type {name}: {len(missing)} k missing from the table "
+            bad_all.append(f"{_words(name)}: {len(missing)} k missing from the table "
                            f"(first {missing[:5]})")
-        parts.append(f"type {name}: {len(have)} of {len(want)} k in [{first}, {p.k_max}] "
+        parts.append(f"{_words(name)}: {len(have)} of {len(want)} k in [{first}, {p.k_max}] "
                      f"proved, {len(failed)} failed, {len(missing)} missing"
                      + ("; below the birth: " + ", ".join(f"k = {k} {v}" for k, v in below)
                         if below else ""))
     out.append(Claim.check(
-        "Every k of each type from its birth to k_max is a proved strict local minimum of J",
+        "Every k of each family from its birth (the global minimum: from k_min) to k_max is a "
+        "proved strict local minimum of J",
         ok=ok_all,
         measured="; ".join(parts) + (" -- " + "; ".join(bad_all) if bad_all else ""),
         threshold="every k proved (Krawczyk unique critical point, every Hessian block > 0)",
         justification=("arb ball arithmetic at the stated precision on the fixed-point space "
                        "of the isotropy group (symmetric criticality) and on every isotypic "
-                       "block of the Hessian (docs/families.md sections 3-4); the first k is "
-                       "the integer above the proved birth bracket (k_min when it is not "
-                       "proved)"),
+                       "block of the Hessian (docs/families.md sections 3-4); for types A and "
+                       "II the first k is the integer above the proved birth bracket (k_min "
+                       "when it is not proved), for W = I (no birth) k_min"),
         value=float(n_bad)))
-    wide = []
-    for i, name in enumerate(births["type"]):
-        if not (births["proved_lo"][i] == 1 and births["proved_hi"][i] == 1
-                and births["width"][i] <= BIRTH_WIDTH):
-            wide.append(str(name))
-    text = "; ".join(
-        f"type {births['type'][i]}: k* in [{float(births['k_lo'][i])!r}, "
-        f"{float(births['k_hi'][i])!r}] "
-        f"(width {births['width'][i]:.2g}), block {births['block'][i]} (multiplicity "
-        f"{births['multiplicity'][i]}): Rayleigh quotient <= {births['lambda_lo_upper'][i]:.4g}"
-        f" at k_lo, block >= {births['lower_hi'][i]:.2g} at k_hi"
-        for i in range(len(births["type"])))
-    out.append(Claim.check(
-        "Each family's birth is bracketed to width <= 1e-8, the sign change proved at both ends",
-        ok=not wide and set(births["type"].tolist()) == set(p.types),
-        measured=text or "no bracket",
-        threshold="width <= 1e-8; at k_lo a proved critical point with a proved negative "
-                  "Rayleigh quotient, at k_hi a proved strict local minimum",
-        justification="arb at 100 bits on the analytic continuation of the closed forms in "
-                      "real k (relucheck.proofs.families.birth)",
-        value=float(len(wide))))
+    if spurious:
+        wide = []
+        for i, name in enumerate(birth["family"]):
+            if not (birth["proved_lo"][i] == 1 and birth["proved_hi"][i] == 1
+                    and birth["width"][i] <= BIRTH_WIDTH):
+                wide.append(str(name))
+        text = "; ".join(
+            f"type {birth['family'][i]}: k* in [{float(birth['k_star_lo'][i])!r}, "
+            f"{float(birth['k_star_hi'][i])!r}] "
+            f"(width {birth['width'][i]:.2g}), block {birth['block'][i]} (multiplicity "
+            f"{birth['multiplicity'][i]}): Rayleigh quotient <= "
+            f"{birth['lambda_lo_upper'][i]:.4g} at k_lo, block >= {birth['lower_hi'][i]:.2g} "
+            f"at k_hi"
+            for i in range(len(birth["family"])))
+        out.append(Claim.check(
+            "Each spurious family's birth is bracketed to width <= 1e-8, the sign change "
+            "proved at both ends",
+            ok=not wide and set(birth["family"].tolist()) == set(spurious),
+            measured=text or "no bracket",
+            threshold="width <= 1e-8; at k_lo a proved critical point with a proved negative "
+                      "Rayleigh quotient, at k_hi a proved strict local minimum",
+            justification="arb at 100 bits on the analytic continuation of the closed forms "
+                          "in real k (relucheck.proofs.families.birth)",
+            value=float(len(wide))))
+        out.append(split_claim(p, split))
     ev = fits["quantity"] == "eigenvalue"
     summary = []
-    for name in dict.fromkeys(fits["type"][ev]):
-        mt = ev & (fits["type"] == name)
+    for name in dict.fromkeys(fits["family"][ev]):
+        mt = ev & (fits["family"] == name)
         beh = {b: int((fits["behaviour"][mt] == b).sum()) for b in ("bounded", "linear",
                                                                    "other")}
         lin = [f"{fits['block'][i]}[{fits['index'][i]}] p = {fits['p'][i]:.2f}"
                for i in np.flatnonzero(mt & (fits["behaviour"] == "linear"))]
         oth = [f"{fits['block'][i]}[{fits['index'][i]}] p = {fits['p'][i]:.2f}"
                for i in np.flatnonzero(mt & (fits["behaviour"] == "other"))]
-        summary.append(f"type {name}: {beh['bounded']} bounded (|p| <= {FIT_TOL}), "
+        summary.append(f"{_words(name)}: {beh['bounded']} bounded (|p| <= {FIT_TOL}), "
                        f"{beh['linear']} linear ({', '.join(lin) or 'none'}), "
                        f"{beh['other']} other ({', '.join(oth) or 'none'})")
     no_fit = f"no fit: fewer than 3 proved k in [{FIT_FROM}, {p.k_max}]"
@@ -436,16 +552,62 @@ def claims(p: Params, main, births, fits) -> list[Claim]:
         statement=f"least-squares fits of log|lambda| on log k over the spectrum table's k in "
                   f"[{FIT_FROM}, {p.k_max}] (families_fits.csv)",
         justification="measured on float64 eigenvalues at the proved box centres; not proved"))
-    jk = np.flatnonzero(fits["quantity"] == "J k")
-    out.append(Claim.report(
-        "J k tends to a limit (fit L + a k^-1/2 + b k^-1)",
-        measured="; ".join(f"type {fits['type'][i]}: L = {fits['limit'][i]:.5f}, "
-                           f"J k = {fits['value_at_k_to'][i]:.6f} at k = {fits['k_to'][i]}"
-                           for i in jk) or no_fit,
-        statement=f"least squares on the proved losses (interval midpoints) at every k in "
-                  f"[{FIT_FROM}, {p.k_max}]; docs/families.md compares 1/2 - 2/pi^2 = "
-                  f"{0.5 - 2 / math.pi**2:.5f} (type A) and 1 - 4/pi^2 = "
-                  f"{1 - 4 / math.pi**2:.5f} (type II)",
-        justification="an extrapolation, not a proof",
-        value=float(fits["limit"][jk[0]]) if len(jk) else None))
+    if spurious:
+        jk = np.flatnonzero(fits["quantity"] == "J k")
+        out.append(Claim.report(
+            "J k tends to a limit (fit L + a k^-1/2 + b k^-1)",
+            measured="; ".join(f"type {fits['family'][i]}: L = {fits['limit'][i]:.5f}, "
+                               f"J k = {fits['value_at_k_to'][i]:.6f} at k = {fits['k_to'][i]}"
+                               for i in jk) or no_fit,
+            statement=f"least squares on the proved losses (interval midpoints) at every k in "
+                      f"[{FIT_FROM}, {p.k_max}]; docs/families.md compares 1/2 - 2/pi^2 = "
+                      f"{0.5 - 2 / math.pi**2:.5f} (type A) and 1 - 4/pi^2 = "
+                      f"{1 - 4 / math.pi**2:.5f} (type II)",
+            justification="an extrapolation, not a proof",
+            value=float(fits["limit"][jk[0]]) if len(jk) else None))
     return out
+
+
+def split_claim(p: Params, split) -> Claim:
+    """PASS when every k of each spurious family in the range has, for both units, a proved
+    negative split curvature (a k missing from ``split`` or not certified fails it)."""
+    from relucheck.proofs.families.patterns import PATTERNS
+    from relucheck.proofs.families.split import UNITS
+
+    parts, bad, n_bad = [], [], 0
+    for name in (n for n in p.types if n in SPURIOUS):
+        want = set(range(max(p.k_min, PATTERNS[name].min_k), p.k_max + 1))
+        for unit in UNITS:
+            m = (split["family"] == name) & (split["unit"] == unit)
+            ks, cert = split["k"][m].astype(int), split["certified"][m]
+            curv = split["curvature_upper"][m]
+            ok = (cert == 1) & (curv < 0)
+            have = {int(k) for k in ks[ok]}
+            failed = sorted(int(k) for k in ks[~ok])
+            missing = sorted(want - {int(k) for k in ks})
+            n_bad += len(failed) + len(missing)
+            text = (f"{_words(name)}, {unit} unit: {len(have & want)} of {len(want)} k proved"
+                    f", {len(failed)} failed, {len(missing)} missing")
+            if ok.any():
+                i = int(np.argmax(np.where(ok, curv, -np.inf)))
+                text += (f" (an eigenvalue <= {curv[i]:.2g} at every t, the weakest at "
+                         f"k = {ks[i]})")
+            parts.append(text)
+            bad += [f"{_words(name)} {unit} k = {k}" for k in failed[:3]]
+            if missing:
+                bad.append(f"{_words(name)} {unit}: {len(missing)} k missing from the table "
+                           f"(first {missing[:5]})")
+    return Claim.check(
+        "Every family point's split embedding at n = k + 1 is a proved saddle, for the "
+        "special and a generic unit",
+        ok=n_bad == 0,
+        measured="; ".join(parts) + (" -- not proved: " + "; ".join(bad) if bad else ""),
+        threshold="at every k of types A and II, for each unit i split into t w_i and "
+                  "(1 - t) w_i: a proved bound rho < 0 of a Rayleigh quotient of "
+                  "R_i = H_ii - I/2 over the proof's box, so the (k + 1)-unit Hessian has an "
+                  "eigenvalue <= 2 rho < 0 for every t in (0, 1)",
+        justification="arb over the box holding the Krawczyk-proved critical point "
+                      "(relucheck.proofs.families.split): along (u, -u) on the two halves the "
+                      "quadratic form is (1/t + 1/(1 - t)) u^T R_i u, and 1/(2t) + 1/(2(1 - t))"
+                      " >= 2",
+        value=float(n_bad))

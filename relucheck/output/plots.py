@@ -43,7 +43,7 @@ FIGURES: dict[str, Entry] = {
     "thm6_init_prob": Entry(lambda t: init_prob.plot(t["main"])),
     "census": Entry(census.plot, siblings=("families", "runs")),
     "conjecture2": Entry(lambda t: conjecture2.plot(t["main"])),
-    "families": Entry(families.plot, siblings=("spectrum", "births", "near_birth")),
+    "families": Entry(families.plot, siblings=("spectrum", "birth", "near_birth", "split")),
 }
 
 

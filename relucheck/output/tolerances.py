@@ -299,6 +299,30 @@ CERTIFY_RULES: dict[str, Rule] = {
 FAMILY_BOUND = SameSign(Close("a proved eigenvalue bound, rounded outward to three digits",
                               rtol=1e-2, atol=1e-12),
                         why="its sign proves the block's definiteness")
+#: A float64 eigenvalue of a Hessian block (or of R_i = H_ii - I/2) at a box centre.
+FAMILY_EIGEN = Close("a block eigenvalue at a Newton point (float64): O(1) entries, rounding "
+                     "~1e-14", rtol=1e-9, atol=1e-12)
+FAMILY_LOSS = Overlap("loss_lo", "loss_hi", "arb enclosures of the family's J at k over boxes "
+                      "that both hold the critical point: they intersect")
+
+
+def _half_widths(pair: Pair) -> np.ndarray:
+    """Half the sum of the two runs' enclosure widths loss_hi - loss_lo: two intersecting
+    intervals have midpoints at most that far apart."""
+    widths = [pair.num("loss_hi", w) - pair.num("loss_lo", w) for w in ("committed", "fresh")]
+    return (widths[0] + widths[1]) / 2
+
+
+FAMILY_MIDPOINT = Close("the midpoint of an arb enclosure of J: two runs' enclosures intersect, "
+                        "so their midpoints are within half the sum of both widths",
+                        rtol=1e-9, bound=_half_widths, bound_text="half the sum of both widths")
+#: A box centre: the float Newton point rounded to 44 bits. Both runs' boxes hold the unique
+#: critical point, so the centres differ by at most the sum of the radii, each <= 2^-28 (the
+#: widest retry) times max(|c|, 1/k^2).
+FAMILY_CENTRE = Close("a proof box's centre: two boxes holding the same critical point have "
+                      "centres within the sum of their radii, each <= 2^-28 max(|c|, 1/k^2)",
+                      rtol=1e-8, bound=lambda p: 1e-8 / p.num("k") ** 2,
+                      bound_text="1e-8 / k^2")
 #: Least-squares fits over float eigenvalues known to ~1e-14: smooth in their data.
 FITS = Close("a least-squares fit of float64 eigenvalues known to ~1e-14", rtol=1e-6, atol=1e-9)
 
@@ -516,44 +540,61 @@ TOLERANCES: dict[str, dict[str, Rule]] = {
         "family": LABEL, "loss": LOSS, "iterations": ITERS,
     },
     "families.csv": {
-        "type": LABEL, "k": PARAM,
-        "loss_lo": Overlap("loss_lo", "loss_hi", "arb enclosures of the family's J at k over "
-                           "boxes that both hold the critical point: they intersect"),
-        "loss_hi": Overlap("loss_lo", "loss_hi", "arb enclosures of the family's J at k over "
-                           "boxes that both hold the critical point: they intersect"),
-        "loss_times_k": Close("k times the midpoint of an enclosure about 1e-12 wide",
-                              rtol=1e-9),
-        "proved": CERTIFIED, "verdict": CERTIFIED, "reason": CERTIFIED,
-        "lambda_lower": FAMILY_BOUND, "lambda_block": LABEL, "attempts": COUNT,
+        "family": LABEL, "k": PARAM,
+        "loss": FAMILY_MIDPOINT,
+        "loss_lo": FAMILY_LOSS, "loss_hi": FAMILY_LOSS,
+        "loss_times_k": Close("k times the midpoint of an enclosure (about 1e-12 wide): within k "
+                              "times half the sum of both widths", rtol=1e-9,
+                              bound=lambda p: p.num("k") * _half_widths(p),
+                              bound_text="k (half the sum of both widths)"),
+        "lambda_min": FAMILY_EIGEN,
+        "lambda_min_block": Exact("the block holding the smallest float eigenvalue, every block "
+                                  "within 1e-9 relative of it named (W = I: standard and "
+                                  "(m-2,1,1), equal exactly); otherwise the two smallest block "
+                                  "minima are >= 1e-4 relative apart at every k <= 10^4 (the "
+                                  "closest: type II at k = 16, sign and standard), so rounding "
+                                  "(~1e-14) cannot change the name"),
+        "lambda_bound": FAMILY_BOUND,
+        "certified": CERTIFIED, "verdict": CERTIFIED, "reason": CERTIFIED, "attempts": COUNT,
+        **dict.fromkeys(("a", "g", "b", "c", "e", "f", "x", "y"), FAMILY_CENTRE),
     },
-    "families_births.csv": {
-        "type": LABEL,
-        "k_lo": Overlap("k_lo", "k_hi", "proved brackets of one birth k*: they intersect"),
-        "k_hi": Overlap("k_lo", "k_hi", "proved brackets of one birth k*: they intersect"),
+    "families_birth.csv": {
+        "family": LABEL,
+        "k_star_lo": Overlap("k_star_lo", "k_star_hi", "proved brackets of one birth k*: they "
+                             "intersect"),
+        "k_star_hi": Overlap("k_star_lo", "k_star_hi", "proved brackets of one birth k*: they "
+                             "intersect"),
+        "block": LABEL,
         "width": Close("the bracket's width, a difference of two floats near 6", atol=1e-12),
-        "k_star_float": Close("the float bisection's estimate, inside its 8e-9 bracket",
-                              atol=1e-8),
-        "block": LABEL, "multiplicity": LABEL,
+        "multiplicity": LABEL,
         "lambda_lo_upper": FAMILY_BOUND, "lower_hi": FAMILY_BOUND,
         "proved_lo": CERTIFIED, "proved_hi": CERTIFIED,
+        "k_star_float": Close("the float bisection's estimate, inside its 8e-9 bracket",
+                              atol=1e-8),
+    },
+    "families_split.csv": {
+        "family": LABEL, "k": PARAM, "unit": LABEL,
+        "block": Exact("the block of R_i with the smallest float eigenvalue at the box centre, "
+                       "where the proved direction lies; the blocks' smallest eigenvalues are "
+                       "far apart next to the rounding (~1e-14)"),
+        "multiplicity": LABEL,
+        "rho_upper": FAMILY_BOUND, "curvature_upper": FAMILY_BOUND,
+        "lambda_min": FAMILY_EIGEN,
+        "certified": CERTIFIED,
     },
     "families_fits.csv": {
-        "type": LABEL, "quantity": LABEL, "block": LABEL, "index": LABEL, "model": LABEL,
+        "family": LABEL, "quantity": LABEL, "block": LABEL, "index": LABEL, "model": LABEL,
         "C": FITS, "p": FITS, "limit": FITS, "value_at_k_to": FITS,
         "k_from": PARAM, "k_to": PARAM, "points": PARAM,
         "behaviour": Exact("bounded or linear, decided by the fitted power with a wide margin "
                            "(p near 0 or 1)"),
     },
     "families_near_birth.csv": {
-        "type": LABEL, "k": PARAM, "block": LABEL,
-        "lambda_min": Close("a block eigenvalue at a Newton point (float64): O(1) entries, "
-                            "rounding ~1e-14", rtol=1e-9, atol=1e-12),
+        "family": LABEL, "k": PARAM, "block": LABEL, "lambda_min": FAMILY_EIGEN,
     },
     "families_spectrum.csv": {
-        "type": LABEL, "k": PARAM, "block": LABEL, "index": LABEL, "multiplicity": LABEL,
-        "eigenvalue": Close("a block eigenvalue at a Newton point (float64): O(1) entries, "
-                            "rounding ~1e-14", rtol=1e-9, atol=1e-12),
-        "lower": FAMILY_BOUND, "proved": CERTIFIED,
+        "family": LABEL, "k": PARAM, "block": LABEL, "index": LABEL, "multiplicity": LABEL,
+        "eigenvalue": FAMILY_EIGEN, "lower": FAMILY_BOUND, "certified": CERTIFIED,
     },
     "summary.csv": {
         "command": LABEL, "claim": LABEL, "level": LABEL,
