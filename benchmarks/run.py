@@ -52,7 +52,7 @@ CASES = [
      [SCRIPT + "certify_minimum.py", "--k", "20"], 120.0, None),
     ("census --K 20 --runs 1000 (memory)", ["census", "--K", "20", "--runs", "1000"], None,
      400.0),
-    ("families (defaults: types A and II, k = 6..10^4, 2 workers)",
+    ("families (defaults: A, II and global, splits, k = 6..10^4, 2 workers)",
      ["families", "--workers", "2"], 120.0, 400.0),
 ]
 
