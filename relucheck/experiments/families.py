@@ -118,8 +118,8 @@ def run(p: Params, rng: np.random.Generator | None = None,
     spectrum = _spectrum_table(p, results, minima)
     fits = _fits_table(main, spectrum)
     near = _near_birth_table(brackets)
-    rows = [certificate.result_to_row(r) for name in p.types for r in results[name]]
-    cert = certificate.encode(rows, p.prec)
+    cert = certificate.encode((certificate.result_to_row(r) for name in p.types
+                               for r in results[name]), p.prec)
     return Result(
         stem=STEM,
         tables={"main": main, "spectrum": spectrum, "birth": birth, "split": split,

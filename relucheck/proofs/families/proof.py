@@ -58,7 +58,7 @@ def centre_bits(k) -> int:
     return CENTRE_BITS if k <= LARGE_K else 53
 
 
-@dataclass
+@dataclass(slots=True)
 class BlockClaim:
     name: str
     multiplicity: int
@@ -67,7 +67,7 @@ class BlockClaim:
     proved: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class ProofResult:
     pattern: str
     k: int

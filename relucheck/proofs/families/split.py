@@ -131,7 +131,7 @@ def split_blocks(name: str, unit: str, u, k, kit, geo_cache=None) -> list:
 
 
 # -- the proof over a box ------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class SplitClaim:
     """A proved (or failed) negative curvature of the split embedding of one unit: the block
     and direction v (exact floats, coordinates on the block's normalised test vectors),
