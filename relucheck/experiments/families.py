@@ -52,8 +52,6 @@ FIT_FROM = 100
 #: A fitted exponent within this of 0 is "bounded", within this of 1 "linear".
 FIT_TOL = 0.15
 BIRTH_WIDTH = 1e-8
-#: k per task of the float spectra (families.csv's lambda_min at every k).
-SPECTRA_CHUNK = 500
 #: The real-k window drawn around each birth (families_near_birth.csv).
 NEAR_BIRTH = (-0.5, 1.5)
 
@@ -110,7 +108,7 @@ def run(p: Params, rng: np.random.Generator | None = None,
         results, brackets, timings = prove(
             p.types, p.k_min, p.k_max, workers=workers, progress=progress, client=client,
             prec=p.prec)
-        minima = _float_spectra(p, results, workers, progress, client)
+    minima = _spectra(p, results)
     saddles = _saddles(results, brackets)
     prove_s = time.perf_counter() - t0
     main = _main_table(p, results, saddles, minima)
@@ -140,44 +138,22 @@ def run(p: Params, rng: np.random.Generator | None = None,
 
 
 # ------------------------------------------------------------------ float spectra
-def _spectra_chunk(item) -> list:
-    """[(k, smallest eigenvalue, its block(s), [(block, multiplicity, eigenvalues)] or None)]
-    for one family's (k, centre, keep the whole spectrum?) list: the float64 Hessian blocks at
-    the box centres (a pool task)."""
-    from relucheck.proofs.families.kit import FLOAT
-    from relucheck.proofs.families.patterns import PATTERNS, block_eigenvalues
-
-    name, points = item
-    pat = PATTERNS[name]
-    out = []
-    for k, centre, keep in points:
-        spec = []
-        for blk, B, G in pat.all_blocks(np.array(centre), k, FLOAT):
-            m = blk.dim(k)
-            if m > 0:
-                spec.append((blk.name, int(m), [float(x) for x in block_eigenvalues(B, G)]))
-        lam = min(ev[0] for _, _, ev in spec)
-        tie = TIE * abs(lam)
-        where = "; ".join(b for b, _, ev in spec if ev[0] <= lam + tie)
-        out.append((k, lam, where, spec if keep else None))
-    return out
-
-
-def _float_spectra(p: Params, results, workers: int, progress, client) -> dict:
-    """{(family, k): (lambda_min, block(s), spectrum or None)}: every distinct Hessian
-    eigenvalue (float64) at every proof's box centre, the whole spectrum kept at
-    :func:`spectrum_ks` (in ``workers`` processes, about 1 ms per k)."""
-    from relucheck.proofs._arb import pool_map
-
+def _spectra(p: Params, results) -> dict:
+    """{(family, k): (lambda_min, block(s), spectrum or None)}: the smallest Hessian eigenvalue
+    and its block(s) at every k, and every distinct eigenvalue with its block and multiplicity
+    at :func:`spectrum_ks`, from the float eigenvalues the proof computed for each block at
+    its box centre (no second pass over the blocks)."""
     want = set(spectrum_ks(p.k_min, p.k_max))
-    items = []
+    out = {}
     for name in p.types:
-        pts = [(r.k, list(r.center), r.k in want) for r in results[name]]
-        items += [(name, pts[i:i + SPECTRA_CHUNK]) for i in range(0, len(pts), SPECTRA_CHUNK)]
-    done = pool_map(_spectra_chunk, items, prec=p.prec, workers=workers, progress=progress,
-                    desc="families: float spectra", client=client)
-    return {(name, k): (lam, where, spec) for (name, _), chunk in zip(items, done, strict=True)
-            for k, lam, where, spec in chunk}
+        for r in results[name]:
+            spec = [(b.name, int(b.multiplicity), list(b.eigenvalues)) for b in r.blocks
+                    if b.multiplicity > 0 and b.eigenvalues]
+            lam = min(ev[0] for _, _, ev in spec)
+            tie = TIE * abs(lam)
+            where = "; ".join(b for b, _, ev in spec if ev[0] <= lam + tie)
+            out[name, r.k] = (lam, where, spec if r.k in want else None)
+    return out
 
 
 # ------------------------------------------------------------------ saddles below the birth

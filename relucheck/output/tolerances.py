@@ -300,7 +300,7 @@ FAMILY_BOUND = SameSign(Close("a proved eigenvalue bound, rounded outward to thr
                               rtol=1e-2, atol=1e-12),
                         why="its sign proves the block's definiteness")
 #: A float64 eigenvalue of a Hessian block (or of R_i = H_ii - I/2) at a box centre.
-FAMILY_EIGEN = Close("a block eigenvalue at a Newton point (float64): O(1) entries, rounding "
+FAMILY_EIGEN = Close("a block eigenvalue at a proof box centre (float64): O(1) entries, rounding "
                      "~1e-14", rtol=1e-9, atol=1e-12)
 FAMILY_LOSS = Overlap("loss_lo", "loss_hi", "arb enclosures of the family's J at k over boxes "
                       "that both hold the critical point: they intersect")

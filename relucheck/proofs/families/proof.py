@@ -65,6 +65,11 @@ class BlockClaim:
     size: int
     lower: str  # decimal string L: every eigenvalue of the block >= L over the whole box
     proved: bool
+    # the eigenvalues (float64, ascending) of the normalised block's midpoint over the box:
+    # arb carries midpoints through at the working precision, so without parallel pairs these
+    # are the eigenvalues at the box centre to float rounding (not part of the proof; with
+    # them, :func:`_attempt` puts the float64 values at the centre here)
+    eigenvalues: tuple = ()
 
 
 @dataclass(slots=True)
@@ -124,10 +129,11 @@ def prove_blocks(pat, box, k, lowers=None, digits=3, cache=None, first=None):
             trivial = B
         Bn = normalised(B, G)
         n = len(Bn)
+        import numpy as np  # to choose the claim and report the spectrum; the verdict is arb
+        eig = tuple(float(x) for x in np.linalg.eigvalsh(
+            np.array([[float(x.mid()) for x in row] for row in Bn])))
         if lowers is None:
-            import numpy as np  # only to choose the claim; the verdict below is arb
-            lam = float(np.linalg.eigvalsh(np.array([[float(x.mid()) for x in row]
-                                                     for row in Bn]))[0])
+            lam = eig[0]
             lower = round_down_decimal(0.95 * lam, digits) if lam > 0 else "0"
         else:
             lower = lowers[blk.name]
@@ -137,7 +143,7 @@ def prove_blocks(pat, box, k, lowers=None, digits=3, cache=None, first=None):
         ok = ok and L > 0
         mult = blk.dim(k)
         out.append(BlockClaim(blk.name, int(mult) if isinstance(k, int) else mult, n, lower,
-                              bool(ok)))
+                              bool(ok), eig))
     return out, trivial
 
 
@@ -203,6 +209,15 @@ def _attempt(pat, k, center, radius, digits, last=True) -> ProofResult:
         res.reason = "Krawczyk: K(X) not inside X"
         return res
     blocks, jac = prove_blocks(pat, box, k, digits=digits, cache=cache, first=first)
+    if any(v is None for v in cache.get("inv_s", {}).values()):
+        # a parallel pair (W = I: each row and its teacher): the bounded forms and the sqrt
+        # of a ball around 0 move the midpoints, so the reported spectrum is float64 at the
+        # centre instead
+        from relucheck.proofs.families.kit import FLOAT
+        from relucheck.proofs.families.patterns import block_eigenvalues
+
+        for b, (_, B, G) in zip(blocks, pat.all_blocks(center, k, FLOAT), strict=True):
+            b.eigenvalues = tuple(float(x) for x in block_eigenvalues(B, G))
     res.blocks = blocks
     res.loss = outward_decimals(loss_over_box(J0, g, jac, radius))
     if ok and pat.name in SPLIT_PATTERNS:
