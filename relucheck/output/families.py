@@ -121,8 +121,10 @@ def plot(tables: dict[str, Table]) -> Figure:
             hi = np.ceil(birth["k_star_hi"][i] * 1e9) / 1e9
             lines.append((f"{name}: k* in [{lo:.9f}, {hi:.9f}]", color))
         for j, (text, color) in enumerate(reversed(lines)):
+            # on a white ground: the brackets' dotted lines run behind the text
             ax_c.text(0.97, 0.03 + 0.07 * j, text, transform=ax_c.transAxes, ha="right",
-                      va="bottom", fontsize=6, color=color)
+                      va="bottom", fontsize=6, color=color, zorder=3,
+                      bbox=dict(facecolor="white", edgecolor="none", pad=0.6))
         values = np.concatenate(drawn_c) if drawn_c else np.array([])
         values = values[np.isfinite(values)]
         if values.size:  # room below the curves for the brackets' text, above for
