@@ -468,6 +468,22 @@ def test_workers_give_bit_identical_runs(rng):
             assert x.tobytes() == y.tobytes()
 
 
+def test_the_first_descent_of_a_process_has_the_bits_of_any_later_one():
+    # A Newton polish at k = 12 (a 144 x 144 Cholesky factor, which OpenBLAS would thread):
+    # the first train() of a fresh process must already run LAPACK on one thread.
+    script = textwrap.dedent("""
+        import hashlib, numpy as np
+        from relucheck.descent.train import train
+        W0 = np.random.default_rng(3).normal(size=(1, 12, 12)) * 0.3 + np.eye(12)
+        runs = [train(W0, np.eye(12), workers=1) for _ in range(2)]
+        assert runs[0].polish_steps[0] > 0
+        print(*(hashlib.sha256(r.W.tobytes()).hexdigest() for r in runs))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == out[1]
+
+
 # --- 6b. the lane path (many runs in one vector loop) gives every run the one-run path's bits --
 
 def _descend_one(W0, k, steps, lr=0.1):

@@ -131,7 +131,6 @@ def newton_polish(W: np.ndarray, a: np.ndarray, W_star: np.ndarray, a_star: np.n
         # LAPACK's Cholesky factor exists iff H is positive definite (to rounding): info > 0
         # otherwise (NaN is excluded above: potrf does not see it). H is symmetric, so its
         # transpose is the same matrix in Fortran order (no copy), overwritten by the factor.
-        # (scipy.linalg is loaded anyway: numba imports it for its BLAS bindings.)
         c, info = dpotrf(H.T, lower=1, clean=0, overwrite_a=1)
         if info != 0:
             return None  # not positive definite: leave it to descent
@@ -362,7 +361,12 @@ def train(W0: np.ndarray, W_star: np.ndarray, a0: np.ndarray | None = None,
         with lock:
             bar.update(1)
 
-    # One BLAS thread per worker: the workers already use the cores (Cholesky in polishing).
+    # One BLAS thread per worker: the workers already use the cores (Cholesky in polishing),
+    # and a Cholesky factor on more threads has other bits. threadpoolctl limits only the
+    # libraries loaded, so scipy's LAPACK is loaded first: else the first call of a process
+    # polishes on every core and ends its runs a few ulps away from any later call.
+    from scipy.linalg import lapack  # noqa: F401
+
     with threadpool_limits(limits=1), progress(R, desc) as bar:
         nw = min(cores(workers), R) if R else 1
         if lanes:
