@@ -35,6 +35,7 @@ def timed(fn, repeat: int = 3) -> float:
 def main() -> None:
     from distributed import Client, LocalCluster
 
+    from relucheck.descent.distributed import task_runs
     from relucheck.experiments import census
     from relucheck.runtime import cluster
 
@@ -69,8 +70,8 @@ def main() -> None:
                     c, noop, [(i, time.time()) for i in items], kind="noop")) / len(items)
     print(f"  speed-up 1 -> 2 workers: {times[1] / times[2]:.2f}x")
     print(f"  overhead per task (2000 no-op tasks, 2 workers): {1e3 * per:.2f} ms")
-    sizes = {k: census.task_runs(k, k, k) for k in K}
-    print("  runs per task: " + ", ".join(f"k={k}: {s}" for k, s in sizes.items()))
+    total = len(K) * args.runs
+    print(f"  runs per task on 2 workers: {task_runs(total, 2)} ({total} runs in {len(K)} cells)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ and cancels the futures.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,6 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 from relucheck.cli import main
+from relucheck.descent import distributed as distributed_descent
+from relucheck.descent.train import LANES, train
 from relucheck.experiments import census
 from relucheck.experiments import conjecture1_certify as cc
 from relucheck.experiments import conjecture1_grid as grid
@@ -76,7 +79,7 @@ def test_conjecture1_grid_rows_and_proof_boxes_on_the_cluster(dask_cluster):
 
 def test_a_worker_killed_mid_run_leaves_the_result_unchanged(dask_cluster, monkeypatch):
     address, client = dask_cluster
-    monkeypatch.setattr(census, "TASK_WORK", 4000)  # small tasks: many of them in flight
+    monkeypatch.setattr(distributed_descent, "TASK_RUNS", LANES)  # small tasks: several in flight
     p = dict(ks=(8, 10), extra=(0,), runs=60, certify=False)
     ref = census.run(census.Params(**p, workers=1), np.random.default_rng(0))
     box: dict = {}
@@ -164,3 +167,69 @@ def test_ctrl_c_cancels_the_futures_and_exits_130(dask_cluster, tmp_path):
     while client.run_on_scheduler(state)[0] > clients:
         time.sleep(0.1)
     assert client.run_on_scheduler(state)[1] == []
+
+
+def test_task_runs_fills_every_thread_within_the_lane_and_task_bounds():
+    rule = distributed_descent.task_runs
+    assert rule(10, 2) == LANES  # never below one full vector loop of lanes
+    assert rule(10**7, 2) == distributed_descent.TASK_RUNS  # never above the cap
+    for total, threads in ((4000, 2), (20_000, 8), (100_000, 32)):
+        size = rule(total, threads)
+        assert LANES <= size <= distributed_descent.TASK_RUNS
+        assert -(-total // size) >= distributed_descent.TASKS_PER_THREAD * threads
+
+
+class _Watched:
+    """A client whose submits are counted against the completions the bar reports."""
+
+    def __init__(self, client) -> None:
+        self.client, self.submitted, self.completed, self.most = client, 0, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def submit(self, *args, **kw):
+        self.submitted += 1
+        self.most = max(self.most, self.submitted - self.completed)
+        return self.client.submit(*args, **kw)
+
+    def bar(self, total, desc):
+        watched = self
+
+        class Bar:
+            def update(self, n):
+                watched.completed += n
+
+        return contextlib.nullcontext(Bar())
+
+
+def _square(x):
+    time.sleep(0.01)
+    return x * x
+
+
+def test_map_tasks_streams_a_window_of_tasks_and_keeps_the_order(dask_cluster, monkeypatch):
+    _, client = dask_cluster
+    monkeypatch.setattr(cluster, "IN_FLIGHT_PER_THREAD", 2)
+    watched = _Watched(client)
+    items = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4]  # with repeats
+    out = cluster.map_tasks(watched, _square, items, kind="test-square", progress=watched.bar)
+    assert out == [x * x for x in items]
+    assert watched.completed == len(items)
+    assert watched.submitted == len(set(items))  # a repeated item is computed once
+    assert 1 < watched.most <= 2 * cluster.threads(client)  # a window, not everything at once
+
+
+def test_train_batches_cut_into_tasks_equal_the_in_process_descent(dask_cluster, monkeypatch):
+    _, client = dask_cluster
+    monkeypatch.setattr(distributed_descent, "TASK_RUNS", LANES)  # 70 runs: 3 tasks
+    rng = np.random.default_rng(5)
+    batches = [(rng.normal(size=(70, 5, 5)) / 3, np.eye(5)),
+               (rng.normal(size=(9, 4, 6)) / 3, np.eye(4, 6))]
+    cfg = c2.Params().descent
+    got = distributed_descent.train_batches(client, batches, cfg, kind="test-descent")
+    for (W0, W_star), runs in zip(batches, got, strict=True):
+        ref = train(W0, W_star, cfg=cfg, workers=1)
+        for f in ("W", "a", "status", "iterations", "polish_steps", "grad", "lr"):
+            a, b = getattr(ref, f), getattr(runs, f)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f  # the same bits

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from relucheck.descent.distributed import train_batches
 from relucheck.descent.endpoints import (
     CLASSES,
     MINIMUM,
@@ -26,7 +27,7 @@ from relucheck.descent.endpoints import (
 )
 from relucheck.descent.network import Network
 from relucheck.descent.symmetry import find_families, isotropy, symmetric_distance
-from relucheck.descent.train import DescentConfig, Runs, gradient, train
+from relucheck.descent.train import DescentConfig, gradient, train
 from relucheck.experiments.params import check, check_fields, param
 from relucheck.finite_differences import fd_derivatives, fd_hessian
 from relucheck.result import Claim, Result, below
@@ -199,39 +200,12 @@ def run(p: Params, rng: np.random.Generator, progress: Progress = null_progress)
     return _result(p, tables, checks, to_prove, proofs, params)
 
 
-#: Runs per cluster task are about TASK_WORK / (n (n + k) d), clipped to [4, 256]: the cost of a
-#: run grows like n (n + k) d per step, and this gives tasks of about a second on one core (k = n
-#: = d = 10: 125 runs; 20: 16), far above the scheduler's few milliseconds per task.
-TASK_WORK = 250_000
-
-
-def task_runs(k: int, n: int, d: int) -> int:
-    return int(min(256, max(4, round(TASK_WORK / (n * (n + k) * d)))))
-
-
-def _train_task(task: tuple):
-    """One cluster task: descent of a batch of runs of one cell (pure: same numbers, same bytes)."""
-    W0, W_star, cfg = task
-    return train(W0, W_star, cfg=cfg, workers=1)
-
-
 def _train_all(c, p: Params, cells, W0s, progress) -> list:
-    """Descent of every cell on the cluster: all cells' batches at once, gathered by cell."""
-    batches, owner = [], []
-    for i, ((k, n, d), W0) in enumerate(zip(cells, W0s, strict=True)):
-        size = task_runs(k, n, d)
-        for r0 in range(0, W0.shape[0], size):
-            batches.append((W0[r0:r0 + size], teacher(k, d), p.descent))
-            owner.append(i)
-    parts = cluster.map_tasks(c, _train_task, batches, kind="census-descent", progress=progress,
-                              desc="census (descent tasks)")
-    outs = []
-    for i in range(len(cells)):
-        mine = [r for r, o in zip(parts, owner, strict=True) if o == i]
-        outs.append(Runs(*(np.concatenate([getattr(r, f) for r in mine])
-                           for f in ("W", "a", "status", "iterations", "polish_steps", "grad",
-                                     "lr"))))
-    return outs
+    """Descent of every cell on the cluster: all cells' runs as one stream of tasks, by cell."""
+    return train_batches(c, [(W0, teacher(k, d)) for (k, n, d), W0 in zip(cells, W0s,
+                                                                            strict=True)],
+                         p.descent, kind="census-descent", progress=progress,
+                         desc="census (descent tasks)")
 
 
 def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, fam_t, rep_t,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from relucheck import proofs
+from relucheck.descent.distributed import train_batches
 from relucheck.descent.endpoints import CLASSES, MINIMUM, TEACHER, TEACHER_TOL, classify_runs
 from relucheck.descent.symmetry import find_families, symmetric_distance
 from relucheck.descent.train import DescentConfig, Runs, train
@@ -171,21 +172,12 @@ def _descend(p: Params, W0: np.ndarray, W_star: np.ndarray, cfg: DescentConfig, 
         out = train(W0, W_star, cfg=cfg, workers=p.workers, progress=_Forward(bar),
                     desc=f"K={K}")
     else:
-        parts = cluster.map_tasks(client, _train_task,
-                                  [(W0[i:i + 64], W_star, cfg) for i in range(0, len(W0), 64)],
-                                  kind="conjecture2-descent")
-        out = Runs(*(np.concatenate([getattr(r, f) for r in parts])
-                     for f in ("W", "a", "status", "iterations", "polish_steps", "grad", "lr")))
+        out, = train_batches(client, [(W0, W_star)], cfg, kind="conjecture2-descent")
         bar.update(len(W0))
     ends, _ = classify_runs(out.W, out.a, out.status, W_star, np.ones(K),
                             population_loss(W0, W_star), teacher_tol=p.teacher_tol,
                             gtol=cfg.gtol, workers=p.workers)
     return out, ends
-
-
-def _train_task(task: tuple) -> Runs:
-    W0, W_star, cfg = task
-    return train(W0, W_star, cfg=cfg, workers=1)
 
 
 class _Forward:

@@ -115,27 +115,75 @@ def keys(kind: str, items: Sequence[Any]) -> list[str]:
     return [f"relucheck-{kind}-{tokenize(item)}" for item in items]
 
 
+#: Tasks in flight per worker thread: :func:`map_tasks` submits a task whenever one completes,
+#: so that each thread has work queued while the client holds the rest.
+IN_FLIGHT_PER_THREAD = 4
+
+
+def threads(c: Any) -> int:
+    """Worker threads of the cluster (at least 1: workers may still be joining)."""
+    return max(1, sum(c.nthreads().values()))
+
+
 def map_tasks(c: Any, fn: Callable, items: Sequence[Any], *, kind: str,
               progress: Progress = null_progress, desc: str = "tasks",
               retries: int = 3) -> list:
     """[fn(item) for item in items] on the cluster, in the order of ``items``.
 
     Futures are keyed by content (:func:`keys`; equal items are computed once) and retried up to
-    ``retries`` times when a worker dies. The bar advances as futures complete. On Ctrl-C the
-    pending futures are cancelled and the KeyboardInterrupt is raised again.
+    ``retries`` times when a worker dies. They are streamed: at most IN_FLIGHT_PER_THREAD tasks
+    per worker thread are submitted at a time, the next one as one completes, and each result is
+    fetched as it completes. So each graph holds one task's arguments, and neither the scheduler
+    nor the workers hold more than a window of items or results. The bar advances as futures
+    complete. On Ctrl-C the pending futures are cancelled and the KeyboardInterrupt is raised
+    again.
     """
     from distributed import as_completed
 
+    items = list(items)
     if not items:
         return []
-    futures = c.map(fn, list(items), key=keys(kind, items), pure=True, retries=retries)
+    names = keys(kind, items)
+    window = IN_FLIGHT_PER_THREAD * threads(c)
+    results: list = [None] * len(items)
+    waiting: dict[str, list[int]] = {}  # key in flight -> the items it answers
+    flying: dict[str, Any] = {}  # key in flight -> its future
+    answered: dict[str, int] = {}  # key computed -> an item it answered
+    queue = iter(range(len(items)))
+    done = as_completed(loop=c.loop)
+
+    def submit() -> bool:
+        i = next(queue, None)
+        if i is None:
+            return False
+        if names[i] in answered:  # the same task has been computed
+            results[i] = results[answered[names[i]]]
+            bar.update(1)
+            return True
+        if names[i] in waiting:  # the same task is in flight
+            waiting[names[i]].append(i)
+            return True
+        f = c.submit(fn, items[i], key=names[i], pure=True, retries=retries)
+        waiting[names[i]], flying[names[i]] = [i], f
+        done.add(f)
+        return True
+
     try:
-        with progress(len(futures), desc) as bar:
-            for _ in as_completed(futures, loop=c.loop):
-                bar.update(1)
-        return c.gather(futures)
+        with progress(len(items), desc) as bar:
+            while len(flying) < window and submit():
+                pass
+            for f in done:
+                value = f.result()
+                del flying[f.key]
+                for i in waiting.pop(f.key):
+                    results[i] = value
+                    bar.update(1)
+                answered[f.key] = i
+                while len(flying) < window and submit():
+                    pass
+        return results
     except BaseException:
-        c.cancel(futures)
+        c.cancel(list(flying.values()))
         raise
 
 
