@@ -140,35 +140,6 @@ def test_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):
     assert "Traceback" not in res.output and not list(out.glob("census*"))
 
 
-def test_ctrl_c_cancels_the_futures_and_exits_130(dask_cluster, tmp_path):
-    address, client = dask_cluster
-
-    def state(dask_scheduler=None):
-        ours = [t for k, t in dask_scheduler.tasks.items() if str(k).startswith("relucheck-census")]
-        return len(dask_scheduler.clients), [t.state for t in ours]
-
-    clients = client.run_on_scheduler(state)[0]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relucheck", "census", "--K", "14", "--extra", "0", "--runs",
-         "2000", "--scheduler", address, "--out", str(tmp_path), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    while not any(client.processing().values()):  # until its tasks run on the cluster
-        assert proc.poll() is None, proc.communicate()[0]  # (minutes of work: never done first)
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    output, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 130, output
-    assert "Traceback" not in output and "Interrupted" in output
-    assert not list(tmp_path.glob("census*"))
-
-    # Once the scheduler has let the interrupted run's client go (it cancelled its futures
-    # before it exited), none of its tasks may be left, running or waiting.
-    while client.run_on_scheduler(state)[0] > clients:
-        time.sleep(0.1)
-    assert client.run_on_scheduler(state)[1] == []
-
-
 def test_task_runs_fills_every_thread_within_the_lane_and_task_bounds():
     rule = distributed_descent.task_runs
     assert rule(10, 2) == LANES  # never below one full vector loop of lanes
@@ -203,18 +174,14 @@ class _Watched:
         return contextlib.nullcontext(Bar())
 
 
-def _square(x):
-    time.sleep(0.01)
-    return x * x
-
-
 def test_map_tasks_streams_a_window_of_tasks_and_keeps_the_order(dask_cluster, monkeypatch):
     _, client = dask_cluster
     monkeypatch.setattr(cluster, "IN_FLIGHT_PER_THREAD", 2)
     watched = _Watched(client)
-    items = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4]  # with repeats
-    out = cluster.map_tasks(watched, _square, items, kind="test-square", progress=watched.bar)
-    assert out == [x * x for x in items]
+    # with repeats; abs, a builtin, so that the workers need not import this module
+    items = [3, -1, 4, -1, 5, -9, 2, 6, 5, -3, 5, 8, -9, 7, -9, -3, 2, -3, 8, 4]
+    out = cluster.map_tasks(watched, abs, items, kind="test-abs", progress=watched.bar)
+    assert out == [abs(x) for x in items]
     assert watched.completed == len(items)
     assert watched.submitted == len(set(items))  # a repeated item is computed once
     assert 1 < watched.most <= 2 * cluster.threads(client)  # a window, not everything at once
@@ -233,3 +200,34 @@ def test_train_batches_cut_into_tasks_equal_the_in_process_descent(dask_cluster,
         for f in ("W", "a", "status", "iterations", "polish_steps", "grad", "lr"):
             a, b = getattr(ref, f), getattr(runs, f)
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f  # the same bits
+
+
+# Last in the module: the interrupted census's running tasks (up to 1024 runs each) keep the
+# workers busy for seconds after the cancel, and would slow the tests after it.
+def test_ctrl_c_cancels_the_futures_and_exits_130(dask_cluster, tmp_path):
+    address, client = dask_cluster
+
+    def state(dask_scheduler=None):
+        ours = [t for k, t in dask_scheduler.tasks.items() if str(k).startswith("relucheck-census")]
+        return len(dask_scheduler.clients), [t.state for t in ours]
+
+    clients = client.run_on_scheduler(state)[0]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relucheck", "census", "--K", "14", "--extra", "0", "--runs",
+         "2000", "--scheduler", address, "--out", str(tmp_path), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    while not any(client.processing().values()):  # until its tasks run on the cluster
+        assert proc.poll() is None, proc.communicate()[0]  # (minutes of work: never done first)
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, output
+    assert "Traceback" not in output and "Interrupted" in output
+    assert not list(tmp_path.glob("census*"))
+
+    # Once the scheduler has let the interrupted run's client go (it cancelled its futures
+    # before it exited), none of its tasks may be left, running or waiting.
+    while client.run_on_scheduler(state)[0] > clients:
+        time.sleep(0.1)
+    assert client.run_on_scheduler(state)[1] == []
