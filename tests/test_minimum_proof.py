@@ -465,6 +465,58 @@ def test_committed_certificates_re_check_at_head():
     with the committed census_families.csv (a change that breaks one fails here)."""
     root = Path(__file__).resolve().parent.parent / "figures"
     res = invoke("check-minimum", root, "--quiet")
-    assert res.exit_code == 0 and "VALID" in res.output, res.output
+    assert res.exit_code == 0, res.output
+    for name in ("census_certificates.json", "conjecture2_certificates.json"):
+        assert f"{name}: VALID" in res.output, res.output
     res = invoke("check-certificate", root / "fig10_conjecture1_certificate.csv", "--quiet")
     assert res.exit_code == 0, res.output
+
+
+FIGURES = Path(__file__).resolve().parent.parent / "figures"
+
+
+def test_the_conjecture2_table_is_checked_against_its_certificates():
+    doc = json.loads((FIGURES / "conjecture2_certificates.json").read_text())
+    fam = read_csv(FIGURES / "conjecture2_families.csv")
+    name = "conjecture2_families.csv"
+    assert mc.folder_problems(doc, fam, name) == []
+    row = int(np.flatnonzero(fam["certified"] == 1)[0])
+    key = "k={0}, n={0}, family={1}".format(int(fam["K"][row]), int(fam["family"][row]))
+    for column, value, words in [
+        ("loss_hi", fam["loss_hi"][row] * 2, f"{name} {key}: loss_hi"),
+        ("certified", 0, f"certificate {key}: not a family {name} marks as proved"),
+        ("family", 99, f"{name} k={int(fam['K'][row])}, n={int(fam['K'][row])}, family=99: "
+                       "marked proved, but no certificate has it"),
+    ]:
+        bad = {c: v.copy() for c, v in fam.items()}
+        bad[column][row] = value
+        problems = mc.folder_problems(doc, bad, name)
+        assert any(words in p for p in problems), (column, problems)
+    # a certificate of another class than the spurious minima conjecture2 proves
+    relabelled = copy.deepcopy(doc)
+    relabelled["certificates"][0]["class"] = mc.GLOBAL
+    assert any("class spurious_minimum but the certificate says" in p
+               for p in mc.folder_problems(relabelled, fam, name))
+
+
+def test_a_folder_is_refused_before_any_proof_when_one_of_its_files_is_bad(tmp_path):
+    census_files = ("census_certificates.json", "census_families.csv")
+    for f in census_files:
+        (tmp_path / f).write_bytes((FIGURES / f).read_bytes())
+    (tmp_path / "conjecture2_certificates.json").write_text('{"format": "something else"}')
+    (tmp_path / "conjecture2_families.csv").write_bytes(
+        (FIGURES / "conjecture2_families.csv").read_bytes())
+    res = invoke("check-minimum", tmp_path, "--quiet")
+    assert res.exit_code == 2 and "conjecture2_certificates.json is not a minimum certificate" \
+        in res.output, res.output
+    assert "VALID" not in res.output  # nothing was proved first
+    (tmp_path / "conjecture2_families.csv").unlink()
+    (tmp_path / "conjecture2_certificates.json").write_bytes(
+        (FIGURES / "conjecture2_certificates.json").read_bytes())
+    res = invoke("check-minimum", tmp_path, "--quiet")
+    assert res.exit_code == 2 and "needs conjecture2_families.csv" in res.output, res.output
+    assert "VALID" not in res.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = invoke("check-minimum", empty, "--quiet")
+    assert res.exit_code == 2 and "holds none of census_certificates.json" in res.output

@@ -20,54 +20,84 @@ def _not_a_certificate(path: Path, why: str) -> None:
     sys.exit(2)
 
 
-@click.command("check-minimum", short_help="Re-verify the proofs in census_certificates.json.")
+#: The certificate files a folder may hold, each beside the table that marks its proved families.
+FOLDER_FILES = (("census_certificates.json", "census_families.csv"),
+                ("conjecture2_certificates.json", "conjecture2_families.csv"))
+
+
+@click.command("check-minimum", short_help="Re-verify the proofs of strict local minima "
+               "(census, conjecture2).")
 @checker_options
 def command(path: Path, workers: int, quiet: bool) -> None:
-    """Re-verify census_certificates.json (written by `relucheck census --certify`) from the file
-    alone; given the census folder, also check census_families.csv against it.
+    """Re-verify a file of certificates of strict local minima (census_certificates.json of
+    `relucheck census --certify`, conjecture2_certificates.json of `relucheck conjecture2`) from
+    the file alone. Given a folder, re-verify each of the two it holds, and check the families
+    table beside it (census_families.csv, conjecture2_families.csv) against it.
 
     For every certificate the interval proof is recomputed in arb on the stored box with the
     stored preconditioner (Krawczyk inclusion of the critical point, positive definiteness of
     the Hessian on the box, the loss enclosure) and must imply the stored claims; every label is
     checked too (the teacher [I_k 0] and a = a* = 1, the class, unique families and orbits).
     Exit 0 when every certificate is VALID, 1 when one is INVALID (naming it and the failed
-    step), 2 when the file is not a certificate.
+    step), 2 when a file is not a certificate or a folder holds none.
     """
     # python-flint loads when the command runs, not when the command line starts
-    from relucheck.proofs.minimum import certificate as mc
-
     if not proofs.flint_available():
         _not_a_certificate(path, proofs.FLINT_HINT)
-    families = None
-    if path.is_dir():
-        from relucheck.output.writers import read_csv  # the writers: not for `relucheck --help`
+    if not path.is_dir():
+        return _check_files([(path, None)], workers, quiet)
+    from relucheck.output.writers import read_csv  # the writers: not for `relucheck --help`
 
-        table = path / "census_families.csv"
+    todo = []
+    for name, table in FOLDER_FILES:
+        if not (path / name).exists():
+            continue
         try:
-            families = read_csv(table)
+            todo.append((path / name, (table, read_csv(path / table))))
         except (OSError, ValueError) as exc:
-            _not_a_certificate(path, f"a census folder needs census_families.csv ({exc})")
-        path = path / "census_certificates.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        _not_a_certificate(path, f"cannot read it ({exc.__class__.__name__}: {exc})")
-    except json.JSONDecodeError as exc:
-        _not_a_certificate(path, f"not JSON ({exc})")
-    t0 = time.perf_counter()
-    try:
-        count, problems = mc.check_document(doc, workers=cores(workers),
-                                            progress=tqdm_progress(quiet))
-        if families is not None:
-            problems += mc.folder_problems(doc, families)
-    except mc.NotACertificate as exc:
-        _not_a_certificate(path, str(exc))
-    wall = time.perf_counter() - t0
-    if problems:
-        click.echo(f"{path}: INVALID, {len(problems)} problem(s) in {count} certificate(s):")
-        for msg in problems:
-            click.echo(f"  {msg}")
+            _not_a_certificate(path / name, f"its folder needs {table} ({exc})")
+    if not todo:
+        _not_a_certificate(path, "the folder holds none of " +
+                           ", ".join(name for name, _ in FOLDER_FILES))
+    _check_files(todo, workers, quiet)
+
+
+def _check_files(todo: list[tuple[Path, tuple | None]], workers: int, quiet: bool) -> None:
+    """Check each file (and its families table), every file read and shaped like a certificate
+    file before any is proved; exit 1 after the last when one is INVALID."""
+    from relucheck.proofs.minimum import certificate as mc
+
+    docs = []
+    for path, _ in todo:
+        try:
+            docs.append(json.loads(path.read_text(encoding="utf-8")))
+            mc.check_shape(docs[-1])
+        except (OSError, UnicodeDecodeError) as exc:
+            _not_a_certificate(path, f"cannot read it ({exc.__class__.__name__}: {exc})")
+        except json.JSONDecodeError as exc:
+            _not_a_certificate(path, f"not JSON ({exc})")
+        except mc.NotACertificate as exc:
+            _not_a_certificate(path, str(exc))
+    invalid = False
+    for (path, families), doc in zip(todo, docs, strict=True):
+        t0 = time.perf_counter()
+        try:
+            count, problems = mc.check_document(doc, workers=cores(workers),
+                                                progress=tqdm_progress(quiet))
+            if families is not None:
+                problems += mc.folder_problems(doc, families[1], families[0])
+        except mc.NotACertificate as exc:
+            _not_a_certificate(path, str(exc))
+        wall = time.perf_counter() - t0
+        if problems:
+            invalid = True
+            click.echo(f"{path}: INVALID, {len(problems)} problem(s) in {count} "
+                       "certificate(s):")
+            for msg in problems:
+                click.echo(f"  {msg}")
+            continue
+        click.echo(f"{path}: VALID. {count} certificate(s) re-proved ({wall:.1f} s): each names "
+                   "a strict local minimum of J within its radius, with its loss interval and "
+                   "eigenvalue bound.")
+    if invalid:
         sys.exit(1)
-    click.echo(f"{path}: VALID. {count} certificate(s) re-proved ({wall:.1f} s): each names a "
-               "strict local minimum of J within its radius, with its loss interval and "
-               "eigenvalue bound.")

@@ -10,5 +10,5 @@ Proving a minimum
 
 The certificate file (``relucheck check-minimum``)
     certificate -- its format, building it (certificate, document) and the checker
-    (check_document, folder_problems, NotACertificate)
+    (check_shape, check_document, folder_problems, NotACertificate)
 """

@@ -288,6 +288,19 @@ def _verify_task(p: _Parsed) -> str:
     return f"{p.name}: {why}" if why else ""
 
 
+def check_shape(doc: Any) -> None:
+    """Raise NotACertificate when the document or one of its certificates is not shaped like a
+    certificate: what :func:`check_document` raises before any proof, so that a checker given
+    several files can refuse a bad one before it proves the others."""
+    for c, name in _parse(doc):
+        try:
+            _read_certificate(c, name)
+        except NotACertificate:
+            raise
+        except ValueError:
+            pass  # an inexact float: a problem check_document reports, not a shape
+
+
 def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, list[str]]:
     """Re-verify every certificate of a parsed JSON document: the proofs and every label.
 
@@ -323,32 +336,38 @@ def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, l
 _FAMILY_CLASS = {"spurious_minimum": SPURIOUS, "teacher": GLOBAL}
 
 
-def folder_problems(doc: Any, families: dict[str, np.ndarray]) -> list[str]:
-    """The census folder against its certificates: every family census_families.csv marks as
+def folder_problems(doc: Any, families: dict[str, np.ndarray],
+                    table: str = "census_families.csv") -> list[str]:
+    """A folder's families table against its certificates: every family the table marks as
     proved has a certificate of the same k, n, family, class and loss interval, and every
-    certificate is such a family."""
+    certificate is such a family. census_families.csv names k, n and the class;
+    conjecture2_families.csv names K (k = n = K), and proves spurious minima only."""
     out = []
     certs = {(c["k"], c["n"], c["family"]): c for c, _ in _parse(doc)}
     if "certified" not in families:
-        return ["census_families.csv has no certified column (not a census --certify run)"]
+        return [f"{table} has no certified column (not a --certify run)"]
+    census = "k" in families
     marked = set()
     for i in np.flatnonzero(np.asarray(families["certified"]) == 1):
-        key = tuple(int(families[f][i]) for f in ("k", "n", "family"))
+        if census:
+            key = tuple(int(families[f][i]) for f in ("k", "n", "family"))
+            cls = str(families["class"][i])
+        else:
+            key = (int(families["K"][i]), int(families["K"][i]), int(families["family"][i]))
+            cls = "spurious_minimum"
         marked.add(key)
-        name = "census_families.csv k={}, n={}, family={}".format(*key)
+        name = "{} k={}, n={}, family={}".format(table, *key)
         c = certs.get(key)
         if c is None:
             out.append(f"{name}: marked proved, but no certificate has it")
             continue
-        want = _FAMILY_CLASS.get(str(families["class"][i]))
-        if c["class"] != want:
-            out.append(f"{name}: class {families['class'][i]} but the certificate says "
-                       f"{c['class']}")
+        if c["class"] != _FAMILY_CLASS.get(cls):
+            out.append(f"{name}: class {cls} but the certificate says {c['class']}")
         for f in ("loss_lo", "loss_hi", "lambda_min_lo"):
             if float(families[f][i]) != read_exact(c[f]):
                 out.append(f"{name}: {f} {float(families[f][i])!r} but the certificate says "
                            f"{read_exact(c[f])!r}")
     for key in certs.keys() - marked:
-        out.append("certificate k={}, n={}, family={}: not a family census_families.csv "
-                   "marks as proved".format(*key))
+        out.append("certificate k={}, n={}, family={}: not a family {} marks as "
+                   "proved".format(*key, table))
     return out
