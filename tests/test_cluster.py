@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from dataclasses import replace
@@ -192,6 +193,7 @@ def test_train_batches_cut_into_tasks_equal_the_in_process_descent(dask_cluster,
     monkeypatch.setattr(distributed_descent, "TASK_RUNS", LANES)  # 70 runs: 3 tasks
     rng = np.random.default_rng(5)
     batches = [(rng.normal(size=(70, 5, 5)) / 3, np.eye(5)),
+               (np.zeros((0, 3, 3)), np.eye(3)),  # no runs: no task
                (rng.normal(size=(9, 4, 6)) / 3, np.eye(4, 6))]
     cfg = c2.Params().descent
     got = distributed_descent.train_batches(client, batches, cfg, kind="test-descent")
@@ -202,7 +204,32 @@ def test_train_batches_cut_into_tasks_equal_the_in_process_descent(dask_cluster,
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f  # the same bits
 
 
-# Last in the module: the interrupted census's running tasks (up to 1024 runs each) keep the
+def test_a_descent_task_leaves_its_worker_process_on_one_blas_thread():
+    """train() restores the thread count it found when it ends, so two tasks on two threads of
+    one worker could undo each other's limit; a task limits its process once and for good.
+    (A nanny starts workers with OPENBLAS_NUM_THREADS=1; a worker without one has every core.)"""
+    script = textwrap.dedent("""
+        import os, numpy as np, threadpoolctl
+        from relucheck.descent.distributed import _train_task
+        from relucheck.descent.train import DescentConfig, train
+        def threads():
+            return sorted({i["num_threads"] for i in threadpoolctl.threadpool_info()})
+        W0 = np.eye(3)[None] * 0.5
+        train(W0, np.eye(3), workers=1)
+        print(threads(), os.cpu_count())
+        _train_task((W0, np.eye(3), DescentConfig()))
+        print(threads())
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env=env).stdout.splitlines()
+    before, cpus = lines[0].rsplit(" ", 1)
+    if int(cpus) > 1:  # the check has power: a plain train() leaves every core to BLAS
+        assert before != "[1]", lines
+    assert lines[1] == "[1]", lines
+
+
+# Last in the module: the interrupted census's running tasks (hundreds of runs each) keep the
 # workers busy for seconds after the cancel, and would slow the tests after it.
 def test_ctrl_c_cancels_the_futures_and_exits_130(dask_cluster, tmp_path):
     address, client = dask_cluster

@@ -484,6 +484,8 @@ def test_the_conjecture2_table_is_checked_against_its_certificates():
     key = "k={0}, n={0}, family={1}".format(int(fam["K"][row]), int(fam["family"][row]))
     for column, value, words in [
         ("loss_hi", fam["loss_hi"][row] * 2, f"{name} {key}: loss_hi"),
+        ("radius", fam["radius"][row] / 2, f"{name} {key}: radius"),
+        ("d", fam["d"][row] + 1, f"{name} {key}: d {fam['d'][row] + 1}"),
         ("certified", 0, f"certificate {key}: not a family {name} marks as proved"),
         ("family", 99, f"{name} k={int(fam['K'][row])}, n={int(fam['K'][row])}, family=99: "
                        "marked proved, but no certificate has it"),
@@ -497,6 +499,27 @@ def test_the_conjecture2_table_is_checked_against_its_certificates():
     relabelled["certificates"][0]["class"] = mc.GLOBAL
     assert any("class spurious_minimum but the certificate says" in p
                for p in mc.folder_problems(relabelled, fam, name))
+    # a bound that is not exactly a float64 is a problem, not a crash
+    inexact = copy.deepcopy(doc)
+    inexact["certificates"][0]["loss_lo"] = "0.1"
+    assert any("the certificate's loss_lo: '0.1' is not exactly a float64" in p
+               for p in mc.folder_problems(inexact, fam, name))
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda f, r: f["K"].__setitem__(r, 12.5), "K = 12.5 is not an integer"),
+    (lambda f, r: f["family"].__setitem__(r + 1, f["family"][r]), "twice"),
+    (lambda f, r: f.pop("radius"), "has no column radius"),
+    (lambda f, r: f["certified"].__setitem__(r, 2), "other than 0 and 1"),
+])
+def test_a_malformed_families_table_is_refused(edit, words):
+    fam = read_csv(FIGURES / "conjecture2_families.csv")
+    fam = {c: np.asarray(v, dtype=object) for c, v in fam.items()}
+    row = int(np.flatnonzero(fam["K"] == 12)[0])
+    assert fam["K"][row + 1] == 12  # the next row has the same K: a duplicate key
+    edit(fam, row)
+    with pytest.raises(mc.NotACertificate, match=words):
+        mc.check_table(fam, "conjecture2_families.csv")
 
 
 def test_a_folder_is_refused_before_any_proof_when_one_of_its_files_is_bad(tmp_path):
@@ -516,6 +539,16 @@ def test_a_folder_is_refused_before_any_proof_when_one_of_its_files_is_bad(tmp_p
     res = invoke("check-minimum", tmp_path, "--quiet")
     assert res.exit_code == 2 and "needs conjecture2_families.csv" in res.output, res.output
     assert "VALID" not in res.output
+    # a table whose certificates are gone: the families it marks proved are problems
+    (tmp_path / "conjecture2_certificates.json").unlink()
+    (tmp_path / "conjecture2_families.csv").write_bytes(
+        (FIGURES / "conjecture2_families.csv").read_bytes())
+    for f in census_files:
+        (tmp_path / f).unlink()
+    res = invoke("check-minimum", tmp_path, "--quiet")
+    proved = int(np.sum(read_csv(FIGURES / "conjecture2_families.csv")["certified"] == 1))
+    assert res.exit_code == 1 and f"INVALID, {proved} problem(s)" in res.output, res.output
+    assert "marked proved, but the folder has no conjecture2_certificates.json" in res.output
     empty = tmp_path / "empty"
     empty.mkdir()
     res = invoke("check-minimum", empty, "--quiet")

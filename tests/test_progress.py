@@ -32,9 +32,24 @@ def test_log_lines_come_at_most_every_interval_with_the_share_and_the_time_left(
     bar.update(100)  # within the interval: no line
     assert stream.getvalue().count("\n") == 1
     clock.t += 3600.0
-    bar.update(700)
+    bar.update(600)
+    assert stream.getvalue().splitlines()[-1] == (
+        "conjecture2: 900 of 1,000 (90.0 %), 1 h 02 min elapsed, about 7 min left")
+    clock.t += 10.0
+    bar.update(100)  # the end, within the interval: no line until the bar closes
+    assert stream.getvalue().count("\n") == 2
+    bar.close()
     assert stream.getvalue().splitlines()[-1] == (
         "conjecture2: 1,000 of 1,000 (100.0 %), 1 h 02 min elapsed")
+
+
+def test_work_shorter_than_the_interval_writes_nothing_even_when_it_ends():
+    clock, stream = Clock(), io.StringIO()
+    bar = progress._LogBar(10, "census", stream, every=60.0, clock=clock)
+    clock.t += 59.0
+    bar.update(10)
+    bar.close()
+    assert stream.getvalue() == ""
 
 
 def test_the_command_line_factory_logs_off_a_terminal_and_not_when_quiet(monkeypatch):

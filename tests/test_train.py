@@ -484,6 +484,27 @@ def test_the_first_descent_of_a_process_has_the_bits_of_any_later_one():
     assert out[0] == out[1]
 
 
+def test_the_first_descent_of_a_process_limits_a_loaded_lapack():
+    # The mechanism, whatever the core count: when train() sets its one-thread limit, scipy's
+    # LAPACK (which polishing calls) is already loaded, so the limit reaches it.
+    script = textwrap.dedent("""
+        import sys, numpy as np
+        from relucheck.descent import train as t
+        seen = []
+        real = t.threadpool_limits
+        def spy(*args, **kw):
+            seen.append("scipy.linalg.lapack" in sys.modules)
+            return real(*args, **kw)
+        t.threadpool_limits = spy
+        assert "scipy.linalg.lapack" not in sys.modules
+        t.train(np.eye(3)[None] * 0.5, np.eye(3), workers=1)
+        print(seen)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[True]"
+
+
 # --- 6b. the lane path (many runs in one vector loop) gives every run the one-run path's bits --
 
 def _descend_one(W0, k, steps, lr=0.1):

@@ -45,26 +45,37 @@ def command(path: Path, workers: int, quiet: bool) -> None:
     if not proofs.flint_available():
         _not_a_certificate(path, proofs.FLINT_HINT)
     if not path.is_dir():
-        return _check_files([(path, None)], workers, quiet)
+        return _check_files([(path, None)], [], workers, quiet)
     from relucheck.output.writers import read_csv  # the writers: not for `relucheck --help`
+    from relucheck.proofs.minimum import certificate as mc
 
-    todo = []
+    todo, orphans = [], []
     for name, table in FOLDER_FILES:
-        if not (path / name).exists():
+        has_file = (path / name).exists()
+        if not has_file and not (path / table).exists():
             continue
         try:
-            todo.append((path / name, (table, read_csv(path / table))))
-        except (OSError, ValueError) as exc:
-            _not_a_certificate(path / name, f"its folder needs {table} ({exc})")
-    if not todo:
+            families = read_csv(path / table)
+            if not has_file and "certified" not in families:
+                continue  # the table of a run that proved nothing
+            mc.check_table(families, table)
+        except (OSError, ValueError) as exc:  # NotACertificate is a ValueError
+            _not_a_certificate(path / name, f"its folder needs {table}, readable ({exc})")
+        if has_file:
+            todo.append((path / name, (table, families)))
+        else:  # a table without its certificates: every family it marks proved is a problem
+            orphans += mc.missing_file_problems(families, table, name)
+    if not todo and not orphans:
         _not_a_certificate(path, "the folder holds none of " +
                            ", ".join(name for name, _ in FOLDER_FILES))
-    _check_files(todo, workers, quiet)
+    _check_files(todo, orphans, workers, quiet)
 
 
-def _check_files(todo: list[tuple[Path, tuple | None]], workers: int, quiet: bool) -> None:
+def _check_files(todo: list[tuple[Path, tuple | None]], orphans: list[str], workers: int,
+                 quiet: bool) -> None:
     """Check each file (and its families table), every file read and shaped like a certificate
-    file before any is proved; exit 1 after the last when one is INVALID."""
+    file before any is proved; exit 1 after the last when one is INVALID or a table marks
+    families proved whose certificate file is missing (``orphans``)."""
     from relucheck.proofs.minimum import certificate as mc
 
     docs = []
@@ -99,5 +110,10 @@ def _check_files(todo: list[tuple[Path, tuple | None]], workers: int, quiet: boo
         click.echo(f"{path}: VALID. {count} certificate(s) re-proved ({wall:.1f} s): each names "
                    "a strict local minimum of J within its radius, with its loss interval and "
                    "eigenvalue bound.")
+    if orphans:
+        invalid = True
+        click.echo(f"INVALID, {len(orphans)} problem(s) without a certificate file:")
+        for msg in orphans:
+            click.echo(f"  {msg}")
     if invalid:
         sys.exit(1)

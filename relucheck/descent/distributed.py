@@ -28,8 +28,25 @@ def task_runs(total: int, threads: int) -> int:
     return int(min(TASK_RUNS, max(LANES, -(-total // (TASKS_PER_THREAD * threads)))))
 
 
+_blas_limit = None
+
+
+def _one_blas_thread() -> None:
+    """Limit BLAS and LAPACK (scipy's too, loaded first) to one thread in this worker process,
+    once and for good. train() limits them for its own call and restores the count it found
+    on the way out; two tasks on two threads of one worker would interleave those, and one
+    could polish on every core (other bits) while the other restores."""
+    global _blas_limit
+    if _blas_limit is None:
+        from scipy.linalg import lapack  # noqa: F401
+        from threadpoolctl import threadpool_limits
+
+        _blas_limit = threadpool_limits(limits=1)
+
+
 def _train_task(task: tuple) -> Runs:
     """One cluster task: the descent of a slice of one batch on one core (pure)."""
+    _one_blas_thread()
     W0, W_star, cfg = task
     return train(W0, W_star, cfg=cfg, workers=1)
 
@@ -50,6 +67,8 @@ def train_batches(c: Any, batches: Sequence[tuple[np.ndarray, np.ndarray]], cfg:
     size = task_runs(sum(len(W0) for W0, _ in batches), cluster.threads(c))
     items, owner = [], []
     for b, (W0, W_star) in enumerate(batches):
+        if len(W0) == 0:
+            continue  # no task: its (empty) Runs come from train below
         for part in np.array_split(np.arange(len(W0)), -(-len(W0) // size)):  # near-equal
             items.append((W0[part[0]:part[-1] + 1], W_star, cfg))
             owner.append(b)

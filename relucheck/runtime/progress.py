@@ -53,13 +53,22 @@ class _LogBar:
         self.every, self.clock = LOG_EVERY if every is None else every, clock
         self.done = 0
         self.start = self.last = clock()
+        self.lines = 0
 
     def update(self, n: int = 1) -> None:
         self.done += n
         now = self.clock()
-        if now - self.last < self.every:
-            return
+        if now - self.last >= self.every:
+            self._line(now)
+
+    def close(self) -> None:
+        """A last line when the work wrote any, so that a log does not end at some share."""
+        if self.lines:
+            self._line(self.clock())
+
+    def _line(self, now: float) -> None:
         self.last = now
+        self.lines += 1
         elapsed = now - self.start
         line = f"{self.desc}: {self.done:,} of {self.total:,}"
         if self.total > 0:
@@ -82,7 +91,9 @@ def tqdm_progress(quiet: bool = False) -> Progress:
         if quiet:
             yield _NullBar()
         elif not terminal:
-            yield _LogBar(total, desc, sys.stderr)
+            bar = _LogBar(total, desc, sys.stderr)
+            yield bar
+            bar.close()
         else:
             with tqdm(total=total, desc=desc, file=sys.stderr, leave=False,
                       dynamic_ncols=True) as bar:

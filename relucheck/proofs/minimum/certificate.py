@@ -335,39 +335,99 @@ def check_document(doc: Any, *, workers: int = 1, progress=None) -> tuple[int, l
 #: census_families.csv classes and the certificate class each proved family must carry.
 _FAMILY_CLASS = {"spurious_minimum": SPURIOUS, "teacher": GLOBAL}
 
+#: The columns of each families table that name a family and the claims its certificate makes.
+_TABLE_COLUMNS = {
+    "census_families.csv": ("k", "n", "family", "class", "certified", "radius", "loss_lo",
+                            "loss_hi", "lambda_min_lo"),
+    "conjecture2_families.csv": ("K", "d", "family", "certified", "radius", "loss_lo",
+                                 "loss_hi", "lambda_min_lo"),
+}
+_BOUNDS = ("radius", "loss_lo", "loss_hi", "lambda_min_lo")
+
+
+def _table_keys(families: dict[str, np.ndarray], table: str) -> list[tuple[int, int, int]]:
+    """(k, n, family) of every row of a families table (conjecture2: k = n = K); ValueError
+    when one is not an integer."""
+    cols = ("k", "n", "family") if table.startswith("census") else ("K", "K", "family")
+    keys = []
+    for i in range(len(families[cols[0]])):
+        key = []
+        for c in cols:
+            x = float(families[c][i])
+            if not x.is_integer():
+                raise ValueError(f"row {i + 1}: {c} = {families[c][i]!r} is not an integer")
+            key.append(int(x))
+        keys.append(tuple(key))
+    return keys
+
+
+def check_table(families: dict[str, np.ndarray], table: str) -> None:
+    """Raise NotACertificate when a families table (census_families.csv or
+    conjecture2_families.csv) lacks a column :func:`folder_problems` compares, names a family
+    by a non-integer, or names one twice: decided before any proof."""
+    if table not in _TABLE_COLUMNS:
+        raise NotACertificate(f"{table} is not a families table relucheck writes")
+    missing = [c for c in _TABLE_COLUMNS[table] if c not in families]
+    if missing:
+        raise NotACertificate(f"{table} has no column {', '.join(missing)} (not a --certify run)")
+    try:
+        keys = _table_keys(families, table)
+        certified = [float(x) for x in families["certified"]]
+    except (TypeError, ValueError) as exc:
+        raise NotACertificate(f"{table}: {exc}") from None
+    if any(x not in (0.0, 1.0) for x in certified):
+        raise NotACertificate(f"{table}: certified holds a value other than 0 and 1")
+    seen = set()
+    for key in keys:
+        if key in seen:
+            raise NotACertificate("{}: k={}, n={}, family={} twice".format(table, *key))
+        seen.add(key)
+
 
 def folder_problems(doc: Any, families: dict[str, np.ndarray],
                     table: str = "census_families.csv") -> list[str]:
-    """A folder's families table against its certificates: every family the table marks as
-    proved has a certificate of the same k, n, family, class and loss interval, and every
-    certificate is such a family. census_families.csv names k, n and the class;
-    conjecture2_families.csv names K (k = n = K), and proves spurious minima only."""
+    """A folder's families table (checked by :func:`check_table`) against its certificates:
+    every family the table marks as proved has a certificate of the same k, n, family, class,
+    radius, loss interval and eigenvalue bound (and d, which conjecture2_families.csv names),
+    and every certificate is such a family. census_families.csv names k, n and the class;
+    conjecture2_families.csv names K (k = n = K) and proves spurious minima only."""
     out = []
     certs = {(c["k"], c["n"], c["family"]): c for c, _ in _parse(doc)}
-    if "certified" not in families:
-        return [f"{table} has no certified column (not a --certify run)"]
-    census = "k" in families
+    census = table.startswith("census")
+    keys = _table_keys(families, table)
     marked = set()
-    for i in np.flatnonzero(np.asarray(families["certified"]) == 1):
-        if census:
-            key = tuple(int(families[f][i]) for f in ("k", "n", "family"))
-            cls = str(families["class"][i])
-        else:
-            key = (int(families["K"][i]), int(families["K"][i]), int(families["family"][i]))
-            cls = "spurious_minimum"
+    for i in np.flatnonzero(np.asarray(families["certified"], dtype=float) == 1):
+        key = keys[i]
         marked.add(key)
         name = "{} k={}, n={}, family={}".format(table, *key)
         c = certs.get(key)
         if c is None:
             out.append(f"{name}: marked proved, but no certificate has it")
             continue
+        cls = str(families["class"][i]) if census else "spurious_minimum"
         if c["class"] != _FAMILY_CLASS.get(cls):
             out.append(f"{name}: class {cls} but the certificate says {c['class']}")
-        for f in ("loss_lo", "loss_hi", "lambda_min_lo"):
-            if float(families[f][i]) != read_exact(c[f]):
+        if not census and float(families["d"][i]) != c["d"]:
+            out.append(f"{name}: d {families['d'][i]} but the certificate says {c['d']}")
+        for f in _BOUNDS:
+            try:
+                theirs = read_exact(c[f])
+            except ValueError as exc:
+                out.append(f"{name}: the certificate's {f}: {exc}")
+                continue
+            if float(families[f][i]) != theirs:
                 out.append(f"{name}: {f} {float(families[f][i])!r} but the certificate says "
-                           f"{read_exact(c[f])!r}")
+                           f"{theirs!r}")
     for key in certs.keys() - marked:
         out.append("certificate k={}, n={}, family={}: not a family {} marks as "
                    "proved".format(*key, table))
     return out
+
+
+def missing_file_problems(families: dict[str, np.ndarray], table: str, name: str) -> list[str]:
+    """A families table whose certificate file is not in the folder: every family it marks as
+    proved is a problem."""
+    keys = _table_keys(families, table)
+    return ["{} k={}, n={}, family={}: marked proved, but the folder has no {}".format(
+        table, *keys[i], name)
+        for i in np.flatnonzero(np.asarray(families["certified"], dtype=float) == 1)]
