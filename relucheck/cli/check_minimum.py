@@ -25,8 +25,7 @@ FOLDER_FILES = (("census_certificates.json", "census_families.csv"),
                 ("conjecture2_certificates.json", "conjecture2_families.csv"))
 
 
-@click.command("check-minimum", short_help="Re-verify the proofs of strict local minima "
-               "(census, conjecture2).")
+@click.command("check-minimum", short_help="Re-verify certificates of strict local minima.")
 @checker_options
 def command(path: Path, workers: int, quiet: bool) -> None:
     """Re-verify a file of certificates of strict local minima (census_certificates.json of
