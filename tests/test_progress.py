@@ -41,6 +41,16 @@ def test_log_lines_come_at_most_every_interval_with_the_share_and_the_time_left(
     bar.close()
     assert stream.getvalue().splitlines()[-1] == (
         "conjecture2: 1,000 of 1,000 (100.0 %), 1 h 02 min elapsed")
+    bar.close()  # the last line already shows the end: not again
+    assert stream.getvalue().count("\n") == 3
+
+
+def test_times_under_a_minute_are_in_seconds():
+    clock, stream = Clock(), io.StringIO()
+    bar = progress._LogBar(9, "relucheck all", stream, every=0.0, clock=clock)
+    clock.t += 61.0
+    bar.update(7)  # 7 of 9 after 61 s: about 17 s left
+    assert stream.getvalue() == "relucheck all: 7 of 9 (77.8 %), 1 min elapsed, about 17 s left\n"
 
 
 def test_work_shorter_than_the_interval_writes_nothing_even_when_it_ends():
@@ -58,7 +68,7 @@ def test_the_command_line_factory_logs_off_a_terminal_and_not_when_quiet(monkeyp
     monkeypatch.setattr(progress, "LOG_EVERY", 0.0)  # every update writes a line
     with progress.tqdm_progress(quiet=False)(3, "census") as bar:
         bar.update(2)
-    assert stream.getvalue().startswith("census: 2 of 3 (66.7 %), 0 min elapsed, about")
+    assert stream.getvalue().startswith("census: 2 of 3 (66.7 %), 0 s elapsed, about 0 s left")
     stream.truncate(0)
     with progress.tqdm_progress(quiet=True)(3, "census") as bar:
         bar.update(2)

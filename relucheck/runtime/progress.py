@@ -39,6 +39,8 @@ LOG_EVERY = 60.0
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
     m = round(seconds / 60)
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 
@@ -54,6 +56,7 @@ class _LogBar:
         self.done = 0
         self.start = self.last = clock()
         self.lines = 0
+        self.shown = 0  # the count the last line showed
 
     def update(self, n: int = 1) -> None:
         self.done += n
@@ -63,11 +66,11 @@ class _LogBar:
 
     def close(self) -> None:
         """A last line when the work wrote any, so that a log does not end at some share."""
-        if self.lines:
+        if self.lines and self.shown != self.done:
             self._line(self.clock())
 
     def _line(self, now: float) -> None:
-        self.last = now
+        self.last, self.shown = now, self.done
         self.lines += 1
         elapsed = now - self.start
         line = f"{self.desc}: {self.done:,} of {self.total:,}"
