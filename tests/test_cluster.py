@@ -196,7 +196,21 @@ def test_train_batches_cut_into_tasks_equal_the_in_process_descent(dask_cluster,
                (np.zeros((0, 3, 3)), np.eye(3)),  # no runs: no task
                (rng.normal(size=(9, 4, 6)) / 3, np.eye(4, 6))]
     cfg = c2.Params().descent
-    got = distributed_descent.train_batches(client, batches, cfg, kind="test-descent")
+    counted = {"total": 0, "done": 0}
+
+    @contextlib.contextmanager
+    def progress(total, desc):
+        counted["total"] = total
+
+        class Bar:
+            def update(self, n):
+                counted["done"] += n
+
+        yield Bar()
+
+    got = distributed_descent.train_batches(client, batches, cfg, kind="test-descent",
+                                            progress=progress)
+    assert counted == {"total": 79, "done": 79}  # the bar counts runs, not tasks
     for (W0, W_star), runs in zip(batches, got, strict=True):
         ref = train(W0, W_star, cfg=cfg, workers=1)
         for f in ("W", "a", "status", "iterations", "polish_steps", "grad", "lr"):

@@ -59,11 +59,11 @@ def concatenate(parts: Sequence[Runs]) -> Runs:
 
 def train_batches(c: Any, batches: Sequence[tuple[np.ndarray, np.ndarray]], cfg: DescentConfig,
                   *, kind: str, progress: Progress = null_progress,
-                  desc: str = "descent (tasks)") -> list[Runs]:
+                  desc: str = "descent") -> list[Runs]:
     """[train(W0, W_star, cfg=cfg) for (W0, W_star) in batches] as tasks of the dask client
     ``c`` (teacher weights a* = 1, top weights a = 1 fixed): each batch is cut into near-equal
     slices of at most :func:`task_runs` runs, streamed by
-    :func:`relucheck.runtime.cluster.map_tasks`."""
+    :func:`relucheck.runtime.cluster.map_tasks`; the bar counts runs."""
     size = task_runs(sum(len(W0) for W0, _ in batches), cluster.threads(c))
     items, owner = [], []
     for b, (W0, W_star) in enumerate(batches):
@@ -72,7 +72,8 @@ def train_batches(c: Any, batches: Sequence[tuple[np.ndarray, np.ndarray]], cfg:
         for part in np.array_split(np.arange(len(W0)), -(-len(W0) // size)):  # near-equal
             items.append((W0[part[0]:part[-1] + 1], W_star, cfg))
             owner.append(b)
-    parts = cluster.map_tasks(c, _train_task, items, kind=kind, progress=progress, desc=desc)
+    parts = cluster.map_tasks(c, _train_task, items, kind=kind, progress=progress, desc=desc,
+                              sizes=[len(W0) for W0, _, _ in items])
     out = []
     for b, (W0, W_star) in enumerate(batches):
         mine = [r for r, o in zip(parts, owner, strict=True) if o == b]

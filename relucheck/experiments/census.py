@@ -205,7 +205,7 @@ def _train_all(c, p: Params, cells, W0s, progress) -> list:
     return train_batches(c, [(W0, teacher(k, d)) for (k, n, d), W0 in zip(cells, W0s,
                                                                             strict=True)],
                          p.descent, kind="census-descent", progress=progress,
-                         desc="census (descent tasks)")
+                         desc="census (descent)")
 
 
 def _run_cells(p: Params, rng, progress, client, cells, file_runs, tab, runs_t, fam_t, rep_t,

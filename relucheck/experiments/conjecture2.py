@@ -172,8 +172,8 @@ def _descend(p: Params, W0: np.ndarray, W_star: np.ndarray, cfg: DescentConfig, 
         out = train(W0, W_star, cfg=cfg, workers=p.workers, progress=_Forward(bar),
                     desc=f"K={K}")
     else:
-        out, = train_batches(client, [(W0, W_star)], cfg, kind="conjecture2-descent")
-        bar.update(len(W0))
+        out, = train_batches(client, [(W0, W_star)], cfg, kind="conjecture2-descent",
+                             progress=_Forward(bar))
     ends, _ = classify_runs(out.W, out.a, out.status, W_star, np.ones(K),
                             population_loss(W0, W_star), teacher_tol=p.teacher_tol,
                             gtol=cfg.gtol, workers=p.workers)

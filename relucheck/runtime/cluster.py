@@ -127,22 +127,24 @@ def threads(c: Any) -> int:
 
 def map_tasks(c: Any, fn: Callable, items: Sequence[Any], *, kind: str,
               progress: Progress = null_progress, desc: str = "tasks",
-              retries: int = 3) -> list:
+              retries: int = 3, sizes: Sequence[int] | None = None) -> list:
     """[fn(item) for item in items] on the cluster, in the order of ``items``.
 
-    Futures are keyed by content (:func:`keys`; equal items are computed once) and retried up to
-    ``retries`` times when a worker dies. They are streamed: at most IN_FLIGHT_PER_THREAD tasks
-    per worker thread are submitted at a time, the next one as one completes, and each result is
-    fetched as it completes. So each graph holds one task's arguments, and neither the scheduler
-    nor the workers hold more than a window of items or results. The bar advances as futures
-    complete. On Ctrl-C the pending futures are cancelled and the KeyboardInterrupt is raised
-    again.
+    Futures are keyed by content (:func:`keys`; equal items are computed once). A task that
+    raises is retried up to ``retries`` times; one whose worker died is rerun by the scheduler
+    (its ``allowed-failures``). They are streamed: at most IN_FLIGHT_PER_THREAD tasks per worker
+    thread are submitted at a time, the next one as one completes, and each result is fetched as
+    it completes. So each graph holds one task's arguments, and neither the scheduler nor the
+    workers hold more than a window of items or results. The bar advances as futures complete,
+    by ``sizes[i]`` for item i when given (the runs a task holds), else by 1. On Ctrl-C the
+    pending futures are cancelled and the KeyboardInterrupt is raised again.
     """
     from distributed import as_completed
 
     items = list(items)
     if not items:
         return []
+    weight = [1] * len(items) if sizes is None else [int(s) for s in sizes]
     names = keys(kind, items)
     window = IN_FLIGHT_PER_THREAD * threads(c)
     results: list = [None] * len(items)
@@ -158,7 +160,7 @@ def map_tasks(c: Any, fn: Callable, items: Sequence[Any], *, kind: str,
             return False
         if names[i] in answered:  # the same task has been computed
             results[i] = results[answered[names[i]]]
-            bar.update(1)
+            bar.update(weight[i])
             return True
         if names[i] in waiting:  # the same task is in flight
             waiting[names[i]].append(i)
@@ -169,7 +171,7 @@ def map_tasks(c: Any, fn: Callable, items: Sequence[Any], *, kind: str,
         return True
 
     try:
-        with progress(len(items), desc) as bar:
+        with progress(sum(weight), desc) as bar:
             while len(flying) < window and submit():
                 pass
             for f in done:
@@ -177,7 +179,7 @@ def map_tasks(c: Any, fn: Callable, items: Sequence[Any], *, kind: str,
                 del flying[f.key]
                 for i in waiting.pop(f.key):
                     results[i] = value
-                    bar.update(1)
+                    bar.update(weight[i])
                 answered[f.key] = i
                 while len(flying) < window and submit():
                     pass
